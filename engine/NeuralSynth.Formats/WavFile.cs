@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 
 namespace NeuralSynth.Formats;
 
+/// Sample encodings the writer produces. The reader also accepts PCM 8 and float 64.
 public enum WavEncoding { Pcm16, Pcm24, Pcm32, Float32 }
 
 /// Decoded audio: one float array per channel, samples in [-1, 1].
@@ -11,25 +12,42 @@ public sealed record WavData(int SampleRate, float[][] Channels)
 }
 
 /// RIFF/WAVE reader and writer: PCM 8/16/24/32, float 32/64, WAVE_FORMAT_EXTENSIBLE, any rate and channel count.
+///
+/// Integer scaling is symmetric on purpose: a PCM sample v reads as v / 2^(bits-1) and a float x writes as
+/// round(x * 2^(bits-1)) clamped, so read -> write -> read is lossless and x in [-1, 1) round-trips within
+/// half a step (the single value x = 1.0 clamps to the largest code, one step below).
 public static class WavFile
 {
     const ushort FormatPcm = 1, FormatFloat = 3, FormatExtensible = 0xFFFE;
+
+    /// More channels than this is certainly a corrupt header (WAVE_FORMAT_EXTENSIBLE names 18 speakers);
+    /// the cap also keeps a tiny corrupt file from allocating one array per claimed channel.
+    public const int MaxChannels = 1024;
+
+    // KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT are {0000000X-0000-0010-8000-00aa00389b71}: bytes 2..15 are fixed.
+    static ReadOnlySpan<byte> SubFormatTail => [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
 
     public static WavData Read(string path)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (IOException e) { throw new InvalidFileException(path, 0, "cannot read: " + e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidFileException(path, 0, "cannot read: " + e.Message);
+        }
         return Read(bytes, path);
     }
 
     public static WavData Read(ReadOnlySpan<byte> b, string path)
     {
         if (b.Length < 12) throw new InvalidFileException(path, 0, $"file is {b.Length} bytes, too short for a RIFF header");
+        if (b[..4].SequenceEqual("RF64"u8)) throw new InvalidFileException(path, 0, "RF64 (64-bit WAV) is not supported");
+        if (b[..4].SequenceEqual("RIFX"u8)) throw new InvalidFileException(path, 0, "big-endian RIFX WAV is not supported");
         if (!b[..4].SequenceEqual("RIFF"u8)) throw new InvalidFileException(path, 0, "not a RIFF file (missing 'RIFF')");
         if (!b.Slice(8, 4).SequenceEqual("WAVE"u8)) throw new InvalidFileException(path, 8, "RIFF file is not WAVE");
+        uint riffSize = BinaryPrimitives.ReadUInt32LittleEndian(b.Slice(4, 4));
         int pos = 12;
-        ushort format = 0, channels = 0, bits = 0, blockAlign = 0;
+        ushort format = 0, channels = 0, bits = 0;
         int rate = 0;
         bool haveFmt = false;
         while (pos + 8 <= b.Length)
@@ -39,59 +57,99 @@ public static class WavFile
             int body = pos + 8;
             if (id.SequenceEqual("fmt "u8))
             {
-                if (size < 16 || body + 16 > b.Length) throw new InvalidFileException(path, pos, $"fmt chunk of {size} bytes is too short");
+                if (size < 16 || body + 16 > b.Length) throw new InvalidFileException(path, pos, $"fmt chunk of {size} bytes is too short (needs 16)");
                 format = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body, 2));
                 channels = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 2, 2));
                 rate = BinaryPrimitives.ReadInt32LittleEndian(b.Slice(body + 4, 4));
-                blockAlign = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 12, 2));
+                ushort blockAlign = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 12, 2));
                 bits = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 14, 2));
                 if (format == FormatExtensible)
                 {
-                    if (size < 40 || body + 40 > b.Length) throw new InvalidFileException(path, pos, "WAVE_FORMAT_EXTENSIBLE fmt chunk shorter than 40 bytes");
-                    format = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 24, 2)); // first two bytes of the SubFormat GUID
+                    if (size < 40 || body + 40 > b.Length) throw new InvalidFileException(path, pos, $"WAVE_FORMAT_EXTENSIBLE fmt chunk is {size} bytes, needs 40");
+                    ushort cbSize = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 16, 2));
+                    if (cbSize < 22) throw new InvalidFileException(path, body + 16, $"WAVE_FORMAT_EXTENSIBLE extension size {cbSize} is below 22");
+                    ushort validBits = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 18, 2));
+                    if (validBits > bits) throw new InvalidFileException(path, body + 18, $"{validBits} valid bits do not fit a {bits}-bit container");
+                    // The sample is left-justified in its container, so reading the whole container is right.
+                    if (!b.Slice(body + 26, 14).SequenceEqual(SubFormatTail))
+                        throw new InvalidFileException(path, body + 24, "WAVE_FORMAT_EXTENSIBLE sub-format is not PCM or IEEE float");
+                    format = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(body + 24, 2));
                 }
                 if (format != FormatPcm && format != FormatFloat) throw new InvalidFileException(path, body, $"unsupported format tag {format} (PCM and IEEE float only)");
                 if (channels == 0) throw new InvalidFileException(path, body + 2, "zero channels");
+                if (channels > MaxChannels) throw new InvalidFileException(path, body + 2, $"{channels} channels (at most {MaxChannels} supported)");
                 if (rate <= 0) throw new InvalidFileException(path, body + 4, $"invalid sample rate {rate}");
                 bool ok = format == FormatPcm ? bits is 8 or 16 or 24 or 32 : bits is 32 or 64;
-                if (!ok) throw new InvalidFileException(path, body + 14, $"unsupported bit depth {bits} for format {format}");
+                if (!ok) throw new InvalidFileException(path, body + 14, $"unsupported bit depth {bits} for {(format == FormatPcm ? "PCM" : "float")}");
                 if (blockAlign != channels * (bits / 8)) throw new InvalidFileException(path, body + 12, $"block align {blockAlign} does not match {channels} channels of {bits} bits");
                 haveFmt = true;
             }
             else if (id.SequenceEqual("data"u8))
             {
                 if (!haveFmt) throw new InvalidFileException(path, pos, "data chunk before fmt chunk");
+                int blockAlign = channels * (bits / 8);
                 long available = b.Length - body;
-                // Streams written before their length was known carry 0 or 0xFFFFFFFF: take what the file holds.
-                long dataSize = size == 0 || size == uint.MaxValue || size > available ? available : size;
-                if (size > available && size != uint.MaxValue && size != 0 && size - available > blockAlign)
-                    throw new InvalidFileException(path, pos + 4, $"data chunk claims {size} bytes but only {available} remain (truncated file)");
+                long dataSize = size;
+                // Writers that stream without seeking back leave 0xFFFFFFFF, or 0 in both RIFF and data sizes:
+                // the audio then runs to the end of the file.
+                bool unknownLength = size == uint.MaxValue || (size == 0 && (riffSize == 0 || riffSize == uint.MaxValue));
+                if (unknownLength) dataSize = available;
+                else if (size > available)
+                {
+                    // A last partial frame cut off is common and harmless; anything more is a truncated file.
+                    if (size - available >= blockAlign)
+                        throw new InvalidFileException(path, pos + 4, $"data chunk claims {size} bytes but only {available} remain (truncated file)");
+                    dataSize = available;
+                }
                 return Decode(b.Slice(body, (int)dataSize), format, channels, bits, rate);
             }
-            long next = (long)body + size + (size & 1);
-            if (next > b.Length) throw new InvalidFileException(path, pos + 4, $"chunk '{System.Text.Encoding.ASCII.GetString(id)}' claims {size} bytes, past the end of the file");
-            pos = (int)next;
+            long end = (long)body + size;
+            if (end > b.Length) throw new InvalidFileException(path, pos + 4, $"chunk '{ChunkName(id)}' claims {size} bytes, past the end of the file");
+            // Chunks are padded to even length; a pad byte missing at the very end of the file is tolerated.
+            pos = (int)Math.Min(end + (size & 1), b.Length);
         }
         throw new InvalidFileException(path, pos, haveFmt ? "no data chunk" : "no fmt chunk");
     }
 
+    static string ChunkName(ReadOnlySpan<byte> id)
+    {
+        Span<char> c = stackalloc char[4];
+        for (int i = 0; i < 4; i++) c[i] = id[i] is >= 0x20 and < 0x7F ? (char)id[i] : '?';
+        return new string(c);
+    }
+
     static WavData Decode(ReadOnlySpan<byte> data, ushort format, int channels, int bits, int rate)
     {
-        int bytesPer = bits / 8, frames = data.Length / (bytesPer * channels);
+        int bytesPer = bits / 8, stride = bytesPer * channels, frames = data.Length / stride;
         var ch = new float[channels][];
-        for (int c = 0; c < channels; c++) ch[c] = new float[frames];
-        int p = 0;
-        for (int i = 0; i < frames; i++)
-            for (int c = 0; c < channels; c++, p += bytesPer)
-                ch[c][i] = (format, bits) switch
-                {
-                    (FormatPcm, 8) => (data[p] - 128) / 128f,
-                    (FormatPcm, 16) => BinaryPrimitives.ReadInt16LittleEndian(data.Slice(p, 2)) / 32768f,
-                    (FormatPcm, 24) => ((data[p] | data[p + 1] << 8 | (sbyte)data[p + 2] << 16)) / 8388608f,
-                    (FormatPcm, 32) => (float)(BinaryPrimitives.ReadInt32LittleEndian(data.Slice(p, 4)) / 2147483648.0),
-                    (FormatFloat, 32) => BinaryPrimitives.ReadSingleLittleEndian(data.Slice(p, 4)),
-                    _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(p, 8)),
-                };
+        for (int c = 0; c < channels; c++) ch[c] = frames == 0 ? [] : new float[frames];
+        // One loop per encoding keeps the per-sample switch out of the hot path.
+        for (int c = 0; c < channels; c++)
+        {
+            var dst = ch[c];
+            int p = c * bytesPer;
+            switch (format, bits)
+            {
+                case (FormatPcm, 8):
+                    for (int i = 0; i < frames; i++, p += stride) dst[i] = (data[p] - 128) * (1f / 128);
+                    break;
+                case (FormatPcm, 16):
+                    for (int i = 0; i < frames; i++, p += stride) dst[i] = BinaryPrimitives.ReadInt16LittleEndian(data.Slice(p, 2)) * (1f / 32768);
+                    break;
+                case (FormatPcm, 24):
+                    for (int i = 0; i < frames; i++, p += stride) dst[i] = (data[p] | data[p + 1] << 8 | (sbyte)data[p + 2] << 16) * (1f / 8388608);
+                    break;
+                case (FormatPcm, 32):
+                    for (int i = 0; i < frames; i++, p += stride) dst[i] = (float)(BinaryPrimitives.ReadInt32LittleEndian(data.Slice(p, 4)) * (1.0 / 2147483648.0));
+                    break;
+                case (FormatFloat, 32):
+                    for (int i = 0; i < frames; i++, p += stride) dst[i] = BinaryPrimitives.ReadSingleLittleEndian(data.Slice(p, 4));
+                    break;
+                default:
+                    for (int i = 0; i < frames; i++, p += stride) dst[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(p, 8));
+                    break;
+            }
+        }
         return new WavData(rate, ch);
     }
 
@@ -101,46 +159,76 @@ public static class WavFile
         Write(fs, channels, sampleRate, encoding);
     }
 
+    /// Writes a canonical 44-byte-header WAV (plain PCM or IEEE float fmt chunk). NaN is written as 0;
+    /// integer encodings clamp to [-1, 1). Does not seek, so any writable stream works.
     public static void Write(Stream stream, float[][] channels, int sampleRate, WavEncoding encoding = WavEncoding.Pcm16)
     {
+        ArgumentNullException.ThrowIfNull(channels);
         if (channels.Length == 0) throw new ArgumentException("at least one channel is needed", nameof(channels));
+        if (channels.Length > MaxChannels) throw new ArgumentException($"at most {MaxChannels} channels", nameof(channels));
         if (sampleRate <= 0) throw new ArgumentOutOfRangeException(nameof(sampleRate), $"sample rate {sampleRate} must be positive");
         int frames = channels[0].Length;
         foreach (var c in channels) if (c.Length != frames) throw new ArgumentException("channels differ in length", nameof(channels));
-        int bits = encoding switch { WavEncoding.Pcm16 => 16, WavEncoding.Pcm24 => 24, _ => 32 };
-        int bytesPer = bits / 8, nch = channels.Length;
-        long dataBytes = (long)frames * nch * bytesPer;
-        if (dataBytes > uint.MaxValue - 44) throw new ArgumentException("audio too long for a WAV file");
-        var buf = new byte[44 + dataBytes];
-        var s = buf.AsSpan();
-        "RIFF"u8.CopyTo(s);
-        BinaryPrimitives.WriteUInt32LittleEndian(s[4..], (uint)(36 + dataBytes));
-        "WAVEfmt "u8.CopyTo(s[8..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(s[16..], 16);
-        BinaryPrimitives.WriteUInt16LittleEndian(s[20..], encoding == WavEncoding.Float32 ? FormatFloat : FormatPcm);
-        BinaryPrimitives.WriteUInt16LittleEndian(s[22..], (ushort)nch);
-        BinaryPrimitives.WriteInt32LittleEndian(s[24..], sampleRate);
-        BinaryPrimitives.WriteInt32LittleEndian(s[28..], sampleRate * nch * bytesPer);
-        BinaryPrimitives.WriteUInt16LittleEndian(s[32..], (ushort)(nch * bytesPer));
-        BinaryPrimitives.WriteUInt16LittleEndian(s[34..], (ushort)bits);
-        "data"u8.CopyTo(s[36..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(s[40..], (uint)dataBytes);
-        int p = 44;
-        for (int i = 0; i < frames; i++)
-            for (int c = 0; c < nch; c++, p += bytesPer)
-            {
-                float x = channels[c][i];
-                if (float.IsNaN(x)) x = 0;
-                switch (encoding)
+        int bits = encoding switch
+        {
+            WavEncoding.Pcm16 => 16,
+            WavEncoding.Pcm24 => 24,
+            WavEncoding.Pcm32 or WavEncoding.Float32 => 32,
+            _ => throw new ArgumentOutOfRangeException(nameof(encoding)),
+        };
+        int bytesPer = bits / 8, nch = channels.Length, stride = nch * bytesPer;
+        long dataBytes = (long)frames * stride, pad = dataBytes & 1;
+        if (36 + dataBytes + pad > uint.MaxValue) throw new ArgumentException("audio too long for a WAV file (4 GB limit)");
+        long byteRate = (long)sampleRate * stride;
+        if (byteRate > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(sampleRate), "sample rate x frame size exceeds the WAV header's 32-bit byte rate");
+
+        Span<byte> h = stackalloc byte[44];
+        "RIFF"u8.CopyTo(h);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(36 + dataBytes + pad));
+        "WAVEfmt "u8.CopyTo(h[8..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 16);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[20..], encoding == WavEncoding.Float32 ? FormatFloat : FormatPcm);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[22..], (ushort)nch);
+        BinaryPrimitives.WriteInt32LittleEndian(h[24..], sampleRate);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[28..], (uint)byteRate);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[32..], (ushort)stride);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[34..], (ushort)bits);
+        "data"u8.CopyTo(h[36..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[40..], (uint)dataBytes);
+        stream.Write(h);
+
+        // Encode in blocks so a long file does not need one buffer the size of the file.
+        int framesPerBlock = Math.Max(1, 65536 / stride);
+        var buf = new byte[framesPerBlock * stride];
+        for (int start = 0; start < frames; start += framesPerBlock)
+        {
+            int n = Math.Min(framesPerBlock, frames - start);
+            var s = buf.AsSpan(0, n * stride);
+            int p = 0;
+            for (int i = start; i < start + n; i++)
+                for (int c = 0; c < nch; c++, p += bytesPer)
                 {
-                    case WavEncoding.Pcm16: BinaryPrimitives.WriteInt16LittleEndian(s[p..], (short)Math.Clamp(MathF.Round(x * 32767f), -32768, 32767)); break;
-                    case WavEncoding.Pcm24:
-                        int v = (int)Math.Clamp(Math.Round(x * 8388607.0), -8388608, 8388607);
-                        buf[p] = (byte)v; buf[p + 1] = (byte)(v >> 8); buf[p + 2] = (byte)(v >> 16); break;
-                    case WavEncoding.Pcm32: BinaryPrimitives.WriteInt32LittleEndian(s[p..], (int)Math.Clamp(Math.Round(x * 2147483647.0), int.MinValue, int.MaxValue)); break;
-                    default: BinaryPrimitives.WriteSingleLittleEndian(s[p..], x); break;
+                    float x = channels[c][i];
+                    if (float.IsNaN(x)) x = 0;
+                    switch (encoding)
+                    {
+                        case WavEncoding.Pcm16:
+                            BinaryPrimitives.WriteInt16LittleEndian(s[p..], (short)Math.Clamp(MathF.Round(x * 32768f), -32768f, 32767f));
+                            break;
+                        case WavEncoding.Pcm24:
+                            int v = (int)Math.Clamp(MathF.Round(x * 8388608f), -8388608f, 8388607f);
+                            s[p] = (byte)v; s[p + 1] = (byte)(v >> 8); s[p + 2] = (byte)(v >> 16);
+                            break;
+                        case WavEncoding.Pcm32:
+                            BinaryPrimitives.WriteInt32LittleEndian(s[p..], (int)Math.Clamp(Math.Round(x * 2147483648.0), int.MinValue, int.MaxValue));
+                            break;
+                        default:
+                            BinaryPrimitives.WriteSingleLittleEndian(s[p..], x);
+                            break;
+                    }
                 }
-            }
-        stream.Write(buf);
+            stream.Write(s);
+        }
+        if (pad != 0) stream.WriteByte(0);
     }
 }
