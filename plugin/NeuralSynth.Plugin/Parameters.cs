@@ -1,0 +1,183 @@
+using System.Globalization;
+using NeuralSynth.Plugin.Vst3;
+
+namespace NeuralSynth.Plugin;
+
+/// <summary>The instrument's parameter ids. Stable: saved in state and automation, never renumber.</summary>
+public static class ParamIds
+{
+    public const uint Bypass = 0;
+    public const uint MorphX = 1;
+    public const uint MorphY = 2;
+    public const uint Macro1 = 3;              // Macro1 + i for i in 0..7
+    public const uint Seed = 11;
+    public const uint Gain = 12;
+    public const uint VelocitySensitivity = 13;
+    public const uint Release = 14;
+    public const uint PitchBendRange = 15;
+    public const uint Polyphony = 16;
+    public const uint InversionPath = 17;
+    // Hidden parameters the host feeds from MIDI through IMidiMapping (VST3 has no CC events).
+    public const uint PitchBend = 100;
+    public const uint Sustain = 101;
+    public const uint ModWheel = 102;
+    public const int MacroCount = 8;
+}
+
+public enum ParameterKind { Toggle, Linear, Exponential, Discrete, List }
+
+/// <summary>One parameter: its VST3 description, the normalized &lt;-&gt; plain mapping, and text with units.</summary>
+public sealed class ParameterDef
+{
+    public required uint Id { get; init; }
+    public required string Title { get; init; }
+    public required string ShortTitle { get; init; }
+    public string Units { get; init; } = "";
+    public required ParameterKind Kind { get; init; }
+    public double Min { get; init; }
+    public double Max { get; init; } = 1;
+    public required double DefaultPlain { get; init; }
+    public int Decimals { get; init; } = 1;
+    public string[]? Items { get; init; }
+    public bool Hidden { get; init; }
+    public bool IsBypass { get; init; }
+
+    /// <summary>VST3 stepCount: 0 continuous, 1 toggle, n discrete values - 1.</summary>
+    public int StepCount => Kind switch
+    {
+        ParameterKind.Toggle => 1,
+        ParameterKind.List => Items!.Length - 1,
+        ParameterKind.Discrete => (int)Math.Round(Max - Min),
+        _ => 0,
+    };
+
+    public int Flags => ParameterInfo.CanAutomate
+        | (Hidden ? ParameterInfo.IsHidden : 0)
+        | (Kind == ParameterKind.List ? ParameterInfo.IsList : 0)
+        | (IsBypass ? ParameterInfo.IsBypass : 0);
+
+    public double DefaultNormalized => ToNormalized(DefaultPlain);
+
+    public double ToPlain(double normalized)
+    {
+        double n = Math.Clamp(double.IsFinite(normalized) ? normalized : 0, 0, 1);
+        switch (Kind)
+        {
+            case ParameterKind.Toggle: return n >= 0.5 ? 1 : 0;
+            case ParameterKind.List:
+            case ParameterKind.Discrete:
+                // VST3's discrete mapping: plain = min(stepCount, floor(norm * (stepCount + 1)))
+                int steps = StepCount;
+                return Min + Math.Min(steps, Math.Floor(n * (steps + 1)));
+            case ParameterKind.Exponential: return Min * Math.Pow(Max / Min, n);
+            default: return Min + n * (Max - Min);
+        }
+    }
+
+    public double ToNormalized(double plain)
+    {
+        if (!double.IsFinite(plain)) plain = Min;
+        double p = Math.Clamp(plain, Min, Max);
+        switch (Kind)
+        {
+            case ParameterKind.Toggle: return p >= 0.5 ? 1 : 0;
+            case ParameterKind.List:
+            case ParameterKind.Discrete: return Math.Round(p - Min) / StepCount;
+            case ParameterKind.Exponential: return Math.Log(p / Min) / Math.Log(Max / Min);
+            default: return (p - Min) / (Max - Min);
+        }
+    }
+
+    public string Format(double normalized)
+    {
+        double plain = ToPlain(normalized);
+        return Kind switch
+        {
+            ParameterKind.Toggle => plain >= 0.5 ? "On" : "Off",
+            ParameterKind.List => Items![(int)(plain - Min)],
+            _ => Units.Length == 0
+                ? plain.ToString("F" + Decimals, CultureInfo.InvariantCulture)
+                : plain.ToString("F" + Decimals, CultureInfo.InvariantCulture) + " " + Units,
+        };
+    }
+
+    /// <summary>Parses what <see cref="Format"/> prints (the unit is optional; seconds also accept "ms").</summary>
+    public bool TryParse(string text, out double normalized)
+    {
+        normalized = 0;
+        string t = text.Trim();
+        switch (Kind)
+        {
+            case ParameterKind.Toggle:
+                if (t.Equals("on", StringComparison.OrdinalIgnoreCase) || t == "1" || t.Equals("true", StringComparison.OrdinalIgnoreCase)) { normalized = 1; return true; }
+                if (t.Equals("off", StringComparison.OrdinalIgnoreCase) || t == "0" || t.Equals("false", StringComparison.OrdinalIgnoreCase)) { normalized = 0; return true; }
+                return false;
+            case ParameterKind.List:
+                for (int i = 0; i < Items!.Length; i++)
+                {
+                    if (Items[i].Equals(t, StringComparison.OrdinalIgnoreCase)) { normalized = ToNormalized(Min + i); return true; }
+                }
+                return false;
+        }
+        double scale = 1;
+        if (Units == "s" && t.EndsWith("ms", StringComparison.OrdinalIgnoreCase)) { t = t[..^2]; scale = 0.001; }
+        else if (Units.Length > 0 && t.EndsWith(Units, StringComparison.OrdinalIgnoreCase)) t = t[..^Units.Length];
+        if (!double.TryParse(t.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double plain) || !double.IsFinite(plain))
+            return false;
+        normalized = ToNormalized(plain * scale);
+        return true;
+    }
+}
+
+/// <summary>The parameter table, shared by processor, controller, state and engine.</summary>
+public static class Parameters
+{
+    public static readonly ParameterDef[] All = Build();
+    static readonly int[] s_indexById = BuildIndex();
+
+    static ParameterDef[] Build()
+    {
+        var list = new List<ParameterDef>
+        {
+            new() { Id = ParamIds.Bypass, Title = "Bypass", ShortTitle = "Bypass", Kind = ParameterKind.Toggle, DefaultPlain = 0, IsBypass = true },
+            new() { Id = ParamIds.MorphX, Title = "Morph X", ShortTitle = "MorphX", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 50 },
+            new() { Id = ParamIds.MorphY, Title = "Morph Y", ShortTitle = "MorphY", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 50 },
+        };
+        for (int i = 0; i < ParamIds.MacroCount; i++)
+        {
+            list.Add(new() { Id = ParamIds.Macro1 + (uint)i, Title = $"Macro {i + 1}", ShortTitle = $"Macro{i + 1}", Units = "%",
+                Kind = ParameterKind.Linear, Min = -100, Max = 100, DefaultPlain = 0 });
+        }
+        list.AddRange(
+        [
+            new() { Id = ParamIds.Seed, Title = "Seed", ShortTitle = "Seed", Kind = ParameterKind.Discrete, Min = 0, Max = 999, DefaultPlain = 0, Decimals = 0 },
+            new() { Id = ParamIds.Gain, Title = "Gain", ShortTitle = "Gain", Units = "dB", Kind = ParameterKind.Linear, Min = -60, Max = 12, DefaultPlain = 0 },
+            new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 100 },
+            new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10, DefaultPlain = 0.3, Decimals = 2 },
+            new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
+            new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = 64, DefaultPlain = 16, Decimals = 0 },
+            new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder"], DefaultPlain = 0 },
+            new() { Id = ParamIds.PitchBend, Title = "Pitch Bend", ShortTitle = "Bend", Kind = ParameterKind.Linear, Min = -1, Max = 1, DefaultPlain = 0, Decimals = 3, Hidden = true },
+            new() { Id = ParamIds.Sustain, Title = "Sustain Pedal", ShortTitle = "Sustain", Kind = ParameterKind.Toggle, DefaultPlain = 0, Hidden = true },
+            new() { Id = ParamIds.ModWheel, Title = "Mod Wheel", ShortTitle = "ModWheel", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 0, Hidden = true },
+        ]);
+        return [.. list];
+    }
+
+    static int[] BuildIndex()
+    {
+        var map = new int[All.Max(p => (int)p.Id) + 1];
+        Array.Fill(map, -1);
+        for (int i = 0; i < All.Length; i++) map[All[i].Id] = i;
+        return map;
+    }
+
+    public static int Count => All.Length;
+
+    /// <summary>Index in <see cref="All"/> of a parameter id, or -1 (allocation-free: safe on the audio thread).</summary>
+    public static int IndexOf(uint id) => id < (uint)s_indexById.Length ? s_indexById[id] : -1;
+
+    public static ParameterDef? Get(uint id) { int i = IndexOf(id); return i < 0 ? null : All[i]; }
+
+    public static double[] Defaults() => All.Select(p => p.DefaultNormalized).ToArray();
+}
