@@ -29,7 +29,8 @@ public static class SafeTensors
     {
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            // Unbuffered: we read the header and each tensor in one call, so a buffer would only add a copy.
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
             var (entries, meta, dataStart) = ReadHeader(fs, path);
             var result = new Dictionary<string, TensorData>(entries.Count, StringComparer.Ordinal);
             var byOffset = entries.OrderBy(e => e.Begin).ToList();
@@ -71,7 +72,7 @@ public static class SafeTensors
     {
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
             return ReadHeader(fs, path).Metadata;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
