@@ -18,6 +18,7 @@
 //   InstantaneousFrequency.LogMagnitude(Spectrogram s, float eps = 1e-6f) -> float[] ln(|X| + eps)
 //   InstantaneousFrequency.Encode(Spectrogram s, float eps = 1e-6f) -> IfSpectrogram (log-magnitude + IF)
 //   InstantaneousFrequency.Decode(IfSpectrogram r, float eps = 1e-6f) -> Spectrogram (|X| = exp(logmag) - eps, clamped >= 0)
+//   InstantaneousFrequency.Wrap(double angle) -> angle wrapped to [-pi, pi)
 //   IfSpectrogram { Frames, Bins, NFft, Hop, Center, SignalLength, float[] LogMagnitude, float[] If }
 namespace NeuralSynth.Dsp;
 
@@ -114,7 +115,7 @@ public static class InstantaneousFrequency
     }
 
     /// <summary>Wraps an angle to [-pi, pi).</summary>
-    internal static double Wrap(double a)
+    public static double Wrap(double a)
     {
         a = (a + Math.PI) % (2 * Math.PI);
         if (a < 0) a += 2 * Math.PI;

@@ -30,7 +30,8 @@ internal static class TestSignals
         return x;
     }
 
-    /// <summary>The chord used for phase-retrieval tests: three sines plus a -60 dB noise floor.</summary>
+    /// <summary>The chord used for phase-retrieval tests: three sines (C4 E4 G4) plus a -60 dB noise floor,
+    /// with 100 ms linear fade-in/out so the signal edges are note-like rather than hard cuts.</summary>
     public static float[] Chord(int n, int sampleRate, int seed = 7)
     {
         var a = Sine(n, 261.63, sampleRate, 0.3);
@@ -38,7 +39,12 @@ internal static class TestSignals
         var c = Sine(n, 392.00, sampleRate, 0.2, 2.0);
         var noise = Noise(n, seed, 0.001f);
         var x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = a[i] + b[i] + c[i] + noise[i];
+        int fade = sampleRate / 10;
+        for (int i = 0; i < n; i++)
+        {
+            float g = (float)Math.Min(1.0, Math.Min(i, n - 1 - i) / (double)fade);
+            x[i] = g * (a[i] + b[i] + c[i]) + noise[i];
+        }
         return x;
     }
 

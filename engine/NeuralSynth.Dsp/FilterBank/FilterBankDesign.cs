@@ -6,7 +6,7 @@
 //   FilterBankDesign.Create(sampleRate, decimations, crossoversHz, tapsPerPhase = 32, kaiserBeta = 5.65)
 //       K bands = decimations.Length, K-1 crossovers (ascending). Band k lives at sampleRate / decimations[k].
 //       Throws ArgumentException when a band does not fit under its own Nyquist frequency.
-//   design.Bands[k]: FilterBankBand { Decimation, LowHz, HighHz, SampleRate, AnalysisTaps, SynthesisTaps, Center }
+//   design.Bands[k]: FilterBankBand { Decimation, LowHz, HighHz, LowStopHz, HighStopHz, SampleRate, AnalysisTaps, SynthesisTaps, Center }
 //   design.SampleRate, design.TotalBandRate (sum of band sample rates: cost of the band generators)
 //
 // Why this shape:
@@ -32,6 +32,10 @@ public sealed class FilterBankBand
     public required float[] AnalysisTaps { get; init; }
     /// <summary>Decimation x AnalysisTaps: the transposed-convolution (upsampling) kernel.</summary>
     public required float[] SynthesisTaps { get; init; }
+    /// <summary>Below this the band's filter is in its stopband (LowHz minus half the lower transition).</summary>
+    public required double LowStopHz { get; init; }
+    /// <summary>Above this the band's filter is in its stopband (HighHz plus half the upper transition; at most Nyquist).</summary>
+    public required double HighStopHz { get; init; }
     public int Length => SynthesisTaps.Length;
     public int Center => (SynthesisTaps.Length - 1) / 2;
 }
@@ -76,6 +80,7 @@ public sealed class FilterBankDesign
 
         // One lowpass per crossover, sized by the lower band's decimation.
         var lowpasses = new double[k - 1][];
+        var halfTransitions = new double[k - 1];
         for (int j = 0; j < k - 1; j++)
         {
             int length = tapsPerPhase * decimations[j] + 1;
@@ -86,6 +91,7 @@ public sealed class FilterBankDesign
                     $"Band {j} (rate {sampleRate / decimations[j]} Hz) cannot hold its upper crossover {crossoversHz[j]} Hz: " +
                     $"with a {2 * halfTransition:F0} Hz transition the stopband would start above its Nyquist {bandNyquist} Hz. " +
                     "Lower the crossover, the decimation, or raise tapsPerPhase.", nameof(crossoversHz));
+            halfTransitions[j] = halfTransition;
             lowpasses[j] = KaiserLowpass(crossoversHz[j] / sampleRate, length, kaiserBeta);
         }
         int top = k - 1;
@@ -121,6 +127,8 @@ public sealed class FilterBankDesign
                 LowHz = b == 0 ? 0 : crossoversHz[b - 1],
                 HighHz = b == k - 1 ? nyquist : crossoversHz[b],
                 SampleRate = sampleRate / s,
+                LowStopHz = b == 0 ? 0 : Math.Max(0, crossoversHz[b - 1] - halfTransitions[b - 1]),
+                HighStopHz = b == k - 1 ? nyquist : crossoversHz[b] + halfTransitions[b],
                 AnalysisTaps = analysis,
                 SynthesisTaps = synthesis,
             };
