@@ -1,0 +1,117 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace NeuralSynth.Models.Vocoder;
+
+/// The multiband generator: (log-mel [B, n_mels, F], f0 [B] Hz, per-band excitation [B, E, N_k]) -> band signals
+/// [B, 1, N_k], band k at sample_rate / s_k with N_k = F * hop / s_k. The frozen FilterBankLayer (torch, training) or
+/// FilterBankSynthesizer (C# SIMD, inference) turns them into the waveform.
+///
+/// A shared frame-rate encoder reads the log-mel and log f0. Each band generator projects the encoder output to
+/// all of its conditioning signals AT FRAME RATE (a 1x1 convolution commutes with linear interpolation, so this
+/// is exact and ~u times cheaper), upsamples them linearly to its own rate, and runs a small gated dilated
+/// residual stack (WaveNet-style tanh x sigmoid units, which multiply the excitation by the conditioning: an
+/// amplitude/spectral-envelope control) over the harmonic + noise excitation. Fully convolutional: any length.
+public sealed class VocoderGenerator : nn.Module
+{
+    readonly VocoderConfig cfg;
+    readonly Conv1d enc0, enc1;
+    readonly ModuleList<BandGenerator> bands = new();
+
+    public VocoderGenerator(VocoderConfig config) : base("vocoder_generator")
+    {
+        cfg = config;
+        int h = config.CondChannels;
+        enc0 = nn.Conv1d(config.Spectral.NMels + 1, h, 3, padding: 1);
+        enc1 = nn.Conv1d(h, h, 3, padding: 1);
+        int e = HarmonicExcitation.ChannelCount(config.NoiseExcitation);
+        for (int k = 0; k < config.Bands; k++)
+            bands.Add(new BandGenerator($"band{k}", h, e, config.BandChannels[k], config.Dilations, config.KernelSize));
+        RegisterComponents();
+    }
+
+    /// Normalised network input: log-mel mapped to roughly [-2, 2] plus a log2(f0 / 261.6 Hz) row.
+    public static Tensor ConditionInput(Tensor logMel, Tensor f0Hz)
+    {
+        using var scope = NewDisposeScope();
+        long frames = logMel.shape[2];
+        var lf0 = f0Hz.dim() == 1 ? f0Hz.unsqueeze(1).expand(-1, frames) : f0Hz; // [B, F]
+        lf0 = lf0.clamp_min(1f).div(261.63f).log2().where(lf0 > 0, zeros_like(lf0));
+        var mel = logMel.add(4f).div(4f);
+        return cat([mel, lf0.unsqueeze(1)], 1).MoveToOuterDisposeScope();
+    }
+
+    /// Frame-rate conditioning features [B, cond_channels, F].
+    public Tensor Encode(Tensor logMel, Tensor f0Hz)
+    {
+        using var scope = NewDisposeScope();
+        var x = ConditionInput(logMel, f0Hz);
+        x = F.leaky_relu(enc0.forward(x), 0.2);
+        x = F.leaky_relu(enc1.forward(x), 0.2);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// Band signals [B, 1, N_k] from encoded features and the per-band excitation.
+    public Tensor[] Bands(Tensor features, IReadOnlyList<Tensor> excitation)
+    {
+        if (excitation.Count != bands.Count) throw new ArgumentException($"expected {bands.Count} excitation tensors, got {excitation.Count}");
+        var result = new Tensor[bands.Count];
+        for (int k = 0; k < bands.Count; k++) result[k] = bands[k].forward(features, excitation[k]);
+        return result;
+    }
+
+    public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// Linear interpolation from frame rate to `factor` samples per frame, with frame f landing exactly on sample
+    /// f * factor (frames are centred on sample f * hop) and the edge frames held: [B, C, F] -> [B, C, F * factor].
+    public static Tensor UpsampleFrames(Tensor x, int factor)
+    {
+        using var scope = NewDisposeScope();
+        long frames = x.shape[2];
+        var padded = cat([x.narrow(2, 0, 1), x, x.narrow(2, frames - 1, 1)], 2); // [B, C, F + 2]
+        var up = F.interpolate(padded, size: [(frames + 1) * factor + 1], mode: InterpolationMode.Linear, align_corners: true);
+        return up.narrow(2, factor, frames * factor).MoveToOuterDisposeScope();
+    }
+}
+
+/// One band: frame-rate projection of the conditioning, linear upsampling to the band rate, gated dilated
+/// residual stack over the excitation, 1x1 output. [B, H, F] x [B, E, N] -> [B, 1, N].
+public sealed class BandGenerator : nn.Module<Tensor, Tensor, Tensor>
+{
+    readonly int channels, layers;
+    readonly Conv1d cond, input, output;
+    readonly ModuleList<Conv1d> dilated = new(), residual = new();
+
+    public BandGenerator(string name, int condChannels, int excitationChannels, int channels, int[] dilations, int kernelSize) : base(name)
+    {
+        this.channels = channels;
+        layers = dilations.Length;
+        cond = nn.Conv1d(condChannels, channels + 2 * channels * layers, 1);
+        input = nn.Conv1d(excitationChannels, channels, 1);
+        foreach (int d in dilations)
+        {
+            dilated.Add(nn.Conv1d(channels, 2 * channels, kernelSize, padding: d * (kernelSize / 2), dilation: d));
+            residual.Add(nn.Conv1d(channels, channels, 1));
+        }
+        output = nn.Conv1d(channels, 1, 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor features, Tensor excitation)
+    {
+        using var scope = NewDisposeScope();
+        long n = excitation.shape[2], frames = features.shape[2];
+        if (n % frames != 0) throw new ArgumentException($"band length {n} is not a whole number of samples per frame ({frames} frames)");
+        var c = VocoderGenerator.UpsampleFrames(cond.forward(features), (int)(n / frames)); // [B, C + 2CL, N]
+        var x = input.forward(excitation) + c.narrow(1, 0, channels);
+        for (int l = 0; l < layers; l++)
+        {
+            var h = dilated[l].forward(x) + c.narrow(1, channels + 2 * channels * l, 2 * channels);
+            var g = h.narrow(1, 0, channels).tanh() * h.narrow(1, channels, channels).sigmoid();
+            x = x + residual[l].forward(g);
+        }
+        return output.forward(x).MoveToOuterDisposeScope();
+    }
+}
