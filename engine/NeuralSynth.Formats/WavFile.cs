@@ -159,7 +159,7 @@ public static class WavFile
         Write(fs, channels, sampleRate, encoding);
     }
 
-    /// Writes a canonical 44-byte-header WAV (plain PCM or IEEE float fmt chunk). NaN is written as 0;
+    /// Writes a canonical WAV: 44-byte header for PCM; for float an 18-byte fmt and a 'fact' chunk. NaN is written as 0;
     /// integer encodings clamp to [-1, 1). Does not seek, so any writable stream works.
     public static void Write(Stream stream, float[][] channels, int sampleRate, WavEncoding encoding = WavEncoding.Pcm16)
     {
@@ -178,23 +178,37 @@ public static class WavFile
         };
         int bytesPer = bits / 8, nch = channels.Length, stride = nch * bytesPer;
         long dataBytes = (long)frames * stride, pad = dataBytes & 1;
-        if (36 + dataBytes + pad > uint.MaxValue) throw new ArgumentException("audio too long for a WAV file (4 GB limit)");
         long byteRate = (long)sampleRate * stride;
         if (byteRate > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(sampleRate), "sample rate x frame size exceeds the WAV header's 32-bit byte rate");
 
-        Span<byte> h = stackalloc byte[44];
+        // IEEE float is a non-PCM format: the standard wants an 18-byte fmt chunk (cbSize = 0) and a 'fact'
+        // chunk with the frame count; readers such as SoX warn without them. PCM keeps the canonical 44 bytes.
+        bool isFloat = encoding == WavEncoding.Float32;
+        int fmtSize = isFloat ? 18 : 16, factSize = isFloat ? 12 : 0;
+        int headerSize = 12 + 8 + fmtSize + factSize + 8;
+        if (headerSize - 8 + dataBytes + pad > uint.MaxValue) throw new ArgumentException("audio too long for a WAV file (4 GB limit)");
+        Span<byte> h = stackalloc byte[headerSize];
+        h.Clear();
         "RIFF"u8.CopyTo(h);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(36 + dataBytes + pad));
+        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(headerSize - 8 + dataBytes + pad));
         "WAVEfmt "u8.CopyTo(h[8..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 16);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[20..], encoding == WavEncoding.Float32 ? FormatFloat : FormatPcm);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], (uint)fmtSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[20..], isFloat ? FormatFloat : FormatPcm);
         BinaryPrimitives.WriteUInt16LittleEndian(h[22..], (ushort)nch);
         BinaryPrimitives.WriteInt32LittleEndian(h[24..], sampleRate);
         BinaryPrimitives.WriteUInt32LittleEndian(h[28..], (uint)byteRate);
         BinaryPrimitives.WriteUInt16LittleEndian(h[32..], (ushort)stride);
         BinaryPrimitives.WriteUInt16LittleEndian(h[34..], (ushort)bits);
-        "data"u8.CopyTo(h[36..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[40..], (uint)dataBytes);
+        int p0 = 20 + fmtSize; // cbSize (if any) is already zero
+        if (isFloat)
+        {
+            "fact"u8.CopyTo(h[p0..]);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[(p0 + 4)..], 4);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[(p0 + 8)..], (uint)frames);
+            p0 += 12;
+        }
+        "data"u8.CopyTo(h[p0..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[(p0 + 4)..], (uint)dataBytes);
         stream.Write(h);
 
         // Encode in blocks so a long file does not need one buffer the size of the file.

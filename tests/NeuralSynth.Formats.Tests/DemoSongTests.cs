@@ -2,14 +2,7 @@ namespace NeuralSynth.Formats.Tests;
 
 public class DemoSongTests
 {
-    static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "NeuralSynthPlugin.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException("repository root (NeuralSynthPlugin.sln) not found above " + AppContext.BaseDirectory);
-    }
-
-    static string DemoPath => Path.Combine(RepoRoot(), "presets", "demo", "demo.mid");
+    static string DemoPath => Path.Combine(TestPaths.RepoRoot(), "presets", "demo", "demo.mid");
 
     [Fact]
     public void CommittedDemoIsExactlyWhatTheCompositionWrites()

@@ -97,6 +97,20 @@ public class WavFileTests
     }
 
     [Fact]
+    public void FloatFilesCarryTheStandardExtendedFmtAndFactChunk()
+    {
+        var ms = new MemoryStream();
+        WavFile.Write(ms, [new float[7], new float[7]], 8000, WavEncoding.Float32);
+        var b = ms.ToArray();
+        Assert.Equal(18u, BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(16)));
+        Assert.Equal(0, BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(36)));  // cbSize
+        Assert.True(b.AsSpan(38, 4).SequenceEqual("fact"u8));
+        Assert.Equal(7u, BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(46)));  // frames
+        Assert.True(b.AsSpan(50, 4).SequenceEqual("data"u8));
+        Assert.Equal(58 + 7 * 8, b.Length);
+    }
+
+    [Fact]
     public void EmptyAudioRoundTrips()
     {
         var back = RoundTrip([[], []], 16000, WavEncoding.Pcm16);
