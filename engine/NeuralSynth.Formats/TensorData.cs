@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace NeuralSynth.Formats;
 
@@ -58,6 +59,9 @@ public sealed class TensorData
         var b = Data.AsSpan();
         switch (DType)
         {
+            case "F32" when BitConverter.IsLittleEndian:
+                MemoryMarshal.Cast<byte, float>(b).CopyTo(r); // weights are mostly F32: one block copy
+                break;
             case "F32":
                 for (int i = 0; i < r.Length; i++) r[i] = BinaryPrimitives.ReadSingleLittleEndian(b[(4 * i)..]);
                 break;
@@ -102,6 +106,11 @@ public sealed class TensorData
         int size = dtype switch { "F32" => 4, "F16" or "BF16" => 2, _ => throw new ArgumentException($"FromFloats writes F32, F16 or BF16, not '{dtype}'", nameof(dtype)) };
         var data = new byte[(long)values.Length * size];
         var b = data.AsSpan();
+        if (dtype == "F32" && BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(values).CopyTo(b);
+            return new TensorData(name, dtype, shape, data);
+        }
         for (int i = 0; i < values.Length; i++)
         {
             float x = values[i];
