@@ -6,6 +6,7 @@
 //   Install  Bundle, then copy it to ~/.vst3
 //   Demo     Install, then render the demo song to stems in out/demo with the default model
 using System.Xml.Linq;
+using System.Text.Json.Nodes;
 
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
@@ -17,7 +18,7 @@ Task("Build").Does(() =>
     DotNetBuild("NeuralSynthPlugin.sln", new DotNetBuildSettings { Configuration = configuration });
 });
 
-Task("Test").IsDependentOn("Build").Does(() =>
+Task("Test").IsDependentOn("Build").IsDependentOn("Bundle").Does(() =>
 {
     var results = outDir.Combine("test-results");
     CleanDirectory(results);
@@ -49,6 +50,120 @@ Task("Test").IsDependentOn("Build").Does(() =>
     if (missing > 0) { Information($"{missing} test project(s) produced no results (crash?)"); failed += missing; }
     Information($"{passed} passed, {failed} failed, {skipped} skipped");
     if (failed > 0) throw new Exception($"{failed} test(s) failed");
+});
+
+// ---- VST3: native module, bundle, install (owner: VST3 engineer) ----
+var bundleDir = outDir.Combine("NeuralSynth.vst3");
+var nativeBuild = root.Combine("native/build");
+var hostBuild = root.Combine("tests/host/build");
+// libtorch pieces only Python, tests or mobile backends use: kept out of the bundle (and out of its deps.json).
+var excludedNativeLibs = new[] { "libtorch_python.so", "libshm.so", "libbackend_with_compiler.so", "libjitbackend_test.so",
+    "libnnapi_backend.so", "libtorchbind_test.so", "libaoti_custom_ops.so" };
+
+void Run(string exe, string args)
+{
+    int code = StartProcess(exe, new ProcessSettings { Arguments = args });
+    if (code != 0) throw new Exception($"{exe} {args} failed with exit code {code}");
+}
+
+void CMakeBuild(DirectoryPath source, DirectoryPath build)
+{
+    Run("cmake", $"-S \"{source}\" -B \"{build}\" -G Ninja -DCMAKE_BUILD_TYPE=Release");
+    Run("cmake", $"--build \"{build}\"");
+}
+
+Task("Native").Does(() =>
+{
+    CMakeBuild(root.Combine("native"), nativeBuild);        // Contents/x86_64-linux/NeuralSynth.so
+    CMakeBuild(root.Combine("tests/host"), hostBuild);      // the test host tests/NeuralSynth.Plugin.Tests runs
+});
+
+Task("Bundle").IsDependentOn("Native").Does(() =>
+{
+    var contents = bundleDir.Combine("Contents");
+    var resources = contents.Combine("Resources");
+    if (DirectoryExists(bundleDir)) DeleteDirectory(bundleDir, new DeleteDirectorySettings { Recursive = true, Force = true });
+    CreateDirectory(contents.Combine("x86_64-linux"));
+    CopyFile(nativeBuild.CombineWithFilePath("NeuralSynth.so"), contents.Combine("x86_64-linux").CombineWithFilePath("NeuralSynth.so"));
+    // Managed assemblies + runtimeconfig + deps.json + libtorch flat (its .so files find each other by $ORIGIN);
+    // Directory.Build.targets patches libLibTorchSharp.so after Publish.
+    DotNetPublish("plugin/NeuralSynth.Plugin/NeuralSynth.Plugin.csproj", new DotNetPublishSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = resources,
+    });
+    foreach (var lib in excludedNativeLibs)
+    {
+        var f = resources.CombineWithFilePath(lib);
+        if (FileExists(f)) DeleteFile(f);
+    }
+    var depsPath = resources.CombineWithFilePath("NeuralSynth.Plugin.deps.json").FullPath;
+    var deps = JsonNode.Parse(System.IO.File.ReadAllText(depsPath))!;
+    foreach (var t in deps["targets"]!.AsObject())
+        foreach (var lib in t.Value!.AsObject())
+            if (lib.Value?["native"] is JsonObject natives)
+                foreach (var key in natives.Select(kv => kv.Key).Where(k => excludedNativeLibs.Contains(System.IO.Path.GetFileName(k))).ToList())
+                    natives.Remove(key);
+    System.IO.File.WriteAllText(depsPath, deps.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    CopyDirectory(root.Combine("presets"), resources.Combine("presets"));
+    // What hosts read instead of loading the .so; must agree with plugin/NeuralSynth.Plugin/PluginInfo.cs
+    // (tests/NeuralSynth.Plugin.Tests checks it against the factory through the test host).
+    System.IO.File.WriteAllText(resources.CombineWithFilePath("moduleinfo.json").FullPath, """
+{
+  "Name": "NeuralSynth",
+  "Version": "1.0.0",
+  "Factory Info": {
+    "Vendor": "NeuralSynth",
+    "URL": "https://github.com/neuralsynth/neuralsynth",
+    "E-Mail": "mailto:neuralsynth@example.org",
+    "Flags": {
+      "Unicode": true,
+      "Classes Discardable": false,
+      "Component Non Discardable": false,
+    },
+  },
+  "Classes": [
+    {
+      "CID": "4E53796E746850726F636573736F7231",
+      "Category": "Audio Module Class",
+      "Name": "NeuralSynth",
+      "Vendor": "NeuralSynth",
+      "Version": "1.0.0",
+      "SDKVersion": "VST 3.7.14",
+      "Sub Categories": [
+        "Instrument",
+        "Synth",
+      ],
+      "Class Flags": 1,
+      "Cardinality": 2147483647,
+      "Snapshots": [
+      ],
+    },
+    {
+      "CID": "4E53796E7468436F6E74726F6C6C6572",
+      "Category": "Component Controller Class",
+      "Name": "NeuralSynth Controller",
+      "Vendor": "NeuralSynth",
+      "Version": "1.0.0",
+      "SDKVersion": "VST 3.7.14",
+      "Class Flags": 0,
+      "Cardinality": 2147483647,
+      "Snapshots": [
+      ],
+    },
+  ],
+}
+""");
+    Information($"Bundle: {bundleDir}");
+});
+
+Task("Install").IsDependentOn("Bundle").Does(() =>
+{
+    var home = Environment.GetEnvironmentVariable("HOME") ?? throw new Exception("HOME is not set");
+    var dest = new DirectoryPath(home).Combine(".vst3/NeuralSynth.vst3");
+    if (DirectoryExists(dest)) DeleteDirectory(dest, new DeleteDirectorySettings { Recursive = true, Force = true });
+    CopyDirectory(bundleDir, dest);
+    Information($"Installed: {dest}");
 });
 
 RunTarget(target);

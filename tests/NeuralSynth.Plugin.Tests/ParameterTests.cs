@@ -1,0 +1,78 @@
+namespace NeuralSynth.Plugin.Tests;
+
+public class ParameterTests
+{
+    [Fact]
+    public void Parameters_HaveUniqueIdsTitlesAndDefaultsInRange()
+    {
+        Assert.Equal(Parameters.All.Length, Parameters.All.Select(p => p.Id).Distinct().Count());
+        foreach (var p in Parameters.All)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(p.Title));
+            Assert.InRange(p.DefaultNormalized, 0, 1);
+            Assert.True(p.Id < 0x80000000u);
+            Assert.Equal(p.Id, Parameters.All[Parameters.IndexOf(p.Id)].Id);
+        }
+        Assert.Single(Parameters.All, p => p.IsBypass);
+        Assert.Equal(-1, Parameters.IndexOf(9999));
+    }
+
+    [Fact]
+    public void Parameters_CoverTheInstrumentsControls()
+    {
+        uint[] expected = [ParamIds.MorphX, ParamIds.MorphY, ParamIds.Seed, ParamIds.Gain, ParamIds.VelocitySensitivity, ParamIds.Release,
+            ParamIds.PitchBendRange, ParamIds.Polyphony, ParamIds.InversionPath, ParamIds.Bypass, ParamIds.PitchBend, ParamIds.Sustain, ParamIds.ModWheel];
+        foreach (var id in expected.Concat(Enumerable.Range(0, ParamIds.MacroCount).Select(i => ParamIds.Macro1 + (uint)i)))
+            Assert.NotNull(Parameters.Get(id));
+    }
+
+    [Fact]
+    public void EveryValue_PrintsWithUnitsAndParsesBack()
+    {
+        foreach (var p in Parameters.All)
+        {
+            for (double n = 0; n <= 1.0001; n += 0.05)
+            {
+                string text = p.Format(n);
+                Assert.True(p.TryParse(text, out double back), $"{p.Title}: cannot parse '{text}'");
+                double plain = p.ToPlain(n), parsed = p.ToPlain(back);
+                double tolerance = p.Kind is ParameterKind.Linear or ParameterKind.Exponential ? 0.51 * Math.Pow(10, -p.Decimals) : 1e-9;
+                Assert.True(Math.Abs(plain - parsed) <= tolerance, $"{p.Title}: {plain} -> '{text}' -> {parsed}");
+                if (p.Units.Length > 0) Assert.EndsWith(" " + p.Units, text);
+            }
+        }
+    }
+
+    [Fact]
+    public void Text_UnitsAreOptionalAndMillisecondsWork()
+    {
+        var release = Parameters.Get(ParamIds.Release)!;
+        Assert.True(release.TryParse("300 ms", out double n));
+        Assert.Equal(0.3, release.ToPlain(n), 9);
+        var gain = Parameters.Get(ParamIds.Gain)!;
+        Assert.True(gain.TryParse("-6", out n));
+        Assert.Equal(-6, gain.ToPlain(n), 9);
+        Assert.Equal("-6.0 dB", gain.Format(n));
+        Assert.False(gain.TryParse("loud", out _));
+        Assert.False(gain.TryParse("NaN dB", out _));
+        var inversion = Parameters.Get(ParamIds.InversionPath)!;
+        Assert.True(inversion.TryParse("mel + vocoder", out n));
+        Assert.Equal(1, inversion.ToPlain(n));
+    }
+
+    [Fact]
+    public void DiscreteParameters_UseTheVst3StepMapping()
+    {
+        var poly = Parameters.Get(ParamIds.Polyphony)!;
+        Assert.Equal(63, poly.StepCount);
+        Assert.Equal(16, poly.ToPlain(poly.ToNormalized(16)));
+        Assert.Equal(1, poly.ToPlain(0));
+        Assert.Equal(64, poly.ToPlain(1));
+        var pb = Parameters.Get(ParamIds.PitchBendRange)!;
+        Assert.Equal("2 st", pb.Format(pb.DefaultNormalized));
+        var bypass = Parameters.Get(ParamIds.Bypass)!;
+        Assert.Equal(1, bypass.StepCount);
+        Assert.Equal("Off", bypass.Format(0.49));
+        Assert.Equal("On", bypass.Format(0.5));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace NeuralSynth.Plugin.Tests;
+
+/// <summary>
+/// Runs tests/host's nshost once against the built bundle out/NeuralSynth.vst3 (made by
+/// `dotnet cake --target=Bundle`, which the Test target depends on) and keeps its JSON and WAV output.
+/// Builds nshost with CMake if it is not there yet.
+/// </summary>
+public sealed class TestHostFixture
+{
+    public string Root { get; }
+    public string Bundle { get; }
+    public string OutDir { get; }
+    public JsonElement Result { get; }
+    public string Stderr { get; }
+    public double WallMs { get; }
+
+    public TestHostFixture()
+    {
+        Root = FindRoot();
+        Bundle = Path.Combine(Root, "out", "NeuralSynth.vst3");
+        if (!File.Exists(Path.Combine(Bundle, "Contents", "x86_64-linux", "NeuralSynth.so")))
+            throw new InvalidOperationException($"no bundle at {Bundle}: run `dotnet cake --target=Bundle` first");
+        string host = Path.Combine(Root, "tests", "host", "build", "nshost");
+        if (!File.Exists(host))
+        {
+            Run("cmake", $"-S \"{Root}/tests/host\" -B \"{Root}/tests/host/build\" -G Ninja -DCMAKE_BUILD_TYPE=Release");
+            Run("cmake", $"--build \"{Root}/tests/host/build\"");
+        }
+        OutDir = Path.Combine(Path.GetTempPath(), "neuralsynth-nshost-" + Environment.ProcessId);
+        Directory.CreateDirectory(OutDir);
+        var sw = Stopwatch.StartNew();
+        var (code, stdout, stderr) = Run(host, $"\"{Bundle}\" \"{OutDir}\"");
+        WallMs = sw.Elapsed.TotalMilliseconds;
+        Stderr = stderr;
+        if (code != 0) throw new InvalidOperationException($"nshost exited {code}: {stdout} {stderr}");
+        Result = JsonDocument.Parse(stdout).RootElement.Clone();
+    }
+
+    static string FindRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "NeuralSynthPlugin.sln"))) return d.FullName;
+        throw new InvalidOperationException("repository root (NeuralSynthPlugin.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    static (int, string, string) Run(string exe, string args)
+    {
+        var psi = new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stderrTask = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException($"{exe} took more than 2 minutes"); }
+        return (p.ExitCode, stdout, stderrTask.Result);
+    }
+}
+
+[CollectionDefinition("TestHost")]
+public class TestHostCollection : ICollectionFixture<TestHostFixture> { }

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using NeuralSynth.Formats;
+using Xunit.Abstractions;
+
+namespace NeuralSynth.Plugin.Tests;
+
+/// <summary>The built bundle loaded by our C++ test host the way a DAW loads it (see tests/host/host.cpp).</summary>
+[Collection("TestHost")]
+public class TestHostTests(TestHostFixture host, ITestOutputHelper output)
+{
+    JsonElement R => host.Result;
+
+    [Fact]
+    public void Bundle_Loads_AndReportsLoadTimes()
+    {
+        Assert.Equal(2, R.GetProperty("classes").GetArrayLength());
+        Assert.Equal(0u, R.GetProperty("factory_refs_left").GetUInt32());
+        Assert.True(R.GetProperty("module_exit").GetBoolean());
+        Assert.Equal(0, R.GetProperty("dlclose").GetInt32());
+        // Reported, not asserted (no timing assertions in tests).
+        output.WriteLine($"dlopen -> factory: {R.GetProperty("factory_ms").GetDouble():F1} ms; " +
+            $"dlopen -> first instance ready: {R.GetProperty("first_instance_ready_ms").GetDouble():F1} ms; " +
+            $"mean instantiate -> ready (warm): {R.GetProperty("instances").GetProperty("mean_ready_ms").GetDouble():F2} ms; " +
+            $"whole host run: {host.WallMs:F0} ms");
+    }
+
+    [Theory]
+    [InlineData(0, 44100)]
+    [InlineData(1, 48000)]
+    public void CMajorScale_PlaysAtTheRightPitches(int index, int rate)
+    {
+        var scale = R.GetProperty("scales")[index];
+        Assert.True(scale.GetProperty("ok").GetBoolean(), scale.GetProperty("error").GetString());
+        Assert.Equal(rate, scale.GetProperty("rate").GetInt32());
+        var wav = WavFile.Read(scale.GetProperty("wav").GetString()!);
+        Assert.Equal(rate, wav.SampleRate);
+        Assert.Equal(2, wav.Channels.Length);
+        int[] expected = [60, 62, 64, 65, 67, 69, 71, 72];
+        var notes = scale.GetProperty("notes").EnumerateArray().ToArray();
+        Assert.Equal(expected, notes.Select(n => n.GetProperty("pitch").GetInt32()));
+        foreach (var n in notes)
+        {
+            int start = n.GetProperty("start").GetInt32(), end = n.GetProperty("end").GetInt32();
+            int pitch = n.GetProperty("pitch").GetInt32();
+            var middle = wav.Channels[0].AsSpan(start + (end - start) / 4, (end - start) / 2);
+            double hz = PitchDetector.Yin(middle, rate);
+            double cents = PitchDetector.Cents(hz, PitchDetector.MidiToHz(pitch));
+            output.WriteLine($"{rate} Hz: MIDI {pitch}: {hz:F2} Hz ({cents:+0.00;-0.00;0.00} cents)");
+            Assert.InRange(Math.Abs(cents), 0, 10);
+            if (pitch == expected[0])
+            {
+                Assert.Equal(0f, wav.Channels[0][start - 1]);                      // nothing before the first note-on offset
+                Assert.NotEqual(0f, wav.Channels[0][start + 8]);
+            }
+            Assert.Equal(wav.Channels[0][start + 1000], wav.Channels[1][start + 1000]);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void GainAutomation_IsAppliedWithinTheNote(int index)
+    {
+        var scale = R.GetProperty("scales")[index];
+        var wav = WavFile.Read(scale.GetProperty("wav").GetString()!);
+        int rate = wav.SampleRate, ms10 = rate / 100;
+        var notes = scale.GetProperty("notes").EnumerateArray().ToArray();
+        double Level(int note, bool atEnd)
+        {
+            int s = notes[note].GetProperty("start").GetInt32(), e = notes[note].GetProperty("end").GetInt32();
+            return PitchDetector.Rms(wav.Channels[0].AsSpan(atEnd ? e - 2 * ms10 : s + ms10, ms10));
+        }
+        // Ends of notes: the previous note's release tail has died away there. The 3rd note is flat at 0 dB; the 4th
+        // ramps 0 dB -> -12 dB through sample-accurate parameter points (about -11.5 dB in the window measured);
+        // the 5th is back at 0 dB.
+        Assert.InRange(20 * Math.Log10(Level(2, true) / Level(6, true)), -0.5, 0.5);
+        double ramp = 20 * Math.Log10(Level(3, true) / Level(2, true));
+        output.WriteLine($"4th note level at its end relative to the flat 3rd: {ramp:F2} dB");
+        Assert.InRange(ramp, -12.3, -10.8);
+        Assert.InRange(20 * Math.Log10(Level(4, true) / Level(2, true)), -0.5, 0.5);
+    }
+
+    [Fact]
+    public void Idle_IsExactSilence_WithSilenceFlags()
+    {
+        var idle = R.GetProperty("idle");
+        Assert.Equal(0.0, idle.GetProperty("peak").GetDouble());
+        Assert.Equal(idle.GetProperty("blocks").GetInt32(), idle.GetProperty("silence_flagged_blocks").GetInt32());
+        foreach (var scale in R.GetProperty("scales").EnumerateArray())
+        {
+            Assert.Equal(0.0, scale.GetProperty("idle_peak").GetDouble());   // after every note has released
+            Assert.Equal(scale.GetProperty("idle_blocks").GetInt32(), scale.GetProperty("idle_silent_blocks").GetInt32());
+            Assert.True(scale.GetProperty("tail_samples").GetUInt32() > 0);
+            Assert.Equal(0u, scale.GetProperty("refs_left").GetUInt32());
+        }
+    }
+
+    [Fact]
+    public void State_RoundTrips_BetweenInstances_AndReachesTheController()
+    {
+        var s = R.GetProperty("state");
+        Assert.Equal("4E53594E", s.GetProperty("state_hex_prefix").GetString()![..8]);   // "NSYN"
+        Assert.Equal(0, s.GetProperty("set_rc").GetInt32());
+        Assert.True(s.GetProperty("round_trip_equal").GetBoolean());
+        Assert.Equal(0, s.GetProperty("controller_rc").GetInt32());
+        Assert.Equal(0.5, s.GetProperty("controller_gain").GetDouble(), 12);
+        Assert.Equal(0.25, s.GetProperty("controller_release").GetDouble(), 12);
+    }
+
+    [Fact]
+    public void State_CorruptForeignAndTruncated_AreRejected_KeepingThePreviousState()
+    {
+        var s = R.GetProperty("state");
+        Assert.Equal(1, s.GetProperty("corrupt_rc").GetInt32());
+        Assert.True(s.GetProperty("kept_after_corrupt").GetBoolean());
+        Assert.Equal(1, s.GetProperty("foreign_rc").GetInt32());
+        Assert.Equal(1, s.GetProperty("truncated_rc").GetInt32());
+        Assert.True(s.GetProperty("kept_after_foreign").GetBoolean());
+        Assert.Contains("state rejected", host.Stderr);
+    }
+
+    [Fact]
+    public void State_EmptyStream_MeansDefaults()
+    {
+        var s = R.GetProperty("state");
+        Assert.Equal(0, s.GetProperty("empty_rc").GetInt32());
+        Assert.True(s.GetProperty("empty_changes_state").GetBoolean());
+        Assert.True(s.GetProperty("empty_equals_fresh").GetBoolean());
+    }
+
+    [Fact]
+    public void TwentyInstances_CreatedAndReleased_LeakNothing()
+    {
+        var inst = R.GetProperty("instances");
+        Assert.Equal(20, inst.GetProperty("count").GetInt32());
+        Assert.Equal(0, inst.GetProperty("failures").GetInt32());
+        Assert.Equal(0u, inst.GetProperty("refs_left").GetUInt32());   // every component and controller freed
+        var rss = inst.GetProperty("rss_kb_after_round").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        output.WriteLine("RSS after each round of 20 instances (KiB): " + string.Join(", ", rss));
+        // The first rounds warm the runtime and the GC heap; later rounds must not keep growing.
+        long growth = rss[^1] - rss[2];
+        Assert.True(growth < 8 * 1024, $"RSS grew {growth} KiB over {rss.Length - 3} rounds of 20 instances");
+    }
+
+    [Fact]
+    public void Parameters_ThroughTheAbi_PrintWithUnitsAndParseBack()
+    {
+        foreach (var p in R.GetProperty("params").EnumerateArray())
+        {
+            string units = p.GetProperty("units").GetString()!;
+            foreach (var v in p.GetProperty("values").EnumerateArray())
+            {
+                string text = v.GetProperty("text").GetString()!;
+                Assert.Equal(0, v.GetProperty("parse_rc").GetInt32());
+                if (units.Length > 0) Assert.EndsWith(units, text);
+                double plain = v.GetProperty("plain").GetDouble(), parsed = v.GetProperty("parsed_plain").GetDouble();
+                Assert.True(Math.Abs(plain - parsed) <= Math.Max(0.051, Math.Abs(plain) * 0.005), $"{p.GetProperty("title")}: {plain} -> '{text}' -> {parsed}");
+            }
+        }
+        var midi = R.GetProperty("midi");
+        Assert.Equal(ParamIds.PitchBend, midi.GetProperty("129").GetUInt32());
+        Assert.Equal(ParamIds.Sustain, midi.GetProperty("64").GetUInt32());
+        Assert.Equal(ParamIds.ModWheel, midi.GetProperty("1").GetUInt32());
+        Assert.Equal(JsonValueKind.Null, midi.GetProperty("7").ValueKind);
+    }
+
+    [Fact]
+    public void ModuleInfoJson_AgreesWithTheFactory()
+    {
+        var path = Path.Combine(host.Bundle, "Contents", "Resources", "moduleinfo.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { AllowTrailingCommas = true });
+        var info = doc.RootElement;
+        Assert.Equal("NeuralSynth", info.GetProperty("Name").GetString());
+        Assert.Equal(PluginInfo.Vendor, info.GetProperty("Factory Info").GetProperty("Vendor").GetString());
+        var classes = info.GetProperty("Classes").EnumerateArray().ToArray();
+        var factory = R.GetProperty("classes").EnumerateArray().ToArray();
+        Assert.Equal(factory.Length, classes.Length);
+        for (int i = 0; i < classes.Length; i++)
+        {
+            Assert.Equal(factory[i].GetProperty("cid").GetString(), classes[i].GetProperty("CID").GetString());
+            Assert.Equal(factory[i].GetProperty("category").GetString(), classes[i].GetProperty("Category").GetString());
+            Assert.Equal(factory[i].GetProperty("name").GetString(), classes[i].GetProperty("Name").GetString());
+            Assert.Equal(PluginInfo.Version, classes[i].GetProperty("Version").GetString());
+            Assert.Equal(PluginInfo.SdkVersion, classes[i].GetProperty("SDKVersion").GetString());
+        }
+    }
+
+    [Fact]
+    public void Bundle_LeavesOutPythonAndTestLibraries_AndKeepsTorch()
+    {
+        var res = Path.Combine(host.Bundle, "Contents", "Resources");
+        foreach (var lib in new[] { "libtorch.so", "libtorch_cpu.so", "libc10.so", "libLibTorchSharp.so", "NeuralSynth.Plugin.dll",
+                     "NeuralSynth.Plugin.runtimeconfig.json", "NeuralSynth.Plugin.deps.json" })
+            Assert.True(File.Exists(Path.Combine(res, lib)), lib);
+        foreach (var lib in new[] { "libtorch_python.so", "libtorchbind_test.so", "libjitbackend_test.so", "libbackend_with_compiler.so" })
+            Assert.False(File.Exists(Path.Combine(res, lib)), lib);
+        Assert.DoesNotContain("libtorch_python", File.ReadAllText(Path.Combine(res, "NeuralSynth.Plugin.deps.json")));
+        Assert.True(Directory.Exists(Path.Combine(res, "presets")));
+    }
+}
