@@ -13,6 +13,7 @@ public sealed class TestHostFixture
     public string Root { get; }
     public string Bundle { get; }
     public string OutDir { get; }
+    public string HostPath { get; }
     public JsonElement Result { get; }
     public string Stderr { get; }
     public double WallMs { get; }
@@ -29,10 +30,17 @@ public sealed class TestHostFixture
             Run("cmake", $"-S \"{Root}/tests/host\" -B \"{Root}/tests/host/build\" -G Ninja -DCMAKE_BUILD_TYPE=Release");
             Run("cmake", $"--build \"{Root}/tests/host/build\"");
         }
+        HostPath = host;
         OutDir = Path.Combine(Path.GetTempPath(), "neuralsynth-nshost-" + Environment.ProcessId);
+        if (Directory.Exists(OutDir)) Directory.Delete(OutDir, true);
         Directory.CreateDirectory(OutDir);
+        // A second bundle (its own .so, Resources linked to ours) to load into the same process: it must join the runtime.
+        string second = Path.Combine(OutDir, "Second.vst3");
+        Directory.CreateDirectory(Path.Combine(second, "Contents", "x86_64-linux"));
+        File.Copy(Path.Combine(Bundle, "Contents", "x86_64-linux", "NeuralSynth.so"), Path.Combine(second, "Contents", "x86_64-linux", "Second.so"));
+        Directory.CreateSymbolicLink(Path.Combine(second, "Contents", "Resources"), Path.Combine(Bundle, "Contents", "Resources"));
         var sw = Stopwatch.StartNew();
-        var (code, stdout, stderr) = Run(host, $"\"{Bundle}\" \"{OutDir}\"");
+        var (code, stdout, stderr) = Run(host, $"\"{Bundle}\" \"{OutDir}\" \"{second}\"");
         WallMs = sw.Elapsed.TotalMilliseconds;
         Stderr = stderr;
         if (code != 0) throw new InvalidOperationException($"nshost exited {code}: {stdout} {stderr}");
@@ -46,7 +54,7 @@ public sealed class TestHostFixture
         throw new InvalidOperationException("repository root (NeuralSynthPlugin.sln) not found above " + AppContext.BaseDirectory);
     }
 
-    static (int, string, string) Run(string exe, string args)
+    public static (int, string, string) Run(string exe, string args)
     {
         var psi = new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi)!;

@@ -165,6 +165,34 @@ public class TestHostTests(TestHostFixture host, ITestOutputHelper output)
     }
 
     [Fact]
+    public void SecondBundle_InTheSameProcess_JoinsTheRuntimeAndPlays()
+    {
+        var second = R.GetProperty("second_bundle");
+        Assert.Equal(2, second.GetProperty("classes").GetInt32());
+        Assert.True(second.GetProperty("peak").GetDouble() > 0.01);
+        Assert.Equal(0u, second.GetProperty("refs_left").GetUInt32());
+        Assert.Equal(0u, second.GetProperty("factory_refs_left").GetUInt32());
+        output.WriteLine($"second bundle: dlopen -> factory {second.GetProperty("factory_ms").GetDouble():F2} ms (runtime already up)");
+    }
+
+    [Fact]
+    public void BundleWithoutItsManagedPart_GivesAnEmptyFactoryAndOneStderrLine()
+    {
+        string broken = Path.Combine(host.OutDir, "Broken.vst3");
+        Directory.CreateDirectory(Path.Combine(broken, "Contents", "x86_64-linux"));
+        File.Copy(Path.Combine(host.Bundle, "Contents", "x86_64-linux", "NeuralSynth.so"), Path.Combine(broken, "Contents", "x86_64-linux", "Broken.so"), true);
+        var (code, stdout, stderr) = TestHostFixture.Run(host.HostPath, $"\"{broken}\" \"{host.OutDir}\"");
+        Assert.Equal(0, code);   // the host survived
+        var r = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(0, r.GetProperty("classes").GetArrayLength());
+        Assert.True(r.GetProperty("module_exit").GetBoolean());
+        Assert.Equal(0, r.GetProperty("dlclose").GetInt32());
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("NeuralSynth.vst3: managed plugin missing", lines[0]);
+    }
+
+    [Fact]
     public void ModuleInfoJson_AgreesWithTheFactory()
     {
         var path = Path.Combine(host.Bundle, "Contents", "Resources", "moduleinfo.json");

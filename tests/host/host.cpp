@@ -1,6 +1,8 @@
 // nshost: loads NeuralSynth.vst3 like a DAW (dlopen, ModuleEntry, GetPluginFactory, component + controller,
 // initialize, connect, setupProcessing, activate, process) and prints one JSON object with what it saw.
-//   nshost BUNDLE.vst3 OUTDIR
+//   nshost BUNDLE.vst3 OUTDIR [SECOND_BUNDLE.vst3]
+// With a second bundle, it is loaded into the same process after the first (one .NET runtime for both) and
+// plays one note; its result is under "second_bundle".
 // OUTDIR receives scale_44100.wav and scale_48000.wav (32-bit float stereo): a C-major scale C4..C5.
 // Exit code 0 when the run completed (the checks themselves are made by tests/NeuralSynth.Plugin.Tests).
 #include "vst3.h"
@@ -476,14 +478,58 @@ static std::string instances_check(int count, int rounds) {
     return buf + perRound + "}";
 }
 
-int main(int argc, char** argv) {
-    if (argc < 3) { std::fprintf(stderr, "usage: nshost BUNDLE.vst3 OUTDIR\n"); return 2; }
-    std::string bundle = argv[1], outdir = argv[2];
+static std::string so_path(const std::string& bundle) {
     std::string name = bundle;
     while (!name.empty() && name.back() == '/') name.pop_back();
     std::string stem = name.substr(name.find_last_of('/') + 1);
     stem = stem.substr(0, stem.rfind(".vst3"));
-    std::string so = name + "/Contents/x86_64-linux/" + stem + ".so";
+    return name + "/Contents/x86_64-linux/" + stem + ".so";
+}
+
+// Loads another bundle while the first is still loaded: it must join the running runtime and work.
+static std::string second_bundle(const std::string& bundle) {
+    std::string so = so_path(bundle);
+    void* lib = dlopen(so.c_str(), RTLD_LAZY | RTLD_LOCAL);
+    if (!lib) return "{\"error\":\"dlopen\"}";
+    auto entry = (ModuleEntryFn)dlsym(lib, "ModuleEntry");
+    auto exitFn = (ModuleExitFn)dlsym(lib, "ModuleExit");
+    auto getFactory = (GetFactoryFn)dlsym(lib, "GetPluginFactory");
+    if (!entry || !exitFn || !getFactory || !entry(lib)) { dlclose(lib); return "{\"error\":\"entry points\"}"; }
+    double t0 = now_ms();
+    IPluginFactory* factory = getFactory();
+    double ms = now_ms() - t0;
+    int classes = factory ? factory->countClasses() : -1;
+    double peak = 0;
+    uint32_t refs = 99;
+    if (factory && classes > 0) {
+        IPluginFactory* first = g_factory;
+        g_factory = factory;
+        Instance inst;
+        if (inst.create() && inst.start(48000, 480)) {
+            std::vector<float> L(480), R(480);
+            EventList ev;
+            ev.events.push_back(note(true, 0, 69, 1.0f));
+            for (int b = 0; b < 10; b++) {
+                inst.process(L.data(), R.data(), 480, b == 0 ? &ev : nullptr, nullptr);
+                for (float v : L) peak = std::max(peak, (double)std::fabs(v));
+            }
+        }
+        refs = inst.stop_and_release();
+        g_factory = first;
+    }
+    uint32_t factoryLeft = factory ? factory->release() : 99;
+    exitFn();
+    dlclose(lib);
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "{\"factory_ms\":%.2f,\"classes\":%d,\"peak\":%.6g,\"refs_left\":%u,\"factory_refs_left\":%u}",
+                  ms, classes, peak, refs, factoryLeft);
+    return buf;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 3) { std::fprintf(stderr, "usage: nshost BUNDLE.vst3 OUTDIR [SECOND_BUNDLE.vst3]\n"); return 2; }
+    std::string bundle = argv[1], outdir = argv[2];
+    std::string so = so_path(bundle);
 
     long rssStart = rss_kb();
     double t0 = now_ms();
@@ -509,7 +555,15 @@ int main(int argc, char** argv) {
                    "\",\"name\":\"" + json_escape(ci.name) + "\",\"cardinality\":" + std::to_string(ci.cardinality) + "}";
     }
     classes += "]";
-    if (!haveProcessor) { std::printf("{\"factory_ms\":%.2f,\"classes\":%s,\"error\":\"no processor class\"}\n", factoryMs, classes.c_str()); return 1; }
+    if (!haveProcessor) {
+        // Still a clean unload: the empty factory a failed module returns must survive release + ModuleExit.
+        uint32_t left = g_factory->release();
+        bool exited = exitFn();
+        int closed = dlclose(lib);
+        std::printf("{\"factory_ms\":%.2f,\"classes\":%s,\"error\":\"no processor class\",\"factory_refs_left\":%u,\"module_exit\":%s,\"dlclose\":%d}\n",
+                    factoryMs, classes.c_str(), left, exited ? "true" : "false", closed);
+        return 0;
+    }
 
     double ready44 = 0, ready48 = 0;
     std::string s44 = play_scale(44100, outdir, &ready44);
@@ -519,6 +573,7 @@ int main(int argc, char** argv) {
     std::string state = state_check();
     std::string params = params_check();
     std::string inst = instances_check(20, 6);
+    std::string second = argc > 3 ? second_bundle(argv[3]) : "null";
     long rssEnd = rss_kb();
 
     uint32_t factoryLeft = g_factory->release();
@@ -526,8 +581,8 @@ int main(int argc, char** argv) {
     int closed = dlclose(lib);
     std::printf("{\"factory_ms\":%.2f,\"first_instance_ready_ms\":%.2f,\"dlopen_to_scale_done_ms\":%.2f,\"classes\":%s,"
                 "\"scales\":[%s,%s],\"idle\":%s,\"state\":%s,%s,\"instances\":%s,\"rss_kb_start\":%ld,\"rss_kb_end\":%ld,"
-                "\"factory_refs_left\":%u,\"module_exit\":%s,\"dlclose\":%d}\n",
+                "\"second_bundle\":%s,\"factory_refs_left\":%u,\"module_exit\":%s,\"dlclose\":%d}\n",
                 factoryMs, factoryMs + ready44, firstReadyMs, classes.c_str(), s44.c_str(), s48.c_str(), idle.c_str(), state.c_str(),
-                params.substr(1, params.size() - 2).c_str(), inst.c_str(), rssStart, rssEnd, factoryLeft, exited ? "true" : "false", closed);
+                params.substr(1, params.size() - 2).c_str(), inst.c_str(), rssStart, rssEnd, second.c_str(), factoryLeft, exited ? "true" : "false", closed);
     return 0;
 }
