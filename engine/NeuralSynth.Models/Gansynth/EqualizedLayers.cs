@@ -1,0 +1,69 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace NeuralSynth.Models.Gansynth;
+
+/// Convolution with the equalized learning rate of progressive GAN: weights are stored as N(0, 1) and scaled
+/// at run time by gain / sqrt(fan_in), so Adam's per-parameter step size acts the same on every layer.
+/// "Same" padding (odd kernels only).
+public sealed class EqConv2d : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter weight;
+    readonly Parameter bias;
+    readonly double scale;
+    readonly long pad;
+
+    public EqConv2d(string name, long inChannels, long outChannels, long kernel, double gain = 1.4142135623730951) : base(name)
+    {
+        if (kernel % 2 != 1) throw new ArgumentException("EqConv2d needs an odd kernel for same padding");
+        weight = new Parameter(randn(outChannels, inChannels, kernel, kernel));
+        bias = new Parameter(zeros(outChannels));
+        scale = gain / Math.Sqrt(inChannels * kernel * kernel);
+        pad = kernel / 2;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var w = weight * scale;
+        return F.conv2d(x, w, bias, padding: [pad, pad]);
+    }
+}
+
+/// Fully connected layer with equalized learning rate (see EqConv2d).
+public sealed class EqLinear : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter weight;
+    readonly Parameter bias;
+    readonly double scale;
+
+    public EqLinear(string name, long inFeatures, long outFeatures, double gain = 1.4142135623730951) : base(name)
+    {
+        weight = new Parameter(randn(outFeatures, inFeatures));
+        bias = new Parameter(zeros(outFeatures));
+        scale = gain / Math.Sqrt(inFeatures);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var w = weight * scale;
+        return F.linear(x, w, bias);
+    }
+}
+
+static class Ops
+{
+    /// Pixel norm (progressive GAN): each position's feature vector scaled to unit RMS over channels (dim 1).
+    public static Tensor PixelNorm(Tensor x)
+    {
+        using var sq = x.square();
+        using var mean = sq.mean([1L], keepdim: true);
+        using var rms = (mean + 1e-8).rsqrt_();
+        return x * rms;
+    }
+
+    public static Tensor LRelu(Tensor x) => F.leaky_relu(x, 0.2);
+}

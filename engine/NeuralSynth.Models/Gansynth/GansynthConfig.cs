@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NeuralSynth.Formats;
+using NeuralSynth.Models.Audio;
+
+namespace NeuralSynth.Models.Gansynth;
+
+/// Everything that says what a GANSynth-style model is: spectral representation, conditioning, layer widths,
+/// the normalisation constants of its outputs and the training hyper-parameters. Stored as config.json next to
+/// model.safetensors (snake_case keys so a Python/PyTorch twin can read and write it too).
+///
+/// Output layout of the generator: [batch, 2, n_mels, frames] (the layout of MelSpectrogram.LogMel), both channels in [-1, 1] (tanh):
+///   channel 0: log-mel magnitude, normalised: n = 2 (ln(max(mel_mag, 1e-5)) - log_mag_min) / (log_mag_max - log_mag_min) - 1
+///   channel 1: mel instantaneous frequency (IF-Mel of the GANSynth paper), already in [-1, 1] (phase advance per hop / pi).
+/// The "mel head" for the vocoder path is channel 0 denormalised: it is exactly the shared log-mel representation
+/// (SpectralConfig) the vocoder consumes, so there is no third output channel to keep consistent with the first.
+public sealed record GansynthConfig
+{
+    [JsonPropertyName("model")] public string Model { get; init; } = "gansynth";
+    [JsonPropertyName("latent_size")] public int LatentSize { get; init; } = 64;
+    [JsonPropertyName("min_pitch")] public int MinPitch { get; init; } = 24;
+    [JsonPropertyName("max_pitch")] public int MaxPitch { get; init; } = 84;
+    /// Velocity layers the generator is conditioned on (one-hot, nearest layer); empty = no velocity input.
+    [JsonPropertyName("velocities")] public int[] Velocities { get; init; } = [50, 90, 127];
+
+    /// The shared spectral representation (sample rate, STFT, mel bins, frames, log floor).
+    [JsonPropertyName("spectral")] public SpectralConfig Spectral { get; init; } = SpectralConfig.Default;
+    /// Log-magnitude range mapped to [-1, 1]: the bottom is ln(log_floor); the top is measured on the training
+    /// data when a run starts (train gansynth writes it into the run's config.json).
+    [JsonPropertyName("log_mag_min")] public float LogMagMin { get; init; } = -11.512925f;
+    [JsonPropertyName("log_mag_max")] public float LogMagMax { get; init; } = 5f;
+
+    /// Channel width per resolution stage, lowest resolution first. The first stage is
+    /// n_mels / 2^(n-1) x frames / 2^(n-1), each later stage doubles both axes.
+    [JsonPropertyName("channels")] public int[] Channels { get; init; } = [128, 128, 64, 32, 16];
+
+    // Training (WGAN-GP + auxiliary classifier, as in GANSynth / progressive GAN).
+    [JsonPropertyName("learning_rate")] public float LearningRate { get; init; } = 8e-4f;
+    [JsonPropertyName("adam_beta1")] public float AdamBeta1 { get; init; } = 0f;
+    [JsonPropertyName("adam_beta2")] public float AdamBeta2 { get; init; } = 0.99f;
+    [JsonPropertyName("gp_lambda")] public float GpLambda { get; init; } = 10f;
+    [JsonPropertyName("drift_epsilon")] public float DriftEpsilon { get; init; } = 1e-3f;
+    [JsonPropertyName("ac_weight_d")] public float AcWeightD { get; init; } = 10f;
+    [JsonPropertyName("ac_weight_g")] public float AcWeightG { get; init; } = 10f;
+
+    [JsonIgnore] public int PitchCount => MaxPitch - MinPitch + 1;
+    [JsonIgnore] public int VelocityCount => Velocities.Length;
+    [JsonIgnore] public int Stages => Channels.Length;
+    [JsonIgnore] public int StartFrames => Frames >> (Stages - 1);
+    [JsonIgnore] public int StartMels => MelBins >> (Stages - 1);
+    [JsonIgnore] public int Frames => Spectral.Frames;
+    [JsonIgnore] public int MelBins => Spectral.NMels;
+    [JsonIgnore] public int Samples => Spectral.Samples;
+
+    /// Index of the velocity layer nearest to a MIDI velocity (ties go to the lower layer).
+    public int VelocityIndex(int velocity)
+    {
+        if (Velocities.Length == 0) return 0;
+        int best = 0;
+        for (int i = 1; i < Velocities.Length; i++)
+            if (Math.Abs(Velocities[i] - velocity) < Math.Abs(Velocities[best] - velocity)) best = i;
+        return best;
+    }
+
+    public int PitchIndex(int pitch)
+    {
+        if (pitch < MinPitch || pitch > MaxPitch)
+            throw new ArgumentException($"pitch {pitch} is outside the model's range {MinPitch}-{MaxPitch}");
+        return pitch - MinPitch;
+    }
+
+    /// Throws one ArgumentException naming the first inconsistent field.
+    public void Validate()
+    {
+        if (Model != "gansynth") throw new ArgumentException($"config model is '{Model}', expected 'gansynth'");
+        if (LatentSize < 1) throw new ArgumentException("latent_size must be >= 1");
+        if (MinPitch < 0 || MaxPitch > 127 || MaxPitch < MinPitch) throw new ArgumentException($"pitch range {MinPitch}-{MaxPitch} is invalid");
+        if (Channels.Length < 1 || Channels.Any(c => c < 1)) throw new ArgumentException("channels must list >= 1 positive widths");
+        int div = 1 << (Stages - 1);
+        if (Frames % div != 0 || MelBins % div != 0)
+            throw new ArgumentException($"frames ({Frames}) and n_mels ({MelBins}) must be divisible by 2^(stages-1) = {div} for {Stages} stages");
+        Spectral.Validate("spectral");
+        if (!(LogMagMax > LogMagMin)) throw new ArgumentException("log_mag_max must exceed log_mag_min");
+    }
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static GansynthConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: config not found", path);
+        GansynthConfig? c;
+        try { c = JsonSerializer.Deserialize<GansynthConfig>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidFileException(path, e.BytePositionInLine ?? 0, "malformed config: " + e.Message); }
+        if (c == null) throw new InvalidFileException(path, 0, "config is empty");
+        try { c.Validate(); }
+        catch (ArgumentException e) { throw new InvalidFileException(path, 0, e.Message); }
+        return c;
+    }
+
+    public void Save(string path)
+    {
+        Validate();
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, path, overwrite: true);
+    }
+}

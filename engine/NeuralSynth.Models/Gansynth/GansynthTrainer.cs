@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using NeuralSynth.Formats;
+using NeuralSynth.Realtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace NeuralSynth.Models.Gansynth;
+
+public sealed record GansynthTrainOptions
+{
+    public required string DataDir { get; init; }
+    public required string OutDir { get; init; }
+    /// Template config for a fresh run; a resumed run uses OutDir/config.json.
+    public GansynthConfig Config { get; init; } = new();
+    public int Steps { get; init; } = 2000;
+    public int Batch { get; init; } = 16;
+    public long Seed { get; init; } = 1;
+    public int CheckpointEvery { get; init; } = 100;
+    public int SampleEvery { get; init; } = 500;
+    public int LogEvery { get; init; } = 10;
+    /// Use only the first N training notes (0 = all): for smoke tests.
+    public int Limit { get; init; }
+    /// Training split name (NoteDataset split).
+    public string Split { get; init; } = "train";
+    /// Whether to write sample grids (PNG + WAV) at SampleEvery and at the end.
+    public bool WriteSamples { get; init; } = true;
+}
+
+/// Losses of one step (D step then G step).
+public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift);
+
+/// Trains the generator and discriminator with WGAN-GP (lambda, drift epsilon) + auxiliary pitch/velocity
+/// classification (GANSynth), Adam(lr, beta1 0, beta2 0.99). Layout of OutDir:
+///   config.json                   the run's config (log_mag_max measured on the data)
+///   features_train.safetensors    cached IF-Mel features of the real notes
+///   checkpoint/                   generator, discriminator, optimizers, state.json (step, wall time): resume point
+///   losses.csv, losses.png        every LogEvery steps
+///   samples/step_NNNNNN.{png,wav} fixed latents x pitches
+///   model.safetensors             final generator (with config.json it is a loadable GansynthModel directory)
+///   TRAINING.md                   command, steps, wall time, final losses
+/// Determinism: torch is reseeded from (seed, step) at every step and batches come from our own per-epoch
+/// shuffles of (seed, epoch), so a resumed run continues exactly as the uninterrupted one would.
+public sealed class GansynthTrainer : IDisposable
+{
+    readonly GansynthTrainOptions opt;
+    public GansynthConfig Config { get; }
+    public Generator G { get; }
+    public Discriminator D { get; }
+    readonly Adam optG, optD;
+    readonly FeatureCache data;
+    readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
+    public int Step { get; private set; }
+    double wallSeconds;
+    readonly Action<string> log;
+    int[]? perm; long permEpoch = -1;
+
+    public string CheckpointDir => Path.Combine(opt.OutDir, "checkpoint");
+    public string LossCsv => Path.Combine(opt.OutDir, "losses.csv");
+    public double WallSeconds => wallSeconds;
+
+    public GansynthTrainer(GansynthTrainOptions options, Action<string>? logger = null)
+    {
+        opt = options;
+        log = logger ?? (_ => { });
+        if (opt.Batch < 2) throw new ArgumentException("--batch must be >= 2 (minibatch stddev and the gradient penalty need a batch)");
+        if (opt.Steps < 1) throw new ArgumentException("--steps must be >= 1");
+        Directory.CreateDirectory(opt.OutDir);
+        string runCfg = Path.Combine(opt.OutDir, GansynthModel.ConfigFile);
+        bool resume = File.Exists(Path.Combine(CheckpointDir, "state.json")) || File.Exists(Path.Combine(CheckpointDir + ".old", "state.json"));
+        var cfg = resume && File.Exists(runCfg) ? GansynthConfig.Load(runCfg) : opt.Config;
+        cfg.Validate();
+
+        data = FeatureCache.LoadOrBuild(opt.DataDir, opt.Split, cfg, Path.Combine(opt.OutDir, $"features_{opt.Split}.safetensors"), log, opt.Limit);
+        if (!resume)
+        {
+            // The top of the log-magnitude range is measured on the data (rounded up to 0.5) so tanh's range is used fully.
+            using var lm = data.Features[.., 0];
+            float max = lm.max().item<float>();
+            cfg = cfg with { LogMagMax = MathF.Ceiling(max * 2f) / 2f };
+            log($"log-mel range of the data: max {max:F3} -> log_mag_max {cfg.LogMagMax}");
+        }
+        Config = cfg;
+        Config.Save(runCfg);
+        normalized = Conditioning.Normalize(Config, data.Features);
+
+        manual_seed(opt.Seed);
+        G = new Generator(Config);
+        D = new Discriminator(Config);
+        optG = optim.Adam(G.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
+        optD = optim.Adam(D.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
+        log($"generator {Count(G):N0} parameters, discriminator {Count(D):N0} parameters, {data.Count} notes, batch {opt.Batch}");
+        if (resume) LoadCheckpoint();
+    }
+
+    static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
+
+    /// Runs until opt.Steps, calling onStep after each step. Honours cancellation between steps (checkpointing first).
+    public void Train(Action<GansynthLosses>? onStep = null, CancellationToken cancel = default)
+    {
+        if (Step == 0) File.WriteAllText(LossCsv, "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds\n");
+        var sw = Stopwatch.StartNew();
+        double wallAtStart = wallSeconds;
+        var pending = new List<GansynthLosses>();
+        while (Step < opt.Steps)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var l = TrainStep();
+            wallSeconds = wallAtStart + sw.Elapsed.TotalSeconds;
+            pending.Add(l);
+            if (Step % opt.LogEvery == 0 || Step == opt.Steps) { AppendLosses(pending); pending.Clear(); }
+            if (Step % opt.CheckpointEvery == 0 || Step == opt.Steps) { SaveCheckpoint(); PlotLosses(); }
+            if (opt.WriteSamples && (Step % opt.SampleEvery == 0 || Step == opt.Steps)) WriteSamples();
+            onStep?.Invoke(l);
+        }
+        SaveFinal();
+    }
+
+    /// One D step and one G step on the next batch; returns the losses.
+    public GansynthLosses TrainStep()
+    {
+        Step++;
+        manual_seed(opt.Seed * 1_000_003L + Step);
+        G.train(); D.train();
+        using var scope = NewDisposeScope();
+        var idx = BatchIndices(Step);
+        using var idxT = tensor(idx.Select(i => (long)i).ToArray());
+        var real = normalized.index_select(0, idxT);
+        var pitches = idx.Select(i => data.Pitches[i]).ToArray();
+        var vels = idx.Select(i => data.Velocities[i]).ToArray();
+        var pitchOh = Conditioning.PitchOneHot(Config, pitches);
+        var velOh = Conditioning.VelocityOneHot(Config, vels);
+        var pitchTarget = tensor(pitches.Select(p => (long)Config.PitchIndex(p)).ToArray());
+        var velTarget = tensor(vels.Select(v => (long)Config.VelocityIndex(v)).ToArray());
+        int b = idx.Length, np = Config.PitchCount;
+
+        // ---- discriminator: E[D(fake)] - E[D(real)] + lambda GP + eps E[D(real)^2] + w_ac CE(real)
+        SetRequiresGrad(D, true);
+        optD.zero_grad();
+        Tensor fake;
+        using (no_grad()) fake = G.forward(randn(b, Config.LatentSize), pitchOh, velOh);
+        var outReal = D.forward(real);
+        var outFake = D.forward(fake);
+        var dReal = outReal[.., 0]; var dFake = outFake[.., 0];
+        var wass = dFake.mean() - dReal.mean();
+        var alpha = rand(b, 1, 1, 1);
+        var mix = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(true);
+        var dMix = D.forward(mix)[.., 0];
+        var grads = torch.autograd.grad([dMix.sum()], [mix], retain_graph: true, create_graph: true)[0];
+        var gradNorm = (grads.flatten(1).square().sum([1L]) + 1e-12).sqrt();
+        var gp = (gradNorm - 1).square().mean();
+        var drift = dReal.square().mean();
+        var dCe = AcLoss(outReal, pitchTarget, velTarget, np);
+        var dLoss = wass + Config.GpLambda * gp + Config.DriftEpsilon * drift + Config.AcWeightD * dCe;
+        dLoss.backward();
+        optD.step();
+
+        // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z)))
+        SetRequiresGrad(D, false);
+        optG.zero_grad();
+        var fake2 = G.forward(randn(b, Config.LatentSize), pitchOh, velOh);
+        var outG = D.forward(fake2);
+        var gCe = AcLoss(outG, pitchTarget, velTarget, np);
+        var gLoss = -outG[.., 0].mean() + Config.AcWeightG * gCe;
+        gLoss.backward();
+        optG.step();
+        SetRequiresGrad(D, true);
+
+        return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
+            dCe.item<float>(), gCe.item<float>(), drift.item<float>());
+    }
+
+    Tensor AcLoss(Tensor outD, Tensor pitchTarget, Tensor velTarget, int np)
+    {
+        var ce = F.cross_entropy(outD[.., 1..(1 + np)], pitchTarget);
+        if (Config.VelocityCount > 0) ce = ce + F.cross_entropy(outD[.., (1 + np)..], velTarget);
+        return ce;
+    }
+
+    static void SetRequiresGrad(nn.Module m, bool on)
+    {
+        foreach (var p in m.parameters()) p.requires_grad = on;
+    }
+
+    /// Sample j of the run is perm(epoch = j / N)[j % N]; each epoch's permutation comes from our own RNG seeded
+    /// with (seed, epoch), so batches depend only on (seed, step).
+    int[] BatchIndices(int step)
+    {
+        int n = data.Count;
+        var r = new int[opt.Batch];
+        for (int i = 0; i < r.Length; i++)
+        {
+            long j = (long)(step - 1) * opt.Batch + i;
+            long epoch = j / n;
+            if (epoch != permEpoch)
+            {
+                perm = Enumerable.Range(0, n).ToArray();
+                new Random((int)((opt.Seed * 1_000_003L + epoch * 7919L) & 0x7FFFFFFF)).Shuffle(perm); // seeded System.Random is stable across runs
+                permEpoch = epoch;
+            }
+            r[i] = perm![j % n];
+        }
+        return r;
+    }
+
+    void AppendLosses(List<GansynthLosses> rows)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        using var w = File.AppendText(LossCsv);
+        foreach (var l in rows)
+            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci) }));
+        static string F6(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
+    }
+
+    public static List<double[]> ReadLosses(string csv)
+    {
+        var rows = new List<double[]>();
+        foreach (var line in File.ReadLines(csv).Skip(1))
+        {
+            var parts = line.Split(',');
+            if (parts.Length < 9) continue;
+            rows.Add(parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray());
+        }
+        return rows;
+    }
+
+    public void PlotLosses()
+    {
+        var rows = ReadLosses(LossCsv);
+        if (rows.Count < 2) return;
+        var plt = new ScottPlot.Plot();
+        double[] xs = rows.Select(r => r[0]).ToArray();
+        (int col, string name)[] series = [(3, "Wasserstein estimate"), (4, "gradient penalty"), (5, "D pitch CE (real)"), (6, "G pitch CE (fake)")];
+        foreach (var (col, name) in series)
+        {
+            var s = plt.Add.Scatter(xs, Smooth(rows.Select(r => r[col]).ToArray(), 10));
+            s.MarkerSize = 0; s.LegendText = name;
+        }
+        plt.Title("GANSynth training losses (moving average of 10 logged points)");
+        plt.XLabel("step");
+        plt.ShowLegend();
+        plt.SavePng(Path.Combine(opt.OutDir, "losses.png"), 1000, 600);
+    }
+
+    static double[] Smooth(double[] v, int k)
+    {
+        var r = new double[v.Length];
+        for (int i = 0; i < v.Length; i++)
+        {
+            int lo = Math.Max(0, i - k + 1);
+            double s = 0; for (int j = lo; j <= i; j++) s += v[j];
+            r[i] = s / (i - lo + 1);
+        }
+        return r;
+    }
+
+    /// 4 fixed latents (seeds 1-4) x pitches 36, 48, 60, 72 at velocity 90 (or the configured layer nearest to it).
+    public void WriteSamples()
+    {
+        string dir = Path.Combine(opt.OutDir, "samples");
+        Directory.CreateDirectory(dir);
+        int[] pitchSet = new[] { 36, 48, 60, 72 }.Where(p => p >= Config.MinPitch && p <= Config.MaxPitch).DefaultIfEmpty(Config.MinPitch).ToArray();
+        var zs = new List<Latent>(); var ps = new List<int>(); var vs = new List<int>();
+        for (int s = 1; s <= 4; s++)
+            foreach (int p in pitchSet) { zs.Add(Latent.FromSeed(s, Config.LatentSize)); ps.Add(p); vs.Add(90); }
+        G.eval();
+        using var model = new GansynthModel(Config, G);
+        var (lm, ifm) = model.GenerateTensors(zs, ps, vs);
+        using (lm) using (ifm)
+        {
+            string stem = Path.Combine(dir, $"step_{Step:D6}");
+            SampleGrid.WritePng(stem + ".png", lm, ifm, pitchSet.Length, Config.LogMagMin, Config.LogMagMax);
+            var waves = model.ToWaveformIf(lm, ifm);
+            var all = waves.SelectMany(w => w).ToArray();
+            float peak = all.Length == 0 ? 0 : all.Max(MathF.Abs);
+            if (peak > 0.99f) for (int i = 0; i < all.Length; i++) all[i] *= 0.99f / peak;
+            WavFile.Write(stem + ".wav", [all], Config.Spectral.SampleRate);
+        }
+        G.train();
+    }
+
+    public void SaveCheckpoint()
+    {
+        string tmp = CheckpointDir + ".tmp", old = CheckpointDir + ".old";
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        WeightsFile.Save(G, Path.Combine(tmp, "generator.safetensors"));
+        WeightsFile.Save(D, Path.Combine(tmp, "discriminator.safetensors"));
+        optG.save_state_dict(Path.Combine(tmp, "optimizer_g.bin"));
+        optD.save_state_dict(Path.Combine(tmp, "optimizer_d.bin"));
+        File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new CheckpointState(Step, wallSeconds, opt.Seed, opt.Batch)));
+        // Swap in with renames only, so a kill at any moment leaves a complete checkpoint or checkpoint.old.
+        if (Directory.Exists(old)) Directory.Delete(old, true);
+        if (Directory.Exists(CheckpointDir)) Directory.Move(CheckpointDir, old);
+        Directory.Move(tmp, CheckpointDir);
+        if (Directory.Exists(old)) Directory.Delete(old, true);
+    }
+
+    sealed record CheckpointState(int Step, double WallSeconds, long Seed, int Batch);
+
+    void LoadCheckpoint()
+    {
+        string dir = File.Exists(Path.Combine(CheckpointDir, "state.json")) ? CheckpointDir : CheckpointDir + ".old";
+        string statePath = Path.Combine(dir, "state.json");
+        CheckpointState? st;
+        try { st = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath)); }
+        catch (JsonException e) { throw new InvalidFileException(statePath, 0, "malformed checkpoint state: " + e.Message); }
+        if (st == null) throw new InvalidFileException(statePath, 0, "empty checkpoint state");
+        if (st.Seed != opt.Seed || st.Batch != opt.Batch)
+            throw new ArgumentException($"{opt.OutDir} holds a run with --seed {st.Seed} --batch {st.Batch}; resume with the same values or use a new --out");
+        WeightsFile.Load(G, Path.Combine(dir, "generator.safetensors"));
+        WeightsFile.Load(D, Path.Combine(dir, "discriminator.safetensors"));
+        optG.load_state_dict(Path.Combine(dir, "optimizer_g.bin"));
+        optD.load_state_dict(Path.Combine(dir, "optimizer_d.bin"));
+        Step = st.Step; wallSeconds = st.WallSeconds;
+        // Drop loss rows logged after the checkpoint: they will be recomputed identically.
+        if (File.Exists(LossCsv))
+        {
+            var lines = File.ReadAllLines(LossCsv);
+            var keep = lines.Take(1).Concat(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], out int s) && s <= Step));
+            File.WriteAllLines(LossCsv, keep);
+        }
+        log($"resumed from {dir} at step {Step} ({wallSeconds:F0} s of training so far)");
+    }
+
+    void SaveFinal()
+    {
+        G.eval();
+        WeightsFile.Save(G, Path.Combine(opt.OutDir, GansynthModel.WeightsFileName), new Dictionary<string, string> { ["format"] = "pt", ["model"] = "gansynth-generator", ["step"] = Step.ToString(CultureInfo.InvariantCulture) });
+        Config.Save(Path.Combine(opt.OutDir, GansynthModel.ConfigFile));
+    }
+
+    public void Dispose()
+    {
+        G.Dispose(); D.Dispose(); optG.Dispose(); optD.Dispose(); data.Dispose(); normalized.Dispose();
+    }
+}

@@ -1,0 +1,57 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace NeuralSynth.Models.Gansynth;
+
+/// G(z, pitch one-hot [, velocity one-hot]) -> [B, 2, n_mels, frames] in [-1, 1]
+/// (channel 0 normalised log-mel magnitude, channel 1 mel instantaneous frequency; see GansynthConfig).
+/// Architecture after GANSynth's (non-progressive) progressive-GAN generator: pixel-normed z concatenated with
+/// the condition one-hots, a dense layer to the first (n_mels/2^(n-1) x frames/2^(n-1)) grid, then per stage
+/// nearest-neighbour 2x upsampling and two 3x3 convolutions, each followed by LeakyReLU(0.2) and pixel norm;
+/// a 1x1 convolution + tanh makes the two output channels. All layers use the equalized learning rate.
+public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
+{
+    readonly GansynthConfig cfg;
+    readonly EqLinear input;
+    readonly EqConv2d conv0;
+    readonly ModuleList<EqConv2d> convs = new();
+    readonly EqConv2d toOutput;
+
+    public Generator(GansynthConfig config) : base("generator")
+    {
+        cfg = config;
+        int c0 = cfg.Channels[0];
+        int inFeatures = cfg.LatentSize + cfg.PitchCount + cfg.VelocityCount;
+        input = new EqLinear("input", inFeatures, (long)c0 * cfg.StartFrames * cfg.StartMels, gain: Math.Sqrt(2) / 4);
+        conv0 = new EqConv2d("conv0", c0, c0, 3);
+        for (int s = 1; s < cfg.Stages; s++)
+        {
+            convs.Add(new EqConv2d($"up{s}a", cfg.Channels[s - 1], cfg.Channels[s], 3));
+            convs.Add(new EqConv2d($"up{s}b", cfg.Channels[s], cfg.Channels[s], 3));
+        }
+        toOutput = new EqConv2d("to_output", cfg.Channels[^1], 2, 1, gain: 1.0);
+        RegisterComponents();
+    }
+
+    /// z: [B, latent]; pitchOneHot: [B, pitches]; velocityOneHot: [B, velocities] or null when the config has none.
+    public override Tensor forward(Tensor z, Tensor pitchOneHot, Tensor? velocityOneHot)
+    {
+        using var scope = NewDisposeScope();
+        var zn = Ops.PixelNorm(z);
+        var cond = velocityOneHot is null || cfg.VelocityCount == 0
+            ? cat([zn, pitchOneHot], 1)
+            : cat([zn, pitchOneHot, velocityOneHot], 1);
+        var x = input.forward(cond).view(-1, cfg.Channels[0], cfg.StartMels, cfg.StartFrames);
+        x = Ops.PixelNorm(Ops.LRelu(x));
+        x = Ops.PixelNorm(Ops.LRelu(conv0.forward(x)));
+        for (int i = 0; i < convs.Count; i += 2)
+        {
+            x = F.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+            x = Ops.PixelNorm(Ops.LRelu(convs[i].forward(x)));
+            x = Ops.PixelNorm(Ops.LRelu(convs[i + 1].forward(x)));
+        }
+        return toOutput.forward(x).tanh().MoveToOuterDisposeScope();
+    }
+}
