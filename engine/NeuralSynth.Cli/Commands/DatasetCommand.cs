@@ -11,6 +11,7 @@ public sealed class DatasetCommand : ICliCommand
     {
         var cmd = new Command("dataset", "Build NSynth-style note datasets (WAV + examples.json) from SoundFonts or sample folders.");
         cmd.Subcommands.Add(Build());
+        cmd.Subcommands.Add(DatasetImport.Create());
         return cmd;
     }
 

@@ -31,49 +31,57 @@ public static class DatasetBuilder
         Validate(o);
         var instruments = o.Programs.Distinct().Select(p => InstrumentName(o.Bank, p)).ToList();
         var split = AssignSplits(instruments);
-        var jobs = (from p in o.Programs.Distinct()
-                    from pitch in Enumerable.Range(o.MinPitch, o.MaxPitch - o.MinPitch + 1)
-                    from v in o.Velocities.Distinct()
-                    select (program: p, pitch, velocity: v)).ToList();
+        var programs = o.Programs.Distinct().ToList();
+        var pitchesAndVelocities = (from pitch in Enumerable.Range(o.MinPitch, o.MaxPitch - o.MinPitch + 1)
+                                    from v in o.Velocities.Distinct()
+                                    select (pitch, velocity: v)).ToList();
         foreach (var s in NoteDataset.Splits) Directory.CreateDirectory(Path.Combine(o.OutDir, s, "audio"));
 
         int total = (int)Math.Round(o.Seconds * o.SampleRate), hold = (int)Math.Round((o.Seconds - o.Release) * o.SampleRate);
-        var results = new NoteExample?[jobs.Count];
+        int perProgram = pitchesAndVelocities.Count, jobCount = programs.Count * perProgram;
+        var results = new NoteExample?[jobCount];
         int done = 0, rendered = 0, reused = 0, silent = 0, next = -1;
-        var workers = Enumerable.Range(0, Math.Min(o.Threads, jobs.Count)).Select(_ => Task.Run(() =>
+        // The unit of work is a program, rendered in a fixed note order by a fresh synthesizer:
+        // fluidsynth carries state from note to note (even across a reset), so a note is reproducible
+        // only with the same history. Resuming therefore skips finished programs and redoes a partial one.
+        var workers = Enumerable.Range(0, Math.Min(o.Threads, programs.Count)).Select(_ => Task.Run(() =>
         {
-            FluidSynth? synth = null;
-            try
+            int j;
+            while ((j = Interlocked.Increment(ref next)) < programs.Count)
             {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < jobs.Count)
+                int program = programs[j];
+                string inst = InstrumentName(o.Bank, program);
+                var examples = pitchesAndVelocities.Select(pv => Example(o, program, inst, pv.pitch, pv.velocity)).ToList();
+                string Wav(NoteExample e) => Path.Combine(o.OutDir, split[inst], "audio", e.NoteStr + ".wav");
+                string doneMarker = Path.Combine(o.OutDir, split[inst], "audio", $".{inst}.done");
+                if (File.Exists(doneMarker))
+                {
+                    for (int k = 0; k < perProgram; k++)
+                        if (File.Exists(Wav(examples[k]))) { results[j * perProgram + k] = examples[k]; Interlocked.Increment(ref reused); }
+                    progress?.Invoke(Interlocked.Add(ref done, perProgram), jobCount);
+                    continue;
+                }
+                using var synth = new FluidSynth(o.SoundFont, o.SampleRate);
+                for (int k = 0; k < perProgram; k++)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    var (program, pitch, velocity) = jobs[i];
-                    string inst = InstrumentName(o.Bank, program);
-                    var example = Example(o, program, inst, pitch, velocity);
-                    string wav = Path.Combine(o.OutDir, split[inst], "audio", example.NoteStr + ".wav");
-                    if (File.Exists(wav)) { results[i] = example; Interlocked.Increment(ref reused); }
+                    var e = examples[k];
+                    var audio = synth.RenderNote(o.Bank, program, e.Pitch, e.Velocity, total, hold);
+                    if (Rms(audio) < SilenceRms) Interlocked.Increment(ref silent); // this preset has no sample here
                     else
                     {
-                        synth ??= new FluidSynth(o.SoundFont, o.SampleRate);
-                        var audio = synth.RenderNote(o.Bank, program, pitch, velocity, total, hold);
-                        if (Rms(audio) < SilenceRms) Interlocked.Increment(ref silent); // this preset has no sample here
-                        else
-                        {
-                            string tmp = wav + ".tmp";
-                            WavFile.Write(tmp, new[] { audio }, o.SampleRate);
-                            File.Move(tmp, wav, overwrite: true);
-                            results[i] = example;
-                            Interlocked.Increment(ref rendered);
-                        }
+                        string wav = Wav(e), tmp = wav + ".tmp";
+                        WavFile.Write(tmp, new[] { audio }, o.SampleRate);
+                        File.Move(tmp, wav, overwrite: true);
+                        results[j * perProgram + k] = e;
+                        Interlocked.Increment(ref rendered);
                     }
-                    progress?.Invoke(Interlocked.Increment(ref done), jobs.Count);
+                    progress?.Invoke(Interlocked.Increment(ref done), jobCount);
                 }
+                File.WriteAllText(doneMarker, "");
             }
-            finally { synth?.Dispose(); }
         }, cancel)).ToArray();
-        Task.WaitAll(workers);
+        Task.WhenAll(workers).GetAwaiter().GetResult(); // rethrows the first error itself, not an AggregateException
 
         var perSplit = new Dictionary<string, int>();
         foreach (var s in NoteDataset.Splits)

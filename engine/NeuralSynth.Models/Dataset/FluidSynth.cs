@@ -7,6 +7,7 @@ namespace NeuralSynth.Models.Dataset;
 public sealed partial class FluidSynth : IDisposable
 {
     const string Lib = "libfluidsynth.so.3";
+    const int FlushSamples = 4096;
     IntPtr settings, synth;
     readonly int soundFontId;
     public int SampleRate { get; }
@@ -36,6 +37,10 @@ public sealed partial class FluidSynth : IDisposable
     public float[] RenderNote(int bank, int program, int pitch, int velocity, int totalSamples, int holdSamples)
     {
         fluid_synth_system_reset(synth);
+        // Let the reset voices die away in silence before the next note starts.
+        var flushL = new float[FlushSamples];
+        var flushR = new float[FlushSamples];
+        Write(flushL, flushR, 0, FlushSamples);
         if (fluid_synth_program_select(synth, 0, soundFontId, bank, program) != 0)
             throw new ArgumentException($"program {bank}:{program} is not in the SoundFont");
         var left = new float[totalSamples];
