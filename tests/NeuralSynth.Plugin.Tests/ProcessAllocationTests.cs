@@ -1,0 +1,160 @@
+using System.Runtime.InteropServices;
+using NeuralSynth.Plugin.Vst3;
+
+namespace NeuralSynth.Plugin.Tests;
+
+/// <summary>
+/// process() on the audio thread must not allocate: a GC triggered there would stop every managed thread.
+/// The host side (IEventList, IParameterChanges, IParamValueQueue) is built here with the same binding
+/// machinery, so the processor reads events and automation through real native vtables.
+/// </summary>
+public unsafe class ProcessAllocationTests
+{
+    sealed class HostEventList : ComObject
+    {
+        static readonly ComInterface Iface = new(Vtable.Create(
+            (nint)(delegate* unmanaged<nint, int>)&GetCount,
+            (nint)(delegate* unmanaged<nint, int, Event*, int>)&GetEvent,
+            (nint)(delegate* unmanaged<nint, Event*, int>)&AddEvent), Iids.IEventList.ToArray());
+
+        public readonly Event[] Events = new Event[16];
+        public int Count;
+        public HostEventList() : base(Iface) { }
+
+        [UnmanagedCallersOnly] static int GetCount(nint self) => From<HostEventList>(self).Count;
+        [UnmanagedCallersOnly]
+        static int GetEvent(nint self, int i, Event* e)
+        {
+            var l = From<HostEventList>(self);
+            if (i < 0 || i >= l.Count) return Tresult.InvalidArgument;
+            *e = l.Events[i];
+            return Tresult.Ok;
+        }
+        [UnmanagedCallersOnly] static int AddEvent(nint self, Event* e) => Tresult.NotImplemented;
+    }
+
+    sealed class HostQueue : ComObject
+    {
+        static readonly ComInterface Iface = new(Vtable.Create(
+            (nint)(delegate* unmanaged<nint, uint>)&GetId,
+            (nint)(delegate* unmanaged<nint, int>)&GetCount,
+            (nint)(delegate* unmanaged<nint, int, int*, double*, int>)&GetPoint,
+            (nint)(delegate* unmanaged<nint, int, double, int*, int>)&AddPoint), Iids.IParamValueQueue.ToArray());
+
+        public uint Id;
+        public readonly (int Offset, double Value)[] Points = new (int, double)[16];
+        public int Count;
+        public HostQueue() : base(Iface) { }
+
+        [UnmanagedCallersOnly] static uint GetId(nint self) => From<HostQueue>(self).Id;
+        [UnmanagedCallersOnly] static int GetCount(nint self) => From<HostQueue>(self).Count;
+        [UnmanagedCallersOnly]
+        static int GetPoint(nint self, int i, int* offset, double* value)
+        {
+            var q = From<HostQueue>(self);
+            if (i < 0 || i >= q.Count) return Tresult.InvalidArgument;
+            *offset = q.Points[i].Offset;
+            *value = q.Points[i].Value;
+            return Tresult.Ok;
+        }
+        [UnmanagedCallersOnly] static int AddPoint(nint self, int offset, double value, int* index) => Tresult.NotImplemented;
+    }
+
+    sealed class HostChanges : ComObject
+    {
+        static readonly ComInterface Iface = new(Vtable.Create(
+            (nint)(delegate* unmanaged<nint, int>)&GetCount,
+            (nint)(delegate* unmanaged<nint, int, nint>)&GetData,
+            (nint)(delegate* unmanaged<nint, uint*, int*, nint>)&AddData), Iids.IParameterChanges.ToArray());
+
+        public readonly HostQueue Queue = new();
+        public int Count;
+        public HostChanges() : base(Iface) { }
+
+        [UnmanagedCallersOnly] static int GetCount(nint self) => From<HostChanges>(self).Count;
+        [UnmanagedCallersOnly]
+        static nint GetData(nint self, int i)
+        {
+            var c = From<HostChanges>(self);
+            return i == 0 && c.Count > 0 ? c.Queue.Pointer : 0;
+        }
+        [UnmanagedCallersOnly] static nint AddData(nint self, uint* id, int* index) => 0;
+    }
+
+    [Theory]
+    [InlineData(0)]   // 32-bit
+    [InlineData(1)]   // 64-bit
+    public void Process_WithNotesAndAutomation_AllocatesNothing(int sampleSize)
+    {
+        var proc = new NeuralSynthProcessor();
+        var events = new HostEventList();
+        var changes = new HostChanges();
+        try
+        {
+            nint audio = proc.InterfacePointer(1);   // IAudioProcessor
+            var setupProcessing = (delegate* unmanaged<nint, ProcessSetup*, int>)(*(nint**)audio)[7];
+            var process = (delegate* unmanaged<nint, ProcessData*, int>)(*(nint**)audio)[9];
+            var setup = new ProcessSetup { ProcessMode = 0, SymbolicSampleSize = sampleSize, MaxSamplesPerBlock = 256, SampleRate = 48000 };
+            Assert.Equal(Tresult.Ok, setupProcessing(audio, &setup));
+            Assert.Equal(Tresult.Ok, proc.SetActive(true));
+
+            const int n = 256;
+            int bytesPerSample = sampleSize == 1 ? 8 : 4;
+            void* left = NativeMemory.AllocZeroed(n * (nuint)bytesPerSample), right = NativeMemory.AllocZeroed(n * (nuint)bytesPerSample);
+            void** channels = stackalloc void*[2] { left, right };
+            var bus = (AudioBusBuffers*)NativeMemory.AllocZeroed((nuint)sizeof(AudioBusBuffers));
+            *bus = new AudioBusBuffers { NumChannels = 2, ChannelBuffers = channels };
+            var data = (ProcessData*)NativeMemory.AllocZeroed((nuint)sizeof(ProcessData));
+            *data = new ProcessData
+            {
+                SymbolicSampleSize = sampleSize, NumSamples = n, NumOutputs = 1, Outputs = bus,
+                InputEvents = events.Pointer, InputParameterChanges = changes.Pointer,
+            };
+            changes.Queue.Id = ParamIds.Gain;
+
+            int failures = 0;
+            void Block(int b)
+            {
+                events.Count = 0;
+                if (b % 4 == 0) { events.Events[0] = NoteOn(b % 3 * 10, 48 + b % 24); events.Count = 1; }
+                if (b % 4 == 2) { events.Events[0] = NoteOff(100, 48 + (b - 2) % 24); events.Count = 1; }
+                changes.Count = 1;
+                changes.Queue.Count = 2;
+                changes.Queue.Points[0] = (0, 0.8);
+                changes.Queue.Points[1] = (200, 0.7 + 0.001 * (b % 10));
+                failures += process(audio, data) == Tresult.Ok ? 0 : 1;   // (xunit's Assert allocates: not in the measured loop)
+            }
+
+            for (int b = 0; b < 300; b++) Block(b);              // warm up: JIT, tiering
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int b = 0; b < 500; b++) Block(b);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, allocated);
+            Assert.Equal(0, failures);
+            Assert.Equal(0ul, bus->SilenceFlags);   // sanity: it played
+            NativeMemory.Free(data);
+            NativeMemory.Free(bus);
+            NativeMemory.Free(left);
+            NativeMemory.Free(right);
+        }
+        finally
+        {
+            Assert.Equal(0u, proc.Release());
+            events.Release();
+            changes.Release();
+            changes.Queue.Release();
+        }
+    }
+
+    static Event NoteOn(int offset, int pitch) => new()
+    {
+        SampleOffset = offset, Type = Event.NoteOnType,
+        NoteOn = new NoteOnEvent { Pitch = (short)pitch, Velocity = 0.9f, NoteId = -1 },
+    };
+
+    static Event NoteOff(int offset, int pitch) => new()
+    {
+        SampleOffset = offset, Type = Event.NoteOffType,
+        NoteOff = new NoteOffEvent { Pitch = (short)pitch, NoteId = -1 },
+    };
+}
