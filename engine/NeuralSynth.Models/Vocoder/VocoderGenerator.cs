@@ -96,6 +96,8 @@ public sealed class BandGenerator : nn.Module<Tensor, Tensor, Tensor>
             residual.Add(nn.Conv1d(channels, channels, 1));
         }
         output = nn.Conv1d(channels, 1, 1);
+        // Start near silence: a loud random output makes the first hundred STFT-loss steps undo the initialisation.
+        using (no_grad()) output.weight!.mul_(0.1f);
         RegisterComponents();
     }
 

@@ -42,7 +42,7 @@ public static class VocoderTrainer
         if (resume && File.Exists(configPath))
         {
             var previous = VocoderConfig.Load(configPath);
-            if ((previous with { Steps = 0 }).ToJson() != (config with { Steps = 0 }).ToJson())
+            if (Schedule(previous).ToJson() != Schedule(config).ToJson())
                 throw new ArgumentException($"{options.OutDir} holds a run with a different config ({configPath}); use another --out or the same config");
         }
         config.Save(configPath);
@@ -93,6 +93,14 @@ public static class VocoderTrainer
             foreach (var pg in optG.ParamGroups) pg.LearningRate = config.LearningRateG * lrScale;
             foreach (var pg in optD.ParamGroups) pg.LearningRate = config.LearningRateD * lrScale;
             bool adversarial = step >= config.AdversarialStartStep;
+            string pretrain = Path.Combine(options.OutDir, "pretrain");
+            if (step == config.AdversarialStartStep && step > 0 && !Directory.Exists(pretrain))
+            {
+                // Keep the STFT-only generator: evaluation can compare it with the adversarially fine-tuned one.
+                Directory.CreateDirectory(pretrain);
+                VocoderWeights.Save(g, Path.Combine(pretrain, "generator.safetensors"));
+                config.Save(Path.Combine(pretrain, "config.json"));
+            }
             var losses = TrainStep(config, g, d, optG, optD, fb, stftLoss, train, bank, step, adversarial);
             step++;
             foreach (var (k, v) in losses) sums[k] = sums.GetValueOrDefault(k) + v;
@@ -126,6 +134,9 @@ public static class VocoderTrainer
         }
         g.Dispose(); d.Dispose();
     }
+
+    /// The part of a config a resumed run may change: the step budget, the adversarial switch and logging.
+    static VocoderConfig Schedule(VocoderConfig c) => c with { Steps = 0, AdversarialStartStep = 0, CheckpointEvery = 1, LogEvery = 1 };
 
     static Dictionary<string, double> TrainStep(VocoderConfig cfg, VocoderGenerator g, VocoderDiscriminator d,
         TorchSharp.Modules.Adam optG, TorchSharp.Modules.Adam optD, FilterBankLayer fb, MultiResolutionStftLoss stftLoss,

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using NeuralSynth.Dsp;
+using NeuralSynth.Dsp.FilterBank;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NeuralSynth.Models.Vocoder;
+
+/// Wall time of the last Synthesize call, split by stage (milliseconds).
+public sealed record VocoderTimings(double ExcitationMs, double TorchMs, double SynthesisMs, int Samples)
+{
+    public double TotalMs => ExcitationMs + TorchMs + SynthesisMs;
+}
+
+/// The trained multiband vocoder for inference: log-mel [n_mels, frames] + f0 -> waveform at the config's rate
+/// (frames * hop samples). torch computes the band signals; the C# SIMD FilterBankSynthesizer upsamples and sums
+/// them. Thread-safe (one call at a time inside; torch modules are not re-entrant). Deterministic: start phase 0
+/// and a fixed noise seed, so the same mel and f0 always give the same samples.
+///
+///   var v = VocoderModel.Load(dir);                 // dir: config.json + generator.safetensors
+///   float[] y = v.Synthesize(logMel, [f0Hz]);       // f0: one value (constant) or one per frame (contour)
+///   float[][] ys = v.Synthesize(melBatch, f0s);     // melBatch: Tensor [B, n_mels, F], one f0 per note
+public sealed class VocoderModel : IDisposable
+{
+    public const string ConfigFile = "config.json";
+    public const string WeightsFile = "generator.safetensors";
+
+    public VocoderConfig Config { get; }
+    public FilterBankDesign FilterBank { get; }
+    public string Directory { get; }
+    /// SIMD path of the final synthesis (tests and benchmarks force each one).
+    public KernelPath SynthesisPath { get; set; } = KernelPath.Auto;
+    public VocoderTimings? LastTimings { get; private set; }
+
+    readonly VocoderGenerator generator;
+    readonly FilterBankSynthesizer synthesizer;
+    readonly object gate = new();
+    // Constant-f0 excitation depends only on (f0, length): notes of one pitch share it (a keyboard has 61 pitches).
+    readonly Dictionary<(float F0, int Samples), float[][]> excitationCache = new();
+    const int ExcitationCacheLimit = 256;
+
+    VocoderModel(VocoderConfig config, VocoderGenerator generator, string directory)
+    {
+        Config = config;
+        this.generator = generator;
+        Directory = directory;
+        FilterBank = config.CreateFilterBank();
+        synthesizer = new FilterBankSynthesizer(FilterBank);
+        generator.eval();
+    }
+
+    public static VocoderModel Load(string dir)
+    {
+        if (!System.IO.Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: vocoder model directory not found");
+        var config = VocoderConfig.Load(Path.Combine(dir, ConfigFile));
+        var g = new VocoderGenerator(config);
+        VocoderWeights.Load(g, Path.Combine(dir, WeightsFile));
+        return new VocoderModel(config, g, dir);
+    }
+
+    /// Wraps an in-memory generator (training, tests).
+    public static VocoderModel FromGenerator(VocoderConfig config, VocoderGenerator generator) => new(config, generator, "");
+
+    public long ParameterCount => generator.ParameterCount();
+
+    /// One note. logMel: [n_mels, frames]; f0Hz: one value, or one per frame (0 = unvoiced).
+    public float[] Synthesize(float[,] logMel, float[] f0Hz)
+    {
+        ArgumentNullException.ThrowIfNull(logMel);
+        ArgumentNullException.ThrowIfNull(f0Hz);
+        int mels = logMel.GetLength(0), frames = logMel.GetLength(1);
+        if (mels != Config.Spectral.NMels) throw new ArgumentException($"log-mel has {mels} bands, the vocoder expects {Config.Spectral.NMels}");
+        if (frames < 1) throw new ArgumentException("log-mel has no frames");
+        if (f0Hz.Length != 1 && f0Hz.Length != frames) throw new ArgumentException($"f0 needs 1 value or one per frame ({frames}), got {f0Hz.Length}");
+        var flat = new float[mels * frames];
+        Buffer.BlockCopy(logMel, 0, flat, 0, flat.Length * sizeof(float));
+        using var scope = NewDisposeScope();
+        var mel = tensor(flat, [1, mels, frames]);
+        if (f0Hz.Length == 1 || f0Hz.All(f => f == f0Hz[0])) return Run(mel, [f0Hz[0]], null)[0];
+        return Run(mel, [MedianOf(f0Hz)], f0Hz)[0];
+    }
+
+    /// A batch of notes of equal length: logMel [B, n_mels, F], one f0 per note.
+    public float[][] Synthesize(Tensor logMel, float[] f0Hz)
+    {
+        ArgumentNullException.ThrowIfNull(logMel);
+        if (logMel.dim() != 3 || logMel.shape[1] != Config.Spectral.NMels)
+            throw new ArgumentException($"log-mel batch must be [B, {Config.Spectral.NMels}, frames], got [{string.Join(", ", logMel.shape)}]");
+        if (f0Hz.Length != logMel.shape[0]) throw new ArgumentException($"{logMel.shape[0]} notes but {f0Hz.Length} f0 values");
+        return Run(logMel, f0Hz, null);
+    }
+
+    /// A batch given as arrays (notes of different lengths are fine: they are grouped by length).
+    public float[][] Synthesize(IReadOnlyList<float[,]> logMels, IReadOnlyList<float> f0Hz)
+    {
+        if (logMels.Count != f0Hz.Count) throw new ArgumentException($"{logMels.Count} notes but {f0Hz.Count} f0 values");
+        var result = new float[logMels.Count][];
+        foreach (var group in Enumerable.Range(0, logMels.Count).GroupBy(i => logMels[i].GetLength(1)))
+        {
+            var idx = group.ToArray();
+            int mels = Config.Spectral.NMels, frames = group.Key;
+            var flat = new float[idx.Length * mels * frames];
+            for (int j = 0; j < idx.Length; j++)
+            {
+                if (logMels[idx[j]].GetLength(0) != mels) throw new ArgumentException($"note {idx[j]}: log-mel has {logMels[idx[j]].GetLength(0)} bands, expected {mels}");
+                Buffer.BlockCopy(logMels[idx[j]], 0, flat, j * mels * frames * sizeof(float), mels * frames * sizeof(float));
+            }
+            using var scope = NewDisposeScope();
+            var outs = Run(tensor(flat, [idx.Length, mels, frames]), idx.Select(i => f0Hz[i]).ToArray(), null);
+            for (int j = 0; j < idx.Length; j++) result[idx[j]] = outs[j];
+        }
+        return result;
+    }
+
+    float[][] Run(Tensor logMel, float[] f0Hz, float[]? contour)
+    {
+        lock (gate)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            int batch = (int)logMel.shape[0], frames = (int)logMel.shape[2], samples = frames * Config.Spectral.Hop;
+            var clock = Stopwatch.StartNew();
+            var excitation = BuildExcitation(f0Hz, contour, samples);
+            double excitationMs = clock.Elapsed.TotalMilliseconds;
+
+            clock.Restart();
+            var f0 = contour is null ? tensor(f0Hz, [batch]) : tensor(contour, [1, contour.Length]);
+            var bands = generator.Bands(generator.Encode(logMel.to_type(ScalarType.Float32), f0), excitation);
+            var bandData = bands.Select(b => b.contiguous().data<float>().ToArray()).ToArray(); // [k][B * N_k]
+            double torchMs = clock.Elapsed.TotalMilliseconds;
+
+            clock.Restart();
+            var result = new float[batch][];
+            var perNote = new float[bands.Length][];
+            for (int b = 0; b < batch; b++)
+            {
+                for (int k = 0; k < bands.Length; k++)
+                {
+                    int n = samples / FilterBank.Bands[k].Decimation;
+                    perNote[k] = bandData[k].AsSpan(b * n, n).ToArray();
+                }
+                result[b] = synthesizer.Synthesize(perNote, SynthesisPath);
+            }
+            LastTimings = new VocoderTimings(excitationMs, torchMs, clock.Elapsed.TotalMilliseconds, batch * samples);
+            return result;
+        }
+    }
+
+    Tensor[] BuildExcitation(float[] f0Hz, float[]? contour, int samples)
+    {
+        int bandsCount = FilterBank.Bands.Count, e = HarmonicExcitation.ChannelCount(Config.NoiseExcitation);
+        if (contour is not null)
+        {
+            var list = new Tensor[bandsCount];
+            for (int k = 0; k < bandsCount; k++)
+            {
+                var band = FilterBank.Bands[k];
+                int n = samples / band.Decimation;
+                var buf = new float[e * n];
+                HarmonicExcitation.FillContour(buf, n, band, FilterBank.SampleRate, Config.Spectral.Hop, contour, 0, Config.NoiseExcitation, NoiseSeed(k));
+                list[k] = tensor(buf, [1, e, n]);
+            }
+            return list;
+        }
+        var perNote = f0Hz.Select(f => CachedExcitation(f, samples)).ToArray();
+        var result = new Tensor[bandsCount];
+        for (int k = 0; k < bandsCount; k++)
+        {
+            int len = perNote[0][k].Length;
+            var buf = new float[f0Hz.Length * len];
+            for (int b = 0; b < f0Hz.Length; b++) Array.Copy(perNote[b][k], 0, buf, b * len, len);
+            result[k] = tensor(buf, [f0Hz.Length, e, len / e]);
+        }
+        return result;
+    }
+
+    float[][] CachedExcitation(float f0, int samples)
+    {
+        if (excitationCache.TryGetValue((f0, samples), out var hit)) return hit;
+        int e = HarmonicExcitation.ChannelCount(Config.NoiseExcitation);
+        var bands = new float[FilterBank.Bands.Count][];
+        for (int k = 0; k < bands.Length; k++)
+        {
+            var band = FilterBank.Bands[k];
+            int n = samples / band.Decimation;
+            bands[k] = new float[e * n];
+            HarmonicExcitation.Fill(bands[k], n, band, f0, 0, Config.NoiseExcitation, NoiseSeed(k));
+        }
+        if (excitationCache.Count >= ExcitationCacheLimit) excitationCache.Clear();
+        excitationCache[(f0, samples)] = bands;
+        return bands;
+    }
+
+    static ulong NoiseSeed(int band) => 0x243F6A8885A308D3UL + (ulong)band * 0x9E3779B97F4A7C15UL;
+
+    /// Clears the excitation cache (benchmarks measure the uncached cost with it).
+    public void ClearExcitationCache()
+    {
+        lock (gate) excitationCache.Clear();
+    }
+
+    static float MedianOf(float[] values)
+    {
+        var s = values.Where(v => v > 0).OrderBy(v => v).ToArray();
+        return s.Length == 0 ? 0 : s[s.Length / 2];
+    }
+
+    public void Dispose() => generator.Dispose();
+}
