@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NeuralSynth.Models.Audio;
+using NeuralSynth.Models.Dataset;
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Rendering;
+using NeuralSynth.Models.Vocoder;
+using NeuralSynth.Realtime;
+
+namespace NeuralSynth.Models.Evaluation;
+
+/// Everything `eval gansynth` reports, as written to eval.json.
+public sealed record EvalReport
+{
+    [JsonPropertyName("created_utc")] public required string CreatedUtc { get; init; }
+    [JsonPropertyName("model")] public string? Model { get; init; }
+    [JsonPropertyName("model_id")] public string? ModelId { get; init; }
+    [JsonPropertyName("inversion_path")] public string? InversionPath { get; init; }
+    [JsonPropertyName("vocoder")] public string? Vocoder { get; init; }
+    [JsonPropertyName("data")] public required string Data { get; init; }
+    [JsonPropertyName("classifier")] public required string Classifier { get; init; }
+    [JsonPropertyName("generated_notes")] public int GeneratedNotes { get; init; }
+    [JsonPropertyName("seed")] public int Seed { get; init; }
+    [JsonPropertyName("ndb_k")] public int NdbK { get; init; }
+    /// FID(real test, real train) on the classifier's features: the yardstick generated sets are judged against.
+    [JsonPropertyName("fid_train_vs_test")] public double FidTrainVsTest { get; init; }
+    /// FID(generated, real test) / FID(real test, real train); the target is <= 3.
+    [JsonPropertyName("fid_ratio")] public double? FidRatio { get; init; }
+    [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
+    [JsonPropertyName("rows")] public required IReadOnlyList<EvalRow> Rows { get; init; }
+}
+
+/// `eval gansynth`: generates notes (random z from Latent.FromSeed, pitches uniform over the model's range,
+/// velocities drawn from the dataset's layers) through the IF or the vocoder path, and reports the GANSynth
+/// metrics for them and for the real test notes (the reference row), both against the real notes.
+public static class GansynthEvaluation
+{
+    public sealed record Options(string DataDir, string ClassifierDir, string? ModelDir = null, InversionPath Path = InversionPath.If,
+        string? VocoderDir = null, int Count = 1000, int Seed = 0, int NdbK = 50, int BatchSize = 16);
+
+    public delegate void Progress(string phase, int done, int total);
+
+    public static EvalReport Run(Options o, Progress? progress = null)
+    {
+        var start = DateTime.UtcNow;
+        if (o.Count < 2) throw new ArgumentException($"--count must be >= 2, got {o.Count}");
+        using var classifier = ClassifierModel.Load(o.ClassifierDir);
+        using var model = o.ModelDir is null ? null : GansynthModel.Load(o.ModelDir);
+        using var vocoder = o.Path == InversionPath.Vocoder && model != null
+            ? VocoderModel.Load(o.VocoderDir ?? throw new ArgumentException("--path vocoder needs --vocoder DIR"))
+            : null;
+        var spectral = model?.Config.Spectral ?? SpectralConfig.Default;
+        if (spectral.SampleRate != classifier.Config.SampleRate)
+            throw new ArgumentException($"the model renders at {spectral.SampleRate} Hz, the classifier expects {classifier.Config.SampleRate} Hz");
+        if (vocoder != null && vocoder.Config.Spectral != spectral)
+            throw new ArgumentException($"{o.VocoderDir}: the vocoder's spectral config differs from the generator's");
+
+        var train = NoteDataset.Load(o.DataDir, "train");
+        var test = NoteDataset.Load(o.DataDir, "test");
+        using var evaluator = new NoteSetEvaluator(classifier, spectral);
+        int lo = classifier.Config.MinPitch, hi = classifier.Config.MaxPitch;
+
+        NoteSetFeatures Real(NoteDataset d, string name)
+        {
+            var ex = d.Examples.Where(e => e.Pitch >= lo && e.Pitch <= hi).ToList();
+            foreach (var e in ex)
+                if (e.SampleRate != spectral.SampleRate) throw new ArgumentException($"{d.AudioPath(e)}: {e.SampleRate} Hz, the evaluation runs at {spectral.SampleRate} Hz");
+            return evaluator.Extract(name, ex.Select(e => (spectral.FitLength(d.LoadAudio(e)), e.Pitch)), n => progress?.Invoke(name, n, ex.Count));
+        }
+        var trainSet = Real(train, "real train");
+        var testSet = Real(test, "real test");
+        progress?.Invoke("NDB k-means", 0, 1);
+        var bins = new Ndb(trainSet.NdbVectors, o.NdbK, o.Seed);
+        progress?.Invoke("NDB k-means", 1, 1);
+
+        var rows = new List<EvalRow> { evaluator.Row(testSet, trainSet, testSet, bins) };
+        double yardstick = rows[0].FidVsTrain!.Value;
+        double? ratio = null;
+        if (model != null)
+        {
+            if (model.Config.MinPitch < lo || model.Config.MaxPitch > hi)
+                throw new ArgumentException($"the model's pitch range {model.Config.MinPitch}-{model.Config.MaxPitch} exceeds the classifier's {lo}-{hi}");
+            var velocities = train.Examples.Select(e => e.Velocity).Distinct().Order().ToArray();
+            string name = $"generated ({o.Path.ToString().ToLowerInvariant()})";
+            var gen = evaluator.Extract(name, Generate(model, vocoder, o, velocities), n => progress?.Invoke(name, n, o.Count));
+            var row = evaluator.Row(gen, trainSet, testSet, bins);
+            rows.Add(row);
+            ratio = row.FidVsTest / yardstick;
+        }
+        return new EvalReport
+        {
+            CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC",
+            Model = o.ModelDir, ModelId = model?.ModelId, InversionPath = model is null ? null : o.Path.ToString().ToLowerInvariant(),
+            Vocoder = vocoder is null ? null : o.VocoderDir, Data = o.DataDir, Classifier = o.ClassifierDir,
+            GeneratedNotes = model is null ? 0 : o.Count, Seed = o.Seed, NdbK = o.NdbK, FidTrainVsTest = yardstick, FidRatio = ratio,
+            WallSeconds = (DateTime.UtcNow - start).TotalSeconds, Rows = rows,
+        };
+    }
+
+    /// The generated notes, made lazily batch by batch so only one batch of audio is alive at a time.
+    static IEnumerable<(float[] Audio, int Pitch)> Generate(GansynthModel model, VocoderModel? vocoder, Options o, int[] velocities)
+    {
+        var cfg = model.Config;
+        var rng = new Random(o.Seed);
+        for (int startIndex = 0; startIndex < o.Count; startIndex += o.BatchSize)
+        {
+            int n = Math.Min(o.BatchSize, o.Count - startIndex);
+            var z = new Latent[n];
+            var pitch = new int[n];
+            var velocity = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                z[i] = Latent.FromSeed(o.Seed * 1_000_003L + startIndex + i, cfg.LatentSize);
+                pitch[i] = rng.Next(cfg.MinPitch, cfg.MaxPitch + 1);
+                velocity[i] = velocities.Length > 0 ? velocities[rng.Next(velocities.Length)] : 100;
+            }
+            float[][] audio;
+            if (vocoder is null) audio = model.RenderIf(z, pitch, velocity);
+            else
+            {
+                var (logMel, ifMel) = model.GenerateTensors(z, pitch, velocity);
+                using (logMel) using (ifMel)
+                    audio = vocoder.Synthesize(logMel, pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray());
+            }
+            for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), pitch[i]);
+        }
+    }
+
+    public static void Write(EvalReport report, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var options = new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        File.WriteAllText(Path.Combine(dir, "eval.json"), JsonSerializer.Serialize(report, options) + "\n");
+        File.WriteAllText(Path.Combine(dir, "EVAL.md"), Markdown(report));
+    }
+
+    static string F(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "—";
+
+    public static string Markdown(EvalReport r)
+    {
+        var s = new StringBuilder();
+        s.AppendLine("# GANSynth evaluation");
+        s.AppendLine();
+        s.AppendLine($"{r.CreatedUtc}. Model: `{r.Model ?? "(none: reference rows only)"}`" + (r.ModelId is null ? "" : $" (id {r.ModelId}), inversion path: {r.InversionPath}" + (r.Vocoder is null ? "" : $" (vocoder `{r.Vocoder}`)")) + ".");
+        s.AppendLine($"Data: `{r.Data}`; classifier: `{r.Classifier}`; {r.GeneratedNotes} generated notes (seed {r.Seed}); NDB with K = {r.NdbK}; {r.WallSeconds:F0} s.");
+        s.AppendLine();
+        s.AppendLine("| set | notes | YIN pitch acc (±50 ct) | classifier pitch acc | pitch entropy (nats) | Inception Score | FID vs real test | FID vs real train | NDB/K |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in r.Rows)
+            s.AppendLine($"| {row.Set} | {row.Notes} | {F(row.YinPitchAccuracy, "F3")} | {F(row.PitchAccuracy, "F3")} | {F(row.PitchEntropy, "F3")} | {F(row.InceptionScore, "F2")} | {F(row.FidVsTest, "F2")} | {F(row.FidVsTrain, "F2")} | {F(row.NdbOverK, "F2")} ({row.Ndb}/{r.NdbK}) |");
+        s.AppendLine();
+        s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 3)." : ""));
+        s.AppendLine();
+        s.AppendLine("How the figures are made: pitch accuracy/entropy and Inception Score use the classifier's 61-way pitch head; " +
+                     "the Fréchet distance uses its 128-d penultimate features; NDB bins are k-means clusters of the real train notes' " +
+                     $"log-mel (80 x 128 average-pooled to {80 / NoteSetEvaluator.NdbPoolMels} x {128 / NoteSetEvaluator.NdbPoolFrames}), a bin differs at p < 0.05 (two-proportion z-test); " +
+                     "YIN accuracy is the share of notes whose median YIN f0 is within 50 cents of the asked pitch. " +
+                     "The real test notes come from instruments the train split (and the classifier) never saw.");
+        return s.ToString();
+    }
+}

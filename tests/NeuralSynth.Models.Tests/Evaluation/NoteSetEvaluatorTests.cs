@@ -1,0 +1,50 @@
+using NeuralSynth.Models.Audio;
+using NeuralSynth.Models.Evaluation;
+
+namespace NeuralSynth.Models.Tests.Evaluation;
+
+/// The evaluation pipeline on synthetic notes with a tiny (untrained) classifier: known answers only.
+public class NoteSetEvaluatorTests
+{
+    static float[] Tone(double midi, int samples)
+    {
+        double f = 440 * Math.Pow(2, (midi - 69) / 12.0);
+        var x = new float[samples];
+        for (int h = 1; h <= 4; h++)
+            for (int i = 0; i < samples; i++) x[i] += (float)(0.2 / h * Math.Sin(2 * Math.PI * h * f * i / 16000));
+        return x;
+    }
+
+    [Fact]
+    public void RealSetAgainstItselfHasZeroFidAndNdbAndYinHearsThePitches()
+    {
+        var spectral = SpectralConfig.Default with { Frames = 32 };  // 0.5 s notes keep the test quick
+        var config = ClassifierConfig.Tiny(["a"]) with { Samples = spectral.Samples };
+        using var classifier = new ClassifierModel(config);
+        using var evaluator = new NoteSetEvaluator(classifier, spectral);
+        int[] pitches = Enumerable.Range(0, 24).Select(i => 30 + 2 * i).ToArray();
+        var set = evaluator.Extract("real", pitches.Select(p => (Tone(p, spectral.Samples), p)), chunk: 10);
+        Assert.Equal(24, set.Count);
+        Assert.Equal(config.FeatureSize, set.Features[0].Length);
+        Assert.Equal(80 / NoteSetEvaluator.NdbPoolMels * (32 / NoteSetEvaluator.NdbPoolFrames), set.NdbVectors[0].Length);
+
+        var bins = new Ndb(set.NdbVectors, k: 5, seed: 1);
+        var self = evaluator.Row(set, set, set, bins);
+        Assert.Null(self.FidVsTrain);  // a set is not compared with itself
+        Assert.Equal(0, self.Ndb);
+        Assert.Equal(1.0, self.YinPitchAccuracy);
+
+        // The same notes played 70 cents sharp: YIN rejects all of them (> 50 cents), NDB of the same bins stays finite.
+        var sharp = evaluator.Extract("sharp", pitches.Select(p => (Tone(p + 0.7, spectral.Samples), p)));
+        var row = evaluator.Row(sharp, set, null, bins);
+        Assert.Equal(0.0, row.YinPitchAccuracy);
+        Assert.True(row.FidVsTrain > 0);
+        Assert.Null(row.FidVsTest);
+        Assert.InRange(row.PitchEntropy, 0, Math.Log(61) + 1e-6);
+        Assert.InRange(row.InceptionScore, 1 - 1e-9, 61);
+
+        // And the same notes exactly (a second extraction) give FID 0 against the first.
+        var again = evaluator.Extract("again", pitches.Select(p => (Tone(p, spectral.Samples), p)));
+        Assert.True(evaluator.Row(again, set, null, bins).FidVsTrain < 1e-6);
+    }
+}
