@@ -1,0 +1,144 @@
+using System.CommandLine;
+using NeuralSynth.Formats;
+using NeuralSynth.Models.Rendering;
+using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace NeuralSynth.Cli.Commands;
+
+/// `neuralsynth render song.mid --out DIR`: one WAV stem per MIDI track plus a mix, offline and deterministic.
+public sealed class RenderCommand : ICliCommand
+{
+    public static Command Create()
+    {
+        var song = new Argument<string>("song") { Description = "Standard MIDI File (format 0 or 1)" };
+        var outDir = new Option<string>("--out") { Description = "Folder for the stems and mix.wav", Required = true };
+        var model = new Option<string?>("--model") { Description = "Generator model folder (default: presets/models/gansynth)" };
+        var preset = new Option<string?>("--preset") { Description = "Preset for every track (name in presets/ or a .json path)" };
+        var trackPreset = new Option<string[]>("--track-preset") { Description = "Preset for one track: N=P, N = track index or name", AllowMultipleArgumentsPerToken = true };
+        var rate = new Option<int>("--rate") { Description = "Output sample rate in Hz", DefaultValueFactory = _ => 48000 };
+        var bitDepth = new Option<int>("--bit-depth") { Description = "16, 24 (PCM) or 32 (float)", DefaultValueFactory = _ => 24 };
+        var path = new Option<string>("--path") { Description = "Inversion path: if (IF + iSTFT) or vocoder", DefaultValueFactory = _ => "if" };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "Torch threads (fixed, so output is bit-identical run to run)", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("render", "Render a MIDI file to one WAV stem per track plus a mix, waiting for every note (offline, deterministic).")
+        {
+            song, outDir, model, preset, trackPreset, rate, bitDepth, path, device, threads,
+        };
+        cmd.SetAction(r =>
+        {
+            var encoding = r.GetValue(bitDepth) switch
+            {
+                16 => WavEncoding.Pcm16, 24 => WavEncoding.Pcm24, 32 => WavEncoding.Float32,
+                var b => throw new CliException($"--bit-depth {b}: expected 16, 24 or 32"),
+            };
+            int sampleRate = r.GetValue(rate);
+            if (sampleRate is < 22050 or > 192000) throw new CliException($"--rate {sampleRate}: expected 22050-192000 Hz");
+            var inversion = r.GetValue(path)!.ToLowerInvariant() switch
+            {
+                "if" => InversionPath.If, "vocoder" => InversionPath.Vocoder,
+                var p => throw new CliException($"--path '{p}': expected if or vocoder"),
+            };
+            var midi = MidiFile.Read(r.GetValue(song)!);
+            TorchDevice.Resolve(r.GetValue(device)!);
+            set_num_threads(Math.Max(1, r.GetValue(threads)));
+            string modelDir = PresetLocator.ModelDir(r.GetValue(model));
+            using var renderer = NoteRenderer.Load(modelDir, inversion);
+            var directions = TimbreDirections.TryLoad(modelDir);
+            var sounds = ChooseSounds(midi, r.GetValue(preset), r.GetValue(trackPreset) ?? [], renderer.LatentSize, directions);
+
+            var cache = new VoiceCache();
+            using var scheduler = new RenderScheduler(renderer, cache, new RenderSchedulerOptions { Workers = 1, BatchSize = renderer.BatchSize });
+            IReadOnlyList<Stem> stems = [];
+            var start = DateTime.UtcNow;
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    stems = new StemRenderer(scheduler).Render(midi, (i, t) => sounds[i], new StemRenderOptions { SampleRate = sampleRate },
+                        (what, fraction) =>
+                        {
+                            if (!tasks.TryGetValue(what, out var task)) tasks[what] = task = ctx.AddTask(Markup.Escape(what), maxValue: 1);
+                            task.Value = fraction;
+                        });
+                });
+
+            string dir = r.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            var table = new Table().AddColumns("stem", "preset", "seconds", "peak dBFS");
+            foreach (var s in stems)
+            {
+                string file = Path.Combine(dir, $"{s.TrackIndex:00}-{FileSafe(s.TrackName, s.TrackIndex)}.wav");
+                WavFile.Write(file, new[] { s.Left, s.Right }, sampleRate, encoding);
+                table.AddRow(Markup.Escape(Path.GetFileName(file)), Markup.Escape(s.PresetName), $"{s.Left.Length / (double)sampleRate:F2}", $"{PeakDb(s.Left, s.Right):F1}");
+            }
+            var (ml, mr) = StemRenderer.Mix(stems);
+            WavFile.Write(Path.Combine(dir, "mix.wav"), new[] { ml, mr }, sampleRate, encoding);
+            table.AddRow("mix.wav", "", $"{ml.Length / (double)sampleRate:F2}", $"{PeakDb(ml, mr):F1}");
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLineInterpolated($"{stems.Count} stems + mix -> {dir} in {(DateTime.UtcNow - start).TotalSeconds:F1} s");
+            if (PeakDb(ml, mr) > 0 && encoding != WavEncoding.Float32)
+                AnsiConsole.MarkupLine("[yellow]warning:[/] the mix clips; lower the presets' gain or use --bit-depth 32");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// Per track: --track-preset, else --preset, else a bank preset whose family matches the track
+    /// name ("Bass" -> a bass preset), else the bank in order, else a seed per track.
+    static Dictionary<int, TrackSound> ChooseSounds(MidiFile midi, string? all, string[] perTrack, int latentSize, TimbreDirections? directions)
+    {
+        var explicitPresets = new Dictionary<int, (string, Preset)>();
+        foreach (var spec in perTrack)
+        {
+            int eq = spec.IndexOf('=');
+            if (eq <= 0) throw new CliException($"--track-preset '{spec}': expected N=PRESET");
+            string key = spec[..eq];
+            int index = int.TryParse(key, out int n) ? n
+                : Enumerable.Range(0, midi.Tracks.Count).FirstOrDefault(i => string.Equals(midi.Tracks[i].Name, key, StringComparison.OrdinalIgnoreCase), -1);
+            if (index < 0 || index >= midi.Tracks.Count) throw new CliException($"--track-preset '{spec}': no track '{key}' in {midi.Path} (tracks: {string.Join(", ", midi.Tracks.Select((t, i) => $"{i}={t.Name}"))})");
+            explicitPresets[index] = PresetLocator.Resolve(spec[(eq + 1)..]);
+        }
+        var global = all is null ? ((string, Preset)?)null : PresetLocator.Resolve(all);
+        var bank = PresetLocator.Bank();
+        var sounds = new Dictionary<int, TrackSound>();
+        int auto = 0;
+        for (int i = 0; i < midi.Tracks.Count; i++)
+        {
+            (string, Preset)? chosen = explicitPresets.TryGetValue(i, out var p) ? p : global;
+            if (chosen is null && bank.Count > 0)
+            {
+                string name = midi.Tracks[i].Name.ToLowerInvariant();
+                chosen = bank.FirstOrDefault(b => b.Preset.Family is { } f && (name.Contains(f) || Hint(name) == f));
+                if (chosen.Value.Item2 is null) chosen = bank[auto++ % bank.Count];
+            }
+            sounds[i] = chosen is { } c
+                ? new TrackSound(c.Item2.Name, c.Item2.ToLatent(latentSize, directions), c.Item2.GainDb, c.Item2.VelocitySensitivity, c.Item2.ReleaseS, c.Item2.PitchBendRange)
+                : new TrackSound($"seed {i + 1}", Latent.FromSeed(i + 1, latentSize));
+        }
+        return sounds;
+    }
+
+    // Common track names musicians use, mapped to NSynth families.
+    static string? Hint(string trackName) =>
+        trackName.Contains("key") || trackName.Contains("piano") ? "keyboard"
+        : trackName.Contains("pad") || trackName.Contains("violin") || trackName.Contains("cello") ? "string"
+        : trackName.Contains("lead") || trackName.Contains("melody") ? "flute"
+        : trackName.Contains("sax") || trackName.Contains("clarinet") ? "reed"
+        : null;
+
+    static string FileSafe(string name, int index)
+    {
+        var s = new string(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray()).Trim('_');
+        return s.Length == 0 ? $"track{index}" : s;
+    }
+
+    static double PeakDb(float[] l, float[] r)
+    {
+        float peak = 1e-9f;
+        for (int i = 0; i < l.Length; i++) peak = Math.Max(peak, Math.Max(Math.Abs(l[i]), Math.Abs(r[i])));
+        return 20 * Math.Log10(peak);
+    }
+}

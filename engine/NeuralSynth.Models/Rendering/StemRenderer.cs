@@ -1,0 +1,122 @@
+using NeuralSynth.Formats;
+using NeuralSynth.Realtime;
+
+namespace NeuralSynth.Models.Rendering;
+
+/// How one MIDI track sounds: its timbre and the envelope/gain settings of its preset.
+public sealed record TrackSound(string PresetName, Latent Z, double GainDb = 0, double VelocitySensitivity = 1, double ReleaseSeconds = 0.3, double PitchBendRange = 2);
+
+public sealed record Stem(string TrackName, int TrackIndex, string PresetName, float[] Left, float[] Right);
+
+public sealed record StemRenderOptions
+{
+    public int SampleRate { get; init; } = 48000;
+    public int BlockSize { get; init; } = 256;
+    /// How long after the last event a stem may ring on (it stops earlier once silent).
+    public double MaxTailSeconds { get; init; } = 4;
+    public int Polyphony { get; init; } = 128;
+}
+
+/// Offline rendering of a Standard MIDI File to one stereo stem per track, through the same
+/// VoiceEngine the plugin runs, in offline mode: every note the song needs is rendered first
+/// (the scheduler waits for them), so the output is complete and identical run to run.
+public sealed class StemRenderer(RenderScheduler scheduler)
+{
+    public IReadOnlyList<Stem> Render(MidiFile midi, Func<int, MidiTrack, TrackSound> soundFor, StemRenderOptions options,
+        Action<string, double>? progress = null, CancellationToken cancel = default)
+    {
+        if (options.SampleRate is < 22050 or > 192000) throw new ArgumentException($"--rate {options.SampleRate}: the engine renders at 22050-192000 Hz");
+        var renderer = scheduler.Renderer;
+        var model = ModelInfo.From(renderer);
+        var tracks = Enumerable.Range(0, midi.Tracks.Count)
+            .Where(t => midi.Tracks[t].Events.Any(e => e.Kind == MidiEventKind.NoteOn && e.Value > 0))
+            .Select(t => (Index: t, Track: midi.Tracks[t], Sound: soundFor(t, midi.Tracks[t])))
+            .ToList();
+
+        // 1. Every note of the song, rendered into the cache before any audio is made.
+        var keys = new List<NoteKey>();
+        foreach (var (_, track, sound) in tracks)
+        {
+            scheduler.RegisterLatent(sound.Z);
+            foreach (var e in track.Events)
+                if (e.Kind == MidiEventKind.NoteOn && e.Value > 0)
+                    keys.Add(new NoteKey(model.ModelId, sound.Z.Hash, Math.Clamp(e.Number, model.MinPitch, model.MaxPitch), scheduler.Layers.LayerFor(e.Value)));
+        }
+        var distinct = keys.Distinct().ToList();
+        var missing = distinct.Where(k => !scheduler.Cache.Contains(k)).ToList();
+        var byLatent = tracks.Select(t => t.Sound.Z).DistinctBy(z => z.Hash).ToDictionary(z => z.Hash);
+        foreach (var k in missing) scheduler.Request(byLatent[k.LatentHash], k.Pitch, k.VelocityLayer, RenderPriority.Held);
+        while (true)
+        {
+            int done = distinct.Count(k => scheduler.Cache.Contains(k));
+            progress?.Invoke($"rendering {distinct.Count} notes", distinct.Count == 0 ? 1 : (double)done / distinct.Count);
+            if (done == distinct.Count) break;
+            // Wait for a few at a time so the progress bar moves.
+            scheduler.WaitUntilRendered(missing.Where(k => !scheduler.Cache.Contains(k)).Take(8).ToList(), cancel);
+        }
+
+        // 2. Each track through its own VoiceEngine, sample-accurately, in blocks.
+        var stems = new List<Stem>();
+        foreach (var (index, track, sound) in tracks)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var engine = new VoiceEngine(scheduler.Cache, scheduler, new VoiceEngineOptions
+            {
+                Model = model, Offline = true, FillKeyboardOnTimbreChange = false, CancelOtherTimbres = false,
+                Polyphony = options.Polyphony, ReleaseSeconds = sound.ReleaseSeconds, VelocitySensitivity = sound.VelocitySensitivity,
+                PitchBendRange = sound.PitchBendRange, Layers = scheduler.Layers,
+            });
+            engine.SetSampleRate(options.SampleRate, options.BlockSize);
+            engine.SetTimbre(sound.Z);
+            float gain = (float)Math.Pow(10, sound.GainDb / 20);
+            var events = track.Events.OrderBy(e => e.Tick).ToList();
+            long lastEvent = events.Count == 0 ? 0 : (long)Math.Ceiling(events[^1].Seconds * options.SampleRate);
+            long maxLength = lastEvent + (long)(options.MaxTailSeconds * options.SampleRate);
+            var left = new List<float>((int)Math.Min(maxLength, int.MaxValue / 2));
+            var right = new List<float>(left.Capacity);
+            var bl = new float[options.BlockSize];
+            var br = new float[options.BlockSize];
+            int next = 0;
+            for (long start = 0; start < maxLength; start += options.BlockSize)
+            {
+                long end = start + options.BlockSize;
+                for (; next < events.Count; next++)
+                {
+                    var e = events[next];
+                    long at = (long)Math.Round(e.Seconds * options.SampleRate);
+                    if (at >= end) break;
+                    int offset = (int)Math.Max(0, at - start);
+                    switch (e.Kind)
+                    {
+                        case MidiEventKind.NoteOn when e.Value > 0: engine.NoteOn(offset, e.Number, e.Value); break;
+                        case MidiEventKind.NoteOn:
+                        case MidiEventKind.NoteOff: engine.NoteOff(offset, e.Number); break;
+                        case MidiEventKind.PitchBend: engine.PitchBend(offset, e.Value / 8192f); break;
+                        case MidiEventKind.ControlChange when e.Number == MidiEvent.SustainPedal: engine.Sustain(offset, e.Value >= 64); break;
+                        case MidiEventKind.ControlChange when e.Number is 120: engine.AllSoundOff(offset); break;
+                        case MidiEventKind.ControlChange when e.Number is 123: engine.AllNotesOff(offset); break;
+                    }
+                }
+                engine.Process(bl, br);
+                for (int i = 0; i < bl.Length; i++) { left.Add(bl[i] * gain); right.Add(br[i] * gain); }
+                // Past the last event, stop once every voice has rung out.
+                if (start >= lastEvent && engine.ActiveVoices == 0) break;
+                if ((start / options.BlockSize) % 256 == 0) progress?.Invoke($"track {index} '{track.Name}'", Math.Min(1, (double)start / Math.Max(1, lastEvent)));
+            }
+            stems.Add(new Stem(track.Name, index, sound.PresetName, left.ToArray(), right.ToArray()));
+            progress?.Invoke($"track {index} '{track.Name}'", 1);
+        }
+        return stems;
+    }
+
+    /// Sum of the stems, padded to the longest.
+    public static (float[] Left, float[] Right) Mix(IReadOnlyList<Stem> stems)
+    {
+        int n = stems.Count == 0 ? 0 : stems.Max(s => s.Left.Length);
+        var l = new float[n];
+        var r = new float[n];
+        foreach (var s in stems)
+            for (int i = 0; i < s.Left.Length; i++) { l[i] += s.Left[i]; r[i] += s.Right[i]; }
+        return (l, r);
+    }
+}
