@@ -105,7 +105,7 @@ Task("Bundle").IsDependentOn("Native").Does(() =>
                 foreach (var key in natives.Select(kv => kv.Key).Where(k => excludedNativeLibs.Contains(System.IO.Path.GetFileName(k))).ToList())
                     natives.Remove(key);
     System.IO.File.WriteAllText(depsPath, deps.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-    CopyDirectory(root.Combine("presets"), resources.Combine("presets"));
+    if (DirectoryExists(root.Combine("presets"))) CopyDirectory(root.Combine("presets"), resources.Combine("presets"));
     // What hosts read instead of loading the .so; must agree with plugin/NeuralSynth.Plugin/PluginInfo.cs
     // (tests/NeuralSynth.Plugin.Tests checks it against the factory through the test host).
     System.IO.File.WriteAllText(resources.CombineWithFilePath("moduleinfo.json").FullPath, """
@@ -164,6 +164,20 @@ Task("Install").IsDependentOn("Bundle").Does(() =>
     if (DirectoryExists(dest)) DeleteDirectory(dest, new DeleteDirectorySettings { Recursive = true, Force = true });
     CopyDirectory(bundleDir, dest);
     Information($"Installed: {dest}");
+});
+
+// ---- Demo: the main job on the shipped default model ----
+Task("Demo").IsDependentOn("Build").IsDependentOn("Install").Does(() =>
+{
+    var cli = root.CombineWithFilePath($"engine/NeuralSynth.Cli/bin/{configuration}/net10.0/linux-x64/neuralsynth");
+    var demoOut = outDir.Combine("demo");
+    var code = StartProcess(cli, new ProcessSettings
+    {
+        Arguments = $"render presets/demo/demo.mid --out {demoOut.FullPath}",
+        WorkingDirectory = root,
+    });
+    if (code != 0) throw new Exception($"neuralsynth render exited with {code}");
+    Information($"stems and mix in {demoOut.FullPath}");
 });
 
 RunTarget(target);
