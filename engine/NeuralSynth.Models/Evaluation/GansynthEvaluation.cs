@@ -38,7 +38,7 @@ public sealed record EvalReport
 public static class GansynthEvaluation
 {
     public sealed record Options(string DataDir, string ClassifierDir, string? ModelDir = null, InversionPath Path = InversionPath.If,
-        string? VocoderDir = null, int Count = 1000, int Seed = 0, int NdbK = 50, int BatchSize = 16);
+        string? VocoderDir = null, int Count = 1000, int Seed = 0, int NdbK = 50, int BatchSize = 16, string? CacheDir = null);
 
     public delegate void Progress(string phase, int done, int total);
 
@@ -67,7 +67,16 @@ public static class GansynthEvaluation
             var ex = d.Examples.Where(e => e.Pitch >= lo && e.Pitch <= hi).ToList();
             foreach (var e in ex)
                 if (e.SampleRate != spectral.SampleRate) throw new ArgumentException($"{d.AudioPath(e)}: {e.SampleRate} Hz, the evaluation runs at {spectral.SampleRate} Hz");
-            return evaluator.Extract(name, ex.Select(e => (spectral.FitLength(d.LoadAudio(e)), e.Pitch)), n => progress?.Invoke(name, n, ex.Count));
+            string? cachePath = o.CacheDir is null ? null : Path.Combine(o.CacheDir,
+                $"{d.Split}-{NoteSetCache.Key(o.ClassifierDir, spectral.ToString(), Path.Combine(o.DataDir, d.Split, "examples.json"))}.safetensors");
+            if (cachePath != null && NoteSetCache.TryLoad(cachePath, name) is { } cached && cached.Count == ex.Count)
+            {
+                progress?.Invoke(name + " (cached)", ex.Count, ex.Count);
+                return cached;
+            }
+            var set = evaluator.Extract(name, ex.Select(e => (spectral.FitLength(d.LoadAudio(e)), e.Pitch)), n => progress?.Invoke(name, n, ex.Count));
+            if (cachePath != null) NoteSetCache.Save(set, cachePath);
+            return set;
         }
         var trainSet = Real(train, "real train");
         var testSet = Real(test, "real test");

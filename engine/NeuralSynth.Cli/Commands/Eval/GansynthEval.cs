@@ -20,10 +20,11 @@ public sealed class GansynthEval : IEvalSubcommand
         var outDir = new Option<string?>("--out") { Description = "Where EVAL.md and eval.json go (default: the model directory)" };
         var seed = new Option<int>("--seed") { Description = "Seed of latents, pitches, velocities and k-means", DefaultValueFactory = _ => 0 };
         var k = new Option<int>("--ndb-k") { Description = "NDB bins (k-means clusters)", DefaultValueFactory = _ => 50 };
+        var cache = new Option<string?>("--cache") { Description = "Directory caching the real notes' features between runs (keyed by classifier, data and spectral config)" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("gansynth", "GANSynth metrics of generated vs real notes: YIN and classifier pitch accuracy, pitch entropy, Inception Score, Fréchet distance, NDB/K; writes EVAL.md and eval.json.")
         {
-            model, data, count, path, vocoder, classifier, outDir, seed, k, threads,
+            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, threads,
         };
         cmd.SetAction(r =>
         {
@@ -39,7 +40,7 @@ public sealed class GansynthEval : IEvalSubcommand
             string classifierDir = r.GetValue(classifier) ?? FindPreset("classifier");
             string? vocoderDir = inversion == InversionPath.Vocoder ? r.GetValue(vocoder) ?? FindPreset("vocoder") : null;
             var options = new GansynthEvaluation.Options(r.GetValue(data)!, classifierDir, modelDir, inversion, vocoderDir,
-                r.GetValue(count), r.GetValue(seed), r.GetValue(k));
+                r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache));
             EvalReport? report = null;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
