@@ -46,5 +46,22 @@ public class NoteSetEvaluatorTests
         // And the same notes exactly (a second extraction) give FID 0 against the first.
         var again = evaluator.Extract("again", pitches.Select(p => (Tone(p, spectral.Samples), p)));
         Assert.True(evaluator.Row(again, set, null, bins).FidVsTrain < 1e-6);
+
+        // The feature cache gives back exactly what was saved.
+        string path = Path.Combine(Path.GetTempPath(), "ns-noteset-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            NoteSetCache.Save(set, path);
+            var back = NoteSetCache.TryLoad(path, "real")!;
+            Assert.Equal(set.Pitch, back.Pitch);
+            Assert.Equal(set.YinMidi, back.YinMidi);
+            for (int i = 0; i < set.Count; i++)
+            {
+                Assert.Equal(set.Features[i], back.Features[i]);
+                Assert.Equal(set.PitchProbs[i], back.PitchProbs[i]);
+                Assert.Equal(set.NdbVectors[i], back.NdbVectors[i]);
+            }
+        }
+        finally { File.Delete(path); }
     }
 }
