@@ -19,6 +19,11 @@ public sealed unsafe class InstrumentEngine
 {
     public const int MaxVoices = 64;
     public const int EventCapacity = 16384;
+    /// <summary>Host rates accepted (the real VoiceEngine's range); setupProcessing refuses others with kResultFalse.
+    /// The instrument is specified for 22.05-192 kHz.</summary>
+    public const double MinSampleRate = 8000, MaxSampleRate = 768000;
+
+    public static bool SupportsSampleRate(double rate) => rate >= MinSampleRate && rate <= MaxSampleRate;
 
     /// <summary>Id of the model playing; saved in the state. The interim test tone has no model.</summary>
     public string ModelId => "interim-test-tone";

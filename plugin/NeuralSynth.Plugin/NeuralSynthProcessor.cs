@@ -206,7 +206,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
     public int SetupProcessing(ProcessSetup* setup)
     {
         if (setup == null) return Tresult.InvalidArgument;
-        if (!(setup->SampleRate > 0) || !double.IsFinite(setup->SampleRate) || setup->MaxSamplesPerBlock <= 0) return Tresult.False;
+        if (!InstrumentEngine.SupportsSampleRate(setup->SampleRate) || setup->MaxSamplesPerBlock <= 0) return Tresult.False;
         if (setup->SymbolicSampleSize is not (0 or 1)) return Tresult.False;
         _setup = *setup;
         _engine.Setup(_setup.SampleRate, _setup.MaxSamplesPerBlock, _setup.ProcessMode);

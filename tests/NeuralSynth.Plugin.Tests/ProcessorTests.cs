@@ -1,0 +1,155 @@
+using System.Runtime.InteropServices;
+using NeuralSynth.Plugin.Vst3;
+
+namespace NeuralSynth.Plugin.Tests;
+
+/// <summary>The processor's buses, formats and process() edge cases, called in-process.</summary>
+public unsafe class ProcessorTests
+{
+    [Fact]
+    public void SetupProcessing_AcceptsTheSpecifiedRates_AndRefusesAbsurdOnes()
+    {
+        var proc = new NeuralSynthProcessor();
+        foreach (double rate in new[] { 22050.0, 32000, 44100, 48000, 88200, 96000, 176400, 192000 })
+        {
+            var setup = new ProcessSetup { SampleRate = rate, MaxSamplesPerBlock = 8192 };
+            Assert.Equal(Tresult.Ok, proc.SetupProcessing(&setup));
+        }
+        foreach (double rate in new[] { 1234.5678, 0, -48000, double.NaN, double.PositiveInfinity, 1234567.8 })
+        {
+            var setup = new ProcessSetup { SampleRate = rate, MaxSamplesPerBlock = 512 };
+            Assert.Equal(Tresult.False, proc.SetupProcessing(&setup));
+        }
+        Assert.Equal(0u, proc.Release());
+    }
+
+    [Fact]
+    public void Buses_AreOneEventInputAndOneStereoOutput_MonoOnRequest()
+    {
+        var proc = new NeuralSynthProcessor();
+        Assert.Equal(1, proc.GetBusCount(0, 1));   // audio out
+        Assert.Equal(0, proc.GetBusCount(0, 0));   // no audio in
+        Assert.Equal(1, proc.GetBusCount(1, 0));   // event in
+        Assert.Equal(0, proc.GetBusCount(1, 1));
+        BusInfo info;
+        Assert.Equal(Tresult.Ok, proc.GetBusInfo(0, 1, 0, &info));
+        Assert.Equal(2, info.ChannelCount);
+        Assert.Equal(Tresult.InvalidArgument, proc.GetBusInfo(0, 1, 1, &info));
+        ulong mono = NeuralSynthProcessor.SpeakerMono, surround51 = 0x3F, arrangement;
+        Assert.Equal(Tresult.False, proc.SetBusArrangements(null, 0, &surround51, 1));
+        Assert.Equal(Tresult.Ok, proc.GetBusArrangement(1, 0, &arrangement));
+        Assert.Equal(NeuralSynthProcessor.SpeakerStereo, arrangement);
+        Assert.Equal(Tresult.Ok, proc.SetBusArrangements(null, 0, &mono, 1));
+        Assert.Equal(Tresult.Ok, proc.GetBusInfo(0, 1, 0, &info));
+        Assert.Equal(1, info.ChannelCount);
+        Assert.Equal(0u, proc.Release());
+    }
+
+    sealed class Rig : IDisposable
+    {
+        public readonly NeuralSynthProcessor Proc = new();
+        public readonly HostEventList Events = new();
+        public readonly HostChanges Changes = new();
+
+        public Rig(int maxBlock = 512)
+        {
+            var setup = new ProcessSetup { SampleRate = 48000, MaxSamplesPerBlock = maxBlock };
+            Assert.Equal(Tresult.Ok, Proc.SetupProcessing(&setup));
+            Assert.Equal(Tresult.Ok, Proc.SetActive(true));
+        }
+
+        public void Note(int offset, int pitch)
+        {
+            Events.Events[Events.Count++] = new Event
+            {
+                SampleOffset = offset, Type = Event.NoteOnType,
+                NoteOn = new NoteOnEvent { Pitch = (short)pitch, Velocity = 1, NoteId = -1 },
+            };
+        }
+
+        public void Set(uint id, int offset, double value)
+        {
+            Changes.Queue.Id = id;
+            Changes.Queue.Points[Changes.Queue.Count++] = (offset, value);
+            Changes.Count = 1;
+        }
+
+        /// Runs one block; returns (left, right as doubles, silence flags).
+        public (double[] L, double[]? R, ulong Flags) Run(int n, int channels = 2, bool is64 = false)
+        {
+            int size = is64 ? 8 : 4;
+            var buffers = new nint[channels];
+            for (int c = 0; c < channels; c++) buffers[c] = (nint)NativeMemory.AllocZeroed((nuint)(n * size));
+            try
+            {
+                fixed (nint* ch = buffers)
+                {
+                    var bus = new AudioBusBuffers { NumChannels = channels, ChannelBuffers = (void**)ch };
+                    var data = new ProcessData
+                    {
+                        SymbolicSampleSize = is64 ? 1 : 0, NumSamples = n, NumOutputs = 1, Outputs = &bus,
+                        InputEvents = Events.Pointer, InputParameterChanges = Changes.Pointer,
+                    };
+                    Assert.Equal(Tresult.Ok, Proc.Process(&data));
+                    Events.Count = 0;
+                    Changes.Count = 0;
+                    Changes.Queue.Count = 0;
+                    double[] Read(int c) => Enumerable.Range(0, n).Select(i => is64 ? ((double*)buffers[c])[i] : ((float*)buffers[c])[i]).ToArray();
+                    return (Read(0), channels > 1 ? Read(1) : null, bus.SilenceFlags);
+                }
+            }
+            finally { foreach (var b in buffers) NativeMemory.Free((void*)b); }
+        }
+
+        public void Dispose()
+        {
+            Assert.Equal(0u, Proc.Release());
+            Events.Release();
+            Changes.Release();
+            Changes.Queue.Release();
+        }
+    }
+
+    [Fact]
+    public void Bypass_SilencesOutput_AndSetsSilenceFlags()
+    {
+        using var rig = new Rig();
+        rig.Note(0, 69);
+        var (l, _, flags) = rig.Run(512);
+        Assert.Contains(l, v => v != 0);
+        Assert.Equal(0ul, flags);
+        rig.Set(ParamIds.Bypass, 0, 1.0);
+        (l, var r, flags) = rig.Run(512);
+        Assert.All(l, v => Assert.Equal(0.0, v));
+        Assert.All(r!, v => Assert.Equal(0.0, v));
+        Assert.Equal(3ul, flags);
+        Assert.Equal(1.0, rig.Proc.GetValue(ParamIds.Bypass));
+    }
+
+    [Fact]
+    public void MonoOutput_And64BitBlocksLargerThanTheScratch_Render()
+    {
+        using var rig = new Rig(maxBlock: 20000);
+        rig.Note(5, 60);
+        var (l, r, _) = rig.Run(20000, channels: 2, is64: true);   // > 8192: rendered in chunks
+        Assert.Equal(l, r!);
+        Assert.Contains(l.Skip(19000), v => v != 0);
+        Assert.All(l.Take(5), v => Assert.Equal(0.0, v));
+        rig.Note(0, 64);
+        var (mono, _, _) = rig.Run(512, channels: 1);
+        Assert.Contains(mono, v => v != 0);
+    }
+
+    [Fact]
+    public void ZeroSamplesAndNullBuffers_FlushParametersWithoutFailing()
+    {
+        using var rig = new Rig();
+        rig.Set(ParamIds.Gain, 0, 0.25);
+        var data = new ProcessData { NumSamples = 0, InputParameterChanges = rig.Changes.Pointer };
+        Assert.Equal(Tresult.Ok, rig.Proc.Process(&data));
+        Assert.Equal(0.25, rig.Proc.GetValue(ParamIds.Gain));
+        var empty = new ProcessData { NumSamples = 64, NumOutputs = 0 };
+        Assert.Equal(Tresult.Ok, rig.Proc.Process(&empty));
+        Assert.Equal(Tresult.InvalidArgument, rig.Proc.Process(null));
+    }
+}
