@@ -10,7 +10,7 @@ public readonly record struct LoopPoints(int Start, int End, int Crossfade, int 
 }
 
 /// Finds a seamless sustain loop in a rendered note:
-/// 1. the sustained part: from 50 ms after the loudness peak to the release onset (the first point
+/// 1. the sustained part: from 50 ms after the attack (first frame within 3 dB of the peak) to the release onset (the first point
 ///    where the level falls 12 dB within the next 100 ms, else 90% of the note);
 /// 2. the loop end: a rising zero crossing just before the release onset;
 /// 3. the loop length: about `TargetSeconds`, a whole number of nominal pitch periods, refined to
@@ -39,6 +39,9 @@ public static class LoopFinder
             if (db[f] > db[peak]) peak = f;
         }
         if (db[peak] < -80) return null; // silence
+        // The end of the attack: the first frame within 3 dB of the maximum (a flat sustain has its
+        // numerical maximum anywhere, which would leave no room for a loop).
+        for (int f = 0; f < peak; f++) if (db[f] >= db[peak] - 3) { peak = f; break; }
         int releaseFrame = (int)(frames * 0.9);
         for (int f = peak + 10; f + 10 < frames; f++)
             if (db[f + 10] < db[f] - 12) { releaseFrame = f; break; }
@@ -54,7 +57,7 @@ public static class LoopFinder
 
         int end = RisingZeroBefore(x, sustainEnd, Math.Max(sustainEnd - (int)(2 * period) - 2, sustainStart + 1)) ?? sustainEnd;
         // A whole number of periods near the target length, as close to an integer sample count as possible.
-        double target = Math.Min(TargetSeconds * sampleRate, available);
+        double target = Math.Min(TargetSeconds * sampleRate, available - period);
         int k = Math.Max(4, (int)(target / period));
         int nominal = -1;
         double bestError = 1;

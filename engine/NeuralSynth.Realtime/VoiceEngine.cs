@@ -224,8 +224,9 @@ public sealed class VoiceEngine
         int layer = options.Layers.LayerFor(velocity);
         int wanted = Math.Clamp(pitch, Model.MinPitch, Model.MaxPitch);
         // A repeated key releases its previous voice (it rings on in its release).
-        foreach (var other in voices)
-            if (other.State == Voice.Kind.Active && other.Pitch == pitch && !other.Released) Release(other);
+        if (options.RetriggerReleasesPrevious)
+            foreach (var other in voices)
+                if (other.State == Voice.Kind.Active && other.Pitch == pitch && !other.Released) Release(other);
 
         CachedNote? note = null;
         bool exact = false;

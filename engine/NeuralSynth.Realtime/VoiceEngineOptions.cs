@@ -28,6 +28,9 @@ public sealed class VoiceEngineOptions
     public double SwapCrossfadeSeconds { get; init; } = 0.01;
     /// Fade-out of a stolen voice.
     public double StealFadeSeconds { get; init; } = 0.005;
+    /// A note-on for a pitch that is already sounding releases the previous voice (as a piano
+    /// re-strikes a string). Off stacks voices (benchmarks use that to reach N voices).
+    public bool RetriggerReleasesPrevious { get; init; } = true;
     /// Output gain applied to every voice.
     public float MasterGain { get; init; } = 0.5f;
     /// Offline (bounce/render): Process waits for exact notes instead of playing stand-ins, so the

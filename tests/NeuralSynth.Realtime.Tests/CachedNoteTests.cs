@@ -52,6 +52,13 @@ public class CachedNoteTests
     }
 
     [Fact]
+    public void EveryDatasetPitchGetsALoop()
+    {
+        for (int pitch = 24; pitch <= 84; pitch++)
+            Assert.True(CachedNote.Create(Key(pitch), AdditiveStandInRenderer.Synthesize(pitch, 0.8, 16000, 2.0), 16000).HasLoop, $"pitch {pitch}");
+    }
+
+    [Fact]
     public void BufferContinuesTheLoopAfterItsEnd()
     {
         var x = AdditiveStandInRenderer.Synthesize(57, 0.8, 16000, 2.0);

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace NeuralSynth.Realtime;
+
+/// The real-time engine's performance and quality measurements, shared by the BenchmarkDotNet
+/// project and `neuralsynth bench` so both report the same numbers the same way. Not used by the
+/// engine itself. Notes are synthesized harmonic tones (AdditiveStandInRenderer), not a model.
+public static partial class EngineMeasurements
+{
+    [StructLayout(LayoutKind.Sequential)] struct TimeSpec { public long Sec, Nsec; }
+    [LibraryImport("libc", EntryPoint = "clock_gettime")] private static partial int ClockGetTime(int clock, out TimeSpec t);
+
+    /// CPU time consumed by the calling thread (Linux CLOCK_THREAD_CPUTIME_ID), in seconds; falls back
+    /// to wall time elsewhere. On a loaded machine wall time counts other processes' time slices;
+    /// thread CPU time does not, so the per-core figures below use it.
+    public static double ThreadCpuSeconds()
+    {
+        try { if (ClockGetTime(3, out var t) == 0) return t.Sec + t.Nsec * 1e-9; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+    }
+
+    public const string StandInModelId = "additive-stand-in";
+
+    /// A cache holding stand-in notes (2 s at 16 kHz, loops found) for pitches 24-84 in one layer.
+    public static (VoiceCache Cache, VoiceEngine Engine, Latent Z) PlayingEngine(int voices, double hostRate = 48000, int block = 128)
+    {
+        var z = Latent.FromSeed(1, 8);
+        var cache = new VoiceCache();
+        for (int p = 24; p <= 84; p++)
+            cache.Add(CachedNote.Create(new NoteKey(StandInModelId, z.Hash, p, 2), AdditiveStandInRenderer.Synthesize(p, 1.0, 16000, 2.0), 16000));
+        var engine = new VoiceEngine(cache, null, new VoiceEngineOptions
+        {
+            RetriggerReleasesPrevious = false, // so N note-ons make N voices even with repeated pitches
+            Polyphony = Math.Clamp(voices, 1, 512),
+            Model = new ModelInfo(StandInModelId, 16000, 24, 84),
+        });
+        engine.SetSampleRate(hostRate, block);
+        engine.SetTimbre(z);
+        // Voices spread over the keyboard and beyond it (transposed), all held and looping.
+        for (int i = 0; i < voices; i++) engine.NoteOn(0, 24 + (i * 7) % 80, 127);
+        var l = new float[block]; var r = new float[block];
+        engine.Process(l, r);
+        return (cache, engine, z);
+    }
+
+    public readonly record struct VoiceLoad(int Voices, double HostRate, int Block, double SecondsPerBlock, double FractionOfCore, double VoicesPerCore);
+
+    /// Time Process() with `voices` held notes and a slowly moving pitch bend (the time-varying
+    /// ratio path), single thread. FractionOfCore = CPU time / audio time; VoicesPerCore = voices /
+    /// FractionOfCore, i.e. how many such voices one core renders in real time.
+    public static VoiceLoad MeasureVoices(int voices, double seconds = 2.0, double hostRate = 48000, int block = 128)
+    {
+        var (_, engine, _) = PlayingEngine(voices, hostRate, block);
+        var l = new float[block]; var r = new float[block];
+        int blocks = (int)(seconds * hostRate / block);
+        for (int b = 0; b < 200; b++) { engine.PitchBend(0, MathF.Sin(b * 0.01f)); engine.Process(l, r); } // warm-up
+        double t0 = ThreadCpuSeconds();
+        for (int b = 0; b < blocks; b++) { engine.PitchBend(0, MathF.Sin(b * 0.01f)); engine.Process(l, r); }
+        double elapsed = ThreadCpuSeconds() - t0;
+        double perBlock = elapsed / blocks, period = block / hostRate;
+        double fraction = perBlock / period;
+        return new VoiceLoad(engine.ActiveVoices, hostRate, block, perBlock, fraction, engine.ActiveVoices / fraction);
+    }
+
+    public readonly record struct ResamplerQuality(double MinSnrDb, double MinStopbandDb);
+
+    /// Quality of any resampler `resample(input, inRate, outRate) -> output`, fed 1 s sines at
+    /// frequencies up to 75% of the input Nyquist. SNR: fit the ideal sine (amplitude, phase and DC,
+    /// so delay and passband gain do not count) and compare with the residual, worst over the
+    /// frequencies. Stopband: how far the strongest image (input rate ± f, folded into the output band)
+    /// lies below the tone, worst over the frequencies.
+    public static ResamplerQuality MeasureQuality(Func<float[], int, int, float[]> resample, int inRate, int outRate)
+    {
+        double minSnr = double.PositiveInfinity, minStop = double.PositiveInfinity;
+        foreach (double rel in new[] { 0.05, 0.2, 0.45, 0.75 })
+        {
+            double hz = rel * inRate / 2;
+            var input = new float[inRate];
+            for (int i = 0; i < input.Length; i++) input[i] = (float)(0.5 * Math.Sin(2 * Math.PI * hz * i / inRate));
+            var output = resample(input, inRate, outRate);
+            int from = outRate / 5, to = Math.Min(output.Length, outRate * 4 / 5);
+            var seg = output.AsSpan(from, to - from);
+            minSnr = Math.Min(minSnr, FitSnrDb(seg, hz / outRate, from));
+            double tone = ToneAmplitude(seg, hz / outRate);
+            foreach (double image in new[] { inRate - hz, inRate + hz, 2.0 * inRate - hz })
+            {
+                double folded = Math.Abs(((image + outRate / 2.0) % outRate) - outRate / 2.0);
+                if (Math.Abs(folded - hz) < 50) continue; // coincides with the tone itself
+                minStop = Math.Min(minStop, 20 * Math.Log10(tone / ToneAmplitude(seg, folded / outRate)));
+            }
+        }
+        return new ResamplerQuality(minSnr, minStop);
+    }
+
+    static double FitSnrDb(ReadOnlySpan<float> y, double freq, int offset)
+    {
+        // Least squares on [sin, cos, 1]: normal equations, 3x3.
+        Span<double> m = stackalloc double[9]; Span<double> v = stackalloc double[3];
+        for (int j = 0; j < y.Length; j++)
+        {
+            double w = 2 * Math.PI * freq * (j + offset);
+            double a = Math.Sin(w), b = Math.Cos(w);
+            ReadOnlySpan<double> basis = [a, b, 1];
+            for (int p = 0; p < 3; p++) { v[p] += basis[p] * y[j]; for (int q = 0; q < 3; q++) m[p * 3 + q] += basis[p] * basis[q]; }
+        }
+        var c = Solve3(m, v);
+        double sig = 0, err = 0;
+        for (int j = 0; j < y.Length; j++)
+        {
+            double w = 2 * Math.PI * freq * (j + offset);
+            double fit = c.A * Math.Sin(w) + c.B * Math.Cos(w) + c.C;
+            sig += fit * fit; err += (y[j] - fit) * (y[j] - fit);
+        }
+        return 10 * Math.Log10(sig / Math.Max(err, 1e-30));
+    }
+
+    static (double A, double B, double C) Solve3(Span<double> m, Span<double> v)
+    {
+        for (int col = 0; col < 3; col++)
+        {
+            int piv = col;
+            for (int r = col + 1; r < 3; r++) if (Math.Abs(m[r * 3 + col]) > Math.Abs(m[piv * 3 + col])) piv = r;
+            if (piv != col) { for (int k = 0; k < 3; k++) (m[col * 3 + k], m[piv * 3 + k]) = (m[piv * 3 + k], m[col * 3 + k]); (v[col], v[piv]) = (v[piv], v[col]); }
+            for (int r = 0; r < 3; r++)
+            {
+                if (r == col) continue;
+                double f = m[r * 3 + col] / m[col * 3 + col];
+                for (int k = 0; k < 3; k++) m[r * 3 + k] -= f * m[col * 3 + k];
+                v[r] -= f * v[col];
+            }
+        }
+        return (v[0] / m[0], v[1] / m[4], v[2] / m[8]);
+    }
+
+    /// Amplitude of one frequency (cycles/sample) through a 4-term Blackman-Harris window (-92 dB sidelobes).
+    public static double ToneAmplitude(ReadOnlySpan<float> x, double freq)
+    {
+        double re = 0, im = 0, wsum = 0;
+        int n = x.Length;
+        for (int i = 0; i < n; i++)
+        {
+            double t = 2 * Math.PI * i / (n - 1);
+            double w = 0.35875 - 0.48829 * Math.Cos(t) + 0.14128 * Math.Cos(2 * t) - 0.01168 * Math.Cos(3 * t);
+            re += w * x[i] * Math.Cos(2 * Math.PI * freq * i);
+            im -= w * x[i] * Math.Sin(2 * Math.PI * freq * i);
+            wsum += w;
+        }
+        return 2 * Math.Sqrt(re * re + im * im) / wsum + 1e-30;
+    }
+
+    /// Our resampler as a whole-buffer function (for MeasureQuality and throughput).
+    public static float[] ResampleWhole(float[] input, int inRate, int outRate, PolyphaseFilter? filter = null, int width = -1)
+    {
+        filter ??= DefaultFilter;
+        var padded = new float[CachedNote.Padding + input.Length + CachedNote.Padding];
+        input.CopyTo(padded, CachedNote.Padding);
+        var output = new float[(int)((long)input.Length * outRate / inRate)];
+        double pos = 0;
+        Resampler.Process(filter, padded, CachedNote.Padding, ref pos, (double)inRate / outRate, -1, 0, input.Length, output,
+            width < 0 ? Simd.MaxVectorWidth : Simd.Clamp(width));
+        return output;
+    }
+
+    public static readonly PolyphaseFilter DefaultFilter = new();
+
+    /// Output samples per second of thread CPU time for `resample` on 10 s of noise (mono).
+    public static double MeasureThroughput(Func<float[], int, int, float[]> resample, int inRate, int outRate, int repeats = 5)
+    {
+        var rng = new Random(1);
+        var input = new float[inRate * 10];
+        for (int i = 0; i < input.Length; i++) input[i] = (float)(rng.NextDouble() - 0.5);
+        resample(input, inRate, outRate); // warm-up
+        double best = double.MaxValue; long outCount = 0;
+        for (int k = 0; k < repeats; k++)
+        {
+            double t0 = ThreadCpuSeconds();
+            outCount = resample(input, inRate, outRate).Length;
+            best = Math.Min(best, ThreadCpuSeconds() - t0);
+        }
+        return outCount / best;
+    }
+
+    public readonly record struct ProcessUnderLoad(double BlockPeriodMs, int Blocks, int NotesRendered, int Gen0, int Gen1, int Gen2,
+        double MeanCpuMs, double P999CpuMs, double MaxCpuMs, double MaxGcPauseMs, double MaxCpuPlusGcMs,
+        double P999WallMs, double MaxWallMs, double LoadAverage);
+
+    /// Worst-case Process() time while a render worker is busy: `voices` held voices with bends and
+    /// note churn on a paced "audio" thread (one block per block period, like a host), while a
+    /// RenderScheduler re-renders the whole keyboard for a new timbre every 0.5 s with the CPU-heavy,
+    /// allocating AdditiveStandInRenderer (a load generator, not a model).
+    /// Per block it records the audio thread's CPU time, the GC pause time that fell inside the call
+    /// (a blocking GC suspends the audio thread too), and wall time. On a machine loaded by other
+    /// processes wall time mostly measures their time slices, so CPU + GC pause is the figure that
+    /// speaks for the engine; wall time is reported alongside with the load average.
+    public static ProcessUnderLoad MeasureProcessWhileRendering(double seconds = 10, int voices = 64, double hostRate = 48000, int block = 128, int workFactor = 4,
+        System.Runtime.GCLatencyMode? latencyMode = null)
+    {
+        var previousMode = System.Runtime.GCSettings.LatencyMode;
+        if (latencyMode is { } mode) System.Runtime.GCSettings.LatencyMode = mode;
+        try { return MeasureUnderLoad(seconds, voices, hostRate, block, workFactor); }
+        finally { System.Runtime.GCSettings.LatencyMode = previousMode; }
+    }
+
+    static ProcessUnderLoad MeasureUnderLoad(double seconds, int voices, double hostRate, int block, int workFactor)
+    {
+        var (_, engine, _) = PlayingEngine(voices, hostRate, block);
+        var renderer = new AdditiveStandInRenderer(StandInModelId + "-load") { WorkFactor = workFactor, AllocateScratch = true };
+        using var scheduler = new RenderScheduler(renderer, new VoiceCache(64L * 1024 * 1024), new RenderSchedulerOptions { BatchSize = 4 });
+        int blocks = (int)(seconds * hostRate / block);
+        var cpu = new double[blocks]; var wall = new double[blocks]; var gc = new double[blocks];
+        double period = block / hostRate;
+        int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+        var audio = new Thread(() =>
+        {
+            var l = new float[block]; var r = new float[block];
+            var rng = new Random(2);
+            long start = Stopwatch.GetTimestamp();
+            double tick = Stopwatch.Frequency;
+            for (int b = 0; b < blocks; b++)
+            {
+                long deadline = start + (long)(b * period * tick);
+                while (Stopwatch.GetTimestamp() < deadline - tick / 2000) Thread.Sleep(0);
+                while (Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
+                if (b % 8 == 0) { int p = 24 + rng.Next(80); engine.NoteOff(rng.Next(block), p); engine.NoteOn(rng.Next(block), p, 100); }
+                engine.PitchBend(rng.Next(block), MathF.Sin(b * 0.01f));
+                var pause0 = GC.GetTotalPauseDuration();
+                double c0 = ThreadCpuSeconds();
+                long t0 = Stopwatch.GetTimestamp();
+                engine.Process(l, r);
+                wall[b] = (Stopwatch.GetTimestamp() - t0) / tick;
+                cpu[b] = ThreadCpuSeconds() - c0;
+                gc[b] = (GC.GetTotalPauseDuration() - pause0).TotalSeconds;
+            }
+        }) { Name = "bench audio", Priority = ThreadPriority.Highest };
+        audio.Start();
+        for (int s = 0; audio.IsAlive; s++)
+        {
+            scheduler.FillKeyboard(Latent.FromSeed(100 + s, renderer.LatentSize));
+            audio.Join(500);
+        }
+        const int skip = 100; // first blocks: JIT tiering of the audio path
+        static double Q(IEnumerable<double> x, double q) { var a = x.Order().ToArray(); return a[Math.Min(a.Length - 1, (int)(q * a.Length))] * 1000; }
+        var cpuS = cpu.Skip(skip); var wallS = wall.Skip(skip);
+        double load = 0;
+        try { load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); } catch (IOException) { }
+        return new ProcessUnderLoad(period * 1000, blocks, renderer.RenderedCount,
+            GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+            cpuS.Average() * 1000, Q(cpuS, 0.999), cpuS.Max() * 1000, gc.Skip(skip).Max() * 1000,
+            Enumerable.Range(skip, blocks - skip).Max(b => cpu[b] + gc[b]) * 1000,
+            Q(wallS, 0.999), wallS.Max() * 1000, load);
+    }
+}
