@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Globalization;
+using NeuralSynth.Dsp;
+using NeuralSynth.Formats;
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Rendering;
+using NeuralSynth.Models.Timbre;
+using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
+using Spectre.Console;
+using TorchSharp;
+
+namespace NeuralSynth.Cli.Commands;
+
+/// `neuralsynth preset list|show|render`: the preset bank (JSON presets, see NeuralSynth.Realtime.Timbre.Preset).
+public sealed class PresetCommand : ICliCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("preset", "List, inspect and render NeuralSynth presets (JSON: model, four morph corners, XY, macros, seed, envelope, gain).");
+        cmd.Subcommands.Add(List());
+        cmd.Subcommands.Add(Show());
+        cmd.Subcommands.Add(Render());
+        return cmd;
+    }
+
+    static Command List()
+    {
+        var dir = new Argument<string>("dir") { Description = "Folder of presets", DefaultValueFactory = _ => "presets" };
+        var cmd = new Command("list", "One line per preset in a folder (malformed presets are listed with their error).") { dir };
+        cmd.SetAction(r =>
+        {
+            string d = r.GetValue(dir)!;
+            if (!Directory.Exists(d)) throw new CliException($"{d}: folder not found");
+            var table = new Table().AddColumns("file", "name", "family", "model", "corners", "x, y", "macros");
+            int ok = 0, bad = 0;
+            foreach (var path in Directory.GetFiles(d, "*.json").OrderBy(p => p, StringComparer.Ordinal))
+            {
+                try
+                {
+                    var p = Preset.Load(path);
+                    table.AddRow(Markup.Escape(Path.GetFileName(path)), Markup.Escape(p.Name), Markup.Escape(p.Family ?? "-"), Markup.Escape(p.Model),
+                        Markup.Escape(string.Join(", ", p.Corners)), $"{p.X:F2}, {p.Y:F2}", p.Macros.Any(m => m != 0) ? string.Join(" ", p.Macros.Select(m => m.ToString("+0.00;-0.00;0", CultureInfo.InvariantCulture))) : "-");
+                    ok++;
+                }
+                catch (InvalidFileException e)
+                {
+                    table.AddRow(Markup.Escape(Path.GetFileName(path)), "[red]invalid[/]", "", "", Markup.Escape(e.Message), "", "");
+                    bad++;
+                }
+            }
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLineInterpolated($"{ok} presets, {bad} invalid in {d}");
+            return bad == 0 ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    static Command Show()
+    {
+        var file = new Argument<string>("preset") { Description = "Preset JSON file" };
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the preset's model)" };
+        var cmd = new Command("show", "Print a preset's fields, its resolved model and the latent it makes.") { file, model };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(file)!;
+            var p = Preset.Load(path);
+            AnsiConsole.Write(new Panel(Markup.Escape(p.ToJson().TrimEnd())).Header(Markup.Escape(p.Name)));
+            string modelDir = r.GetValue(model) ?? p.ResolveModelDir(path);
+            string cfgPath = Path.Combine(modelDir, GansynthModel.ConfigFile);
+            if (!File.Exists(cfgPath)) { AnsiConsole.MarkupLineInterpolated($"model folder {modelDir}: [yellow]not found[/] (pass --model)"); return 0; }
+            var cfg = GansynthConfig.Load(cfgPath);
+            var dirs = TimbreDirections.TryLoad(modelDir);
+            var z = p.ToLatent(cfg.LatentSize, dirs);
+            AnsiConsole.MarkupLineInterpolated($"model {modelDir}: latent size {cfg.LatentSize}, pitches {cfg.MinPitch}-{cfg.MaxPitch}, macro directions: {(dirs == null ? "none (macros inactive)" : dirs.Count.ToString(CultureInfo.InvariantCulture))}");
+            AnsiConsole.MarkupLineInterpolated($"latent hash {z.Hash:x16}, first values {string.Join(" ", z.ToArray().Take(6).Select(v => v.ToString("F3", CultureInfo.InvariantCulture)))} ...");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Render()
+    {
+        var file = new Argument<string>("preset") { Description = "Preset JSON file" };
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the preset's model)" };
+        var outDir = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "." };
+        var from = new Option<int>("--from") { Description = "Lowest MIDI pitch", DefaultValueFactory = _ => 36 };
+        var to = new Option<int>("--to") { Description = "Highest MIDI pitch", DefaultValueFactory = _ => 84 };
+        var every = new Option<int>("--every") { Description = "Semitones between rendered notes", DefaultValueFactory = _ => 3 };
+        var velocity = new Option<int>("--velocity") { Description = "MIDI velocity", DefaultValueFactory = _ => 90 };
+        var noteSeconds = new Option<double>("--note-seconds") { Description = "Seconds of each note kept in the keyboard WAV (faded out)", DefaultValueFactory = _ => 1.0 };
+        var sweep = new Option<bool>("--sweep") { Description = "Also sweep the XY pad (x, y, diagonal), write the sweep WAV and check smoothness (exit 1 if a sweep is not smooth)" };
+        var sweepSteps = new Option<int>("--sweep-steps") { Description = "Steps of each sweep", DefaultValueFactory = _ => 16 };
+        var sweepPitches = new Option<string>("--sweep-pitches") { Description = "Pitches the sweep distance is averaged over", DefaultValueFactory = _ => "48,60,72" };
+        var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var cmd = new Command("render", "Render a preset's keyboard (one note every few semitones) to WAV + rainbowgram PNG; --sweep checks morph smoothness.")
+        {
+            file, model, outDir, from, to, every, velocity, noteSeconds, sweep, sweepSteps, sweepPitches, threads,
+        };
+        cmd.SetAction(r =>
+        {
+            torch.set_num_threads(Math.Max(1, r.GetValue(threads)));
+            string path = r.GetValue(file)!;
+            var preset = Preset.Load(path);
+            string modelDir = r.GetValue(model) ?? preset.ResolveModelDir(path);
+            if (!File.Exists(Path.Combine(modelDir, GansynthModel.ConfigFile)))
+                throw new CliException($"{path}: model '{preset.Model}' not found (looked for {modelDir}); pass --model DIR");
+            int lo = r.GetValue(from), hi = r.GetValue(to), step = r.GetValue(every), vel = r.GetValue(velocity);
+            if (step < 1 || hi < lo) throw new CliException("--from/--to/--every: need from <= to and every >= 1");
+            if (vel is < 1 or > 127) throw new CliException("--velocity must be 1-127");
+            string o = r.GetValue(outDir)!;
+            Directory.CreateDirectory(o);
+            string stem = Path.Combine(o, Path.GetFileNameWithoutExtension(path));
+
+            using var renderer = NoteRenderer.Load(modelDir);
+            var dirs = TimbreDirections.TryLoad(modelDir);
+            var z = preset.ToLatent(renderer.LatentSize, dirs);
+            var pitches = Enumerable.Range(0, (hi - lo) / step + 1).Select(i => lo + i * step)
+                .Where(p => p >= renderer.MinPitch && p <= renderer.MaxPitch).ToArray();
+            if (pitches.Length == 0) throw new CliException($"no pitch in {lo}-{hi} is inside the model's range {renderer.MinPitch}-{renderer.MaxPitch}");
+            float gain = (float)Math.Pow(10, preset.GainDb / 20);
+            int keep = (int)(Math.Max(0.1, r.GetValue(noteSeconds)) * renderer.SampleRate);
+
+            float[][] notes = [];
+            var start = DateTime.UtcNow;
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask($"rendering {pitches.Length} notes", maxValue: pitches.Length);
+                    var list = new List<float[]>();
+                    foreach (var chunk in pitches.Chunk(renderer.BatchSize))
+                    {
+                        list.AddRange(renderer.Render(chunk.Select(p => new NoteRequest(z, p, vel)).ToArray(), CancellationToken.None));
+                        task.Value = list.Count;
+                    }
+                    notes = list.ToArray();
+                });
+            var keyboard = Concatenate(notes, keep, renderer.SampleRate, gain);
+            WavFile.Write(stem + "_keyboard.wav", [keyboard], renderer.SampleRate);
+            Rainbowgram.Render(keyboard, renderer.SampleRate, stem + "_keyboard.png");
+            AnsiConsole.MarkupLineInterpolated($"{pitches.Length} notes (MIDI {string.Join(",", pitches)}) at velocity {vel} in {(DateTime.UtcNow - start).TotalSeconds:F1} s -> {stem}_keyboard.wav, {stem}_keyboard.png");
+
+            if (!r.GetValue(sweep)) return 0;
+            int steps = r.GetValue(sweepSteps);
+            var sp = Ranges.List(r.GetValue(sweepPitches)!, "--sweep-pitches");
+            var table = new Table().AddColumns("sweep", "median step", "max step", "max / median", "smooth (<= 2x)");
+            bool allSmooth = true;
+            foreach (var pathKind in new[] { SweepPath.X, SweepPath.Y, SweepPath.Diagonal })
+            {
+                var points = MorphSweep.Points(preset, renderer.LatentSize, dirs, pathKind, steps);
+                var result = MorphSweep.Measure(renderer.Generator, points, sp, vel, pathKind);
+                allSmooth &= result.Smooth;
+                table.AddRow(pathKind.ToString(), $"{result.Median:F4}", $"{result.Max:F4}", $"{result.Ratio:F2}", result.Smooth ? "[green]yes[/]" : "[red]no[/]");
+                if (pathKind == SweepPath.X)
+                {
+                    int pitch = Math.Clamp(60, renderer.MinPitch, renderer.MaxPitch);
+                    var sweepNotes = renderer.Render(points.Select(p => new NoteRequest(p, pitch, vel)).ToArray(), CancellationToken.None);
+                    var audio = Concatenate(sweepNotes, keep / 2, renderer.SampleRate, gain);
+                    WavFile.Write(stem + "_sweep_x.wav", [audio], renderer.SampleRate);
+                    Rainbowgram.Render(audio, renderer.SampleRate, stem + "_sweep_x.png");
+                }
+            }
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLineInterpolated($"sweeps of {steps} steps, spectral distance averaged over MIDI {string.Join(",", sp)}; x sweep at MIDI 60 -> {stem}_sweep_x.wav, .png");
+            return allSmooth ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    /// Notes cut to `keep` samples with a 20 ms fade-out, back to back.
+    internal static float[] Concatenate(IReadOnlyList<float[]> notes, int keep, int sampleRate, float gain)
+    {
+        int fade = Math.Min(keep / 2, sampleRate / 50);
+        var result = new float[notes.Count * keep];
+        for (int n = 0; n < notes.Count; n++)
+        {
+            int len = Math.Min(keep, notes[n].Length);
+            for (int i = 0; i < len; i++)
+            {
+                float w = i >= keep - fade ? (keep - i) / (float)fade : 1f;
+                result[n * keep + i] = Math.Clamp(notes[n][i] * gain * w, -1f, 1f);
+            }
+        }
+        return result;
+    }
+}
