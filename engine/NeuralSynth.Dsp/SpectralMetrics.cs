@@ -2,13 +2,18 @@
 //
 // Public API (signals of different length are compared over the shorter one; all pure C#, deterministic)
 //   SpectralMetrics.SpectralConvergence(float[] refMag, float[] estMag) -> ||ref - est||_F / ||ref||_F
-//   SpectralMetrics.LogMagnitudeL1(float[] refMag, float[] estMag, float eps = 1e-5f) -> mean |ln(ref+eps) - ln(est+eps)|
+//   SpectralMetrics.LogMagnitudeL1(float[] refMag, float[] estMag, float floor = 1e-5f)
+//       -> mean |ln max(ref, floor) - ln max(est, floor)|
 //   SpectralMetrics.MultiResolutionStftDistance(float[] reference, float[] estimate, int[]? fftSizes = null)
 //       -> MultiResolutionStftResult { Total, SpectralConvergence, LogMagnitude, PerResolution[] }
 //       fftSizes default {512, 1024, 2048}, hop = n/4, Hann window of n; Total = mean over sizes of (SC + log-mag L1),
-//       the multi-resolution STFT loss of Parallel WaveGAN / multi-band MelGAN.
+//       the multi-resolution STFT loss of Parallel WaveGAN / multi-band MelGAN. The log term floors magnitudes at
+//       max(1e-5, 1e-4 * max |ref|) (80 dB below the reference's peak per resolution), so exactly-empty bins of
+//       synthetic signals do not dominate it.
 //   SpectralMetrics.LogSpectralDistance(float[] reference, float[] estimate, int nFft = 1024, int hop = 256) -> dB
-//       per frame sqrt(mean over bins of (10 log10 (P_ref + 1e-10) - 10 log10 (P_est + 1e-10))^2), averaged over frames.
+//       per frame sqrt(mean over bins of (10 log10 max(P_ref, floor) - 10 log10 max(P_est, floor))^2), averaged over
+//       frames; floor = max(1e-10, 1e-8 * max P_ref): differences more than 80 dB below the reference's peak are
+//       ignored, otherwise exactly-empty bins of synthetic signals (-100 dB and below) dominate the distance.
 //   SpectralMetrics.Mfcc(float[] x, int sampleRate, int nMfcc = 13, int nMels = 40, int nFft = 1024, int hop = 256)
 //       -> float[frames * nMfcc] frame-major; c = orthonormal DCT-II of ln(mel amplitude), mel amplitude =
 //       sqrt(Slaney mel power + 1e-10), mel bank 0..sampleRate/2 (MelFilterBank).
@@ -36,12 +41,13 @@ public static class SpectralMetrics
         return den > 0 ? Math.Sqrt(num / den) : (num > 0 ? double.PositiveInfinity : 0.0);
     }
 
-    public static double LogMagnitudeL1(float[] refMag, float[] estMag, float eps = 1e-5f)
+    public static double LogMagnitudeL1(float[] refMag, float[] estMag, float floor = 1e-5f)
     {
         if (refMag.Length != estMag.Length) throw new ArgumentException("Magnitudes differ in size.");
         if (refMag.Length == 0) return 0;
         double s = 0;
-        for (int i = 0; i < refMag.Length; i++) s += Math.Abs(Math.Log(refMag[i] + eps) - Math.Log(estMag[i] + eps));
+        if (!(floor > 0)) throw new ArgumentOutOfRangeException(nameof(floor), floor, "floor must be > 0.");
+        for (int i = 0; i < refMag.Length; i++) s += Math.Abs(Math.Log(Math.Max(refMag[i], floor)) - Math.Log(Math.Max(estMag[i], floor)));
         return s / refMag.Length;
     }
 
@@ -65,7 +71,9 @@ public static class SpectralMetrics
             int n = fftSizes[r];
             var ma = Stft.Forward(reference, n, Math.Max(1, n / 4)).Magnitude();
             var mb = Stft.Forward(estimate, n, Math.Max(1, n / 4)).Magnitude();
-            per[r] = new StftDistance(n, SpectralConvergence(ma, mb), LogMagnitudeL1(ma, mb));
+            float peak = 0;
+            foreach (float v in ma) peak = MathF.Max(peak, v);
+            per[r] = new StftDistance(n, SpectralConvergence(ma, mb), LogMagnitudeL1(ma, mb, MathF.Max(1e-5f, 1e-4f * peak)));
             sc += per[r].SpectralConvergence;
             lm += per[r].LogMagnitude;
         }
@@ -84,13 +92,16 @@ public static class SpectralMetrics
         Kernels.PowerSpectrum(a.Re, a.Im, pa);
         Kernels.PowerSpectrum(b.Re, b.Im, pb);
         int bins = a.Bins;
+        float maxP = 0;
+        foreach (float v in pa) maxP = MathF.Max(maxP, v);
+        double floor = Math.Max(1e-10, 1e-8 * maxP);
         double total = 0;
         for (int f = 0; f < a.Frames; f++)
         {
             double s = 0;
             for (int k = 0; k < bins; k++)
             {
-                double d = 10 * Math.Log10(pa[f * bins + k] + 1e-10) - 10 * Math.Log10(pb[f * bins + k] + 1e-10);
+                double d = 10 * Math.Log10(Math.Max(pa[f * bins + k], floor)) - 10 * Math.Log10(Math.Max(pb[f * bins + k], floor));
                 s += d * d;
             }
             total += Math.Sqrt(s / bins);
