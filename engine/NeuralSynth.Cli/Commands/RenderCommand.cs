@@ -49,15 +49,13 @@ public sealed class RenderCommand : ICliCommand
             var directions = TimbreDirections.TryLoad(modelDir);
             var sounds = ChooseSounds(midi, r.GetValue(preset), r.GetValue(trackPreset) ?? [], renderer.LatentSize, directions);
 
-            var cache = new VoiceCache();
-            using var scheduler = new RenderScheduler(renderer, cache, new RenderSchedulerOptions { Workers = 1, BatchSize = renderer.BatchSize });
             IReadOnlyList<Stem> stems = [];
             var start = DateTime.UtcNow;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {
                     var tasks = new Dictionary<string, ProgressTask>();
-                    stems = new StemRenderer(scheduler).Render(midi, (i, t) => sounds[i], new StemRenderOptions { SampleRate = sampleRate },
+                    stems = new StemRenderer(renderer, new VoiceCache(), VelocityLayers.Default).Render(midi, (i, t) => sounds[i], new StemRenderOptions { SampleRate = sampleRate },
                         (what, fraction) =>
                         {
                             if (!tasks.TryGetValue(what, out var task)) tasks[what] = task = ctx.AddTask(Markup.Escape(what), maxValue: 1);

@@ -1,4 +1,5 @@
 using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Vocoder;
 using NeuralSynth.Realtime;
 
 namespace NeuralSynth.Models.Rendering;
@@ -8,6 +9,7 @@ namespace NeuralSynth.Models.Rendering;
 public sealed class NoteRenderer : INoteRenderer, IDisposable
 {
     readonly GansynthModel generator;
+    readonly VocoderModel? vocoder;
     readonly object gate = new(); // torch modules are not re-entrant: one batch at a time
     public InversionPath Path { get; }
     public int BatchSize { get; }
@@ -18,21 +20,35 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public int MaxPitch => generator.Config.MaxPitch;
     public GansynthModel Generator => generator;
 
-    public NoteRenderer(GansynthModel generator, InversionPath path = InversionPath.If, int batchSize = 8)
+    public NoteRenderer(GansynthModel generator, VocoderModel? vocoder, InversionPath path = InversionPath.If, int batchSize = 8)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size must be at least 1");
+        if (path == InversionPath.Vocoder && vocoder is null) throw new ArgumentException("the vocoder path needs a vocoder model");
+        if (vocoder is not null && vocoder.Config.Spectral != generator.Config.Spectral)
+            throw new ArgumentException($"vocoder {vocoder.Directory} and generator disagree on the spectral representation ({vocoder.Config.Spectral} vs {generator.Config.Spectral})");
         this.generator = generator;
+        this.vocoder = vocoder;
         Path = path;
         BatchSize = batchSize;
-        ModelId = $"{generator.ModelId}:{path.ToString().ToLowerInvariant()}";
+        // The id names everything a cached note depends on: generator weights, path and vocoder weights.
+        ModelId = path == InversionPath.Vocoder
+            ? $"{generator.ModelId}:vocoder:{WeightsHash(vocoder!)}"
+            : $"{generator.ModelId}:if";
     }
 
-    /// Loads the generator from `modelDir` (config.json + model.safetensors).
-    public static NoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8)
+    /// Loads the generator from `modelDir` (config.json + model.safetensors) and, for the vocoder
+    /// path, the vocoder from `vocoderDir` (default: a "vocoder" folder beside the generator's).
+    public static NoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8, string? vocoderDir = null)
     {
+        VocoderModel? vocoder = null;
         if (path == InversionPath.Vocoder)
-            throw new ArgumentException("the vocoder inversion path is not wired into NoteRenderer yet; use --path if");
-        return new NoteRenderer(GansynthModel.Load(modelDir), path, batchSize);
+        {
+            vocoderDir ??= System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(modelDir).TrimEnd('/'))!, "vocoder");
+            if (!File.Exists(System.IO.Path.Combine(vocoderDir, VocoderModel.ConfigFile)))
+                throw new FileNotFoundException($"{vocoderDir}: no vocoder model (config.json) for the vocoder path", vocoderDir);
+            vocoder = VocoderModel.Load(vocoderDir);
+        }
+        return new NoteRenderer(GansynthModel.Load(modelDir), vocoder, path, batchSize);
     }
 
     public float[][] Render(IReadOnlyList<NoteRequest> requests, CancellationToken cancel)
@@ -54,11 +70,30 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
                 velocity[i] = r.Velocity;
             }
             float[][] audio;
-            lock (gate) audio = generator.RenderIf(z, pitch, velocity);
+            lock (gate) audio = Path == InversionPath.Vocoder ? RenderVocoder(z, pitch, velocity) : generator.RenderIf(z, pitch, velocity);
             for (int i = 0; i < n; i++) result[start + i] = audio[i];
         }
         return result;
     }
 
-    public void Dispose() => generator.Dispose();
+    static string WeightsHash(VocoderModel v)
+    {
+        string file = System.IO.Path.Combine(v.Directory, VocoderModel.WeightsFile);
+        if (!File.Exists(file)) return "unsaved";
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream))[..16];
+    }
+
+    float[][] RenderVocoder(Latent[] z, int[] pitch, int[] velocity)
+    {
+        var (logMel, ifMel) = generator.GenerateTensors(z, pitch, velocity);
+        using (logMel) using (ifMel)
+        {
+            // The note's own f0 drives the vocoder's excitation: pitch is exact whatever the mel says.
+            var f0 = pitch.Select(p => (float)(440.0 * Math.Pow(2, (p - 69) / 12.0))).ToArray();
+            return vocoder!.Synthesize(logMel, f0);
+        }
+    }
+
+    public void Dispose() { generator.Dispose(); vocoder?.Dispose(); }
 }

@@ -18,15 +18,18 @@ public sealed record StemRenderOptions
 }
 
 /// Offline rendering of a Standard MIDI File to one stereo stem per track, through the same
-/// VoiceEngine the plugin runs, in offline mode: every note the song needs is rendered first
-/// (the scheduler waits for them), so the output is complete and identical run to run.
-public sealed class StemRenderer(RenderScheduler scheduler)
+/// VoiceEngine the plugin runs, in offline mode: every note the song needs is rendered first, in a
+/// fixed order and fixed batches (batch composition changes float rounding), so the output is
+/// complete and bit-identical run to run.
+public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, VelocityLayers layers)
 {
+    /// Notes per Render call: a multiple of the renderer's own batch, small enough for a moving progress bar.
+    const int Chunk = 8;
+
     public IReadOnlyList<Stem> Render(MidiFile midi, Func<int, MidiTrack, TrackSound> soundFor, StemRenderOptions options,
         Action<string, double>? progress = null, CancellationToken cancel = default)
     {
         if (options.SampleRate is < 22050 or > 192000) throw new ArgumentException($"--rate {options.SampleRate}: the engine renders at 22050-192000 Hz");
-        var renderer = scheduler.Renderer;
         var model = ModelInfo.From(renderer);
         var tracks = Enumerable.Range(0, midi.Tracks.Count)
             .Where(t => midi.Tracks[t].Events.Any(e => e.Kind == MidiEventKind.NoteOn && e.Value > 0))
@@ -37,34 +40,33 @@ public sealed class StemRenderer(RenderScheduler scheduler)
         var keys = new List<NoteKey>();
         foreach (var (_, track, sound) in tracks)
         {
-            scheduler.RegisterLatent(sound.Z);
             foreach (var e in track.Events)
                 if (e.Kind == MidiEventKind.NoteOn && e.Value > 0)
-                    keys.Add(new NoteKey(model.ModelId, sound.Z.Hash, Math.Clamp(e.Number, model.MinPitch, model.MaxPitch), scheduler.Layers.LayerFor(e.Value)));
+                    keys.Add(new NoteKey(model.ModelId, sound.Z.Hash, Math.Clamp(e.Number, model.MinPitch, model.MaxPitch), layers.LayerFor(e.Value)));
         }
-        var distinct = keys.Distinct().ToList();
-        var missing = distinct.Where(k => !scheduler.Cache.Contains(k)).ToList();
         var byLatent = tracks.Select(t => t.Sound.Z).DistinctBy(z => z.Hash).ToDictionary(z => z.Hash);
-        foreach (var k in missing) scheduler.Request(byLatent[k.LatentHash], k.Pitch, k.VelocityLayer, RenderPriority.Held);
-        while (true)
+        var missing = keys.Distinct().Where(k => !cache.Contains(k))
+            .OrderBy(k => k.LatentHash).ThenBy(k => k.VelocityLayer).ThenBy(k => k.Pitch).ToList();
+        for (int i = 0; i < missing.Count; i += Chunk)
         {
-            int done = distinct.Count(k => scheduler.Cache.Contains(k));
-            progress?.Invoke($"rendering {distinct.Count} notes", distinct.Count == 0 ? 1 : (double)done / distinct.Count);
-            if (done == distinct.Count) break;
-            // Wait for a few at a time so the progress bar moves.
-            scheduler.WaitUntilRendered(missing.Where(k => !scheduler.Cache.Contains(k)).Take(8).ToList(), cancel);
+            progress?.Invoke($"rendering {missing.Count} notes", (double)i / missing.Count);
+            var chunk = missing.Skip(i).Take(Chunk).ToList();
+            var audio = renderer.Render(chunk.Select(k => new NoteRequest(byLatent[k.LatentHash], k.Pitch, layers.VelocityOf(k.VelocityLayer))).ToList(), cancel);
+            for (int j = 0; j < chunk.Count; j++) cache.Add(CachedNote.Create(chunk[j], audio[j], renderer.SampleRate));
         }
+        progress?.Invoke($"rendering {missing.Count} notes", 1);
 
         // 2. Each track through its own VoiceEngine, sample-accurately, in blocks.
         var stems = new List<Stem>();
         foreach (var (index, track, sound) in tracks)
         {
             cancel.ThrowIfCancellationRequested();
-            var engine = new VoiceEngine(scheduler.Cache, scheduler, new VoiceEngineOptions
+            var engine = new VoiceEngine(cache, null, new VoiceEngineOptions
             {
-                Model = model, Offline = true, FillKeyboardOnTimbreChange = false, CancelOtherTimbres = false,
+                // Every note is already cached, so the engine never misses and needs no scheduler to wait on.
+                Model = model, Offline = false, FillKeyboardOnTimbreChange = false, CancelOtherTimbres = false,
                 Polyphony = options.Polyphony, ReleaseSeconds = sound.ReleaseSeconds, VelocitySensitivity = sound.VelocitySensitivity,
-                PitchBendRange = sound.PitchBendRange, Layers = scheduler.Layers,
+                PitchBendRange = sound.PitchBendRange, Layers = layers,
             });
             engine.SetSampleRate(options.SampleRate, options.BlockSize);
             engine.SetTimbre(sound.Z);

@@ -33,9 +33,8 @@ public class StemRendererTests
     static IReadOnlyList<Stem> Render(string modelDir, MidiFile midi)
     {
         using var renderer = NoteRenderer.Load(modelDir);
-        using var scheduler = new RenderScheduler(renderer, new VoiceCache(), new RenderSchedulerOptions { Workers = 1, Layers = new VelocityLayers(50, 100) });
         var sounds = new[] { new TrackSound("a", Latent.FromSeed(1, 8), ReleaseSeconds: 0.05), new TrackSound("b", Latent.FromSeed(2, 8), ReleaseSeconds: 0.05) };
-        return new StemRenderer(scheduler).Render(midi, (i, _) => sounds[i % 2], new StemRenderOptions { SampleRate = 44100, BlockSize = 100 });
+        return new StemRenderer(renderer, new VoiceCache(), new VelocityLayers(50, 100)).Render(midi, (i, _) => sounds[i % 2], new StemRenderOptions { SampleRate = 44100, BlockSize = 100 });
     }
 
     static double Rms(float[] x, double from, double to, int rate)
