@@ -5,7 +5,7 @@ namespace NeuralSynth.Realtime;
 /// dataset's notes). It exists as test data and as a CPU-heavy load generator for benchmarks
 /// (worst-case process() time while "rendering"), so the real-time path can be exercised without
 /// torch. `WorkFactor` repeats the synthesis to mimic a slower model; `AllocateScratch` makes it
-/// allocate garbage per note like a torch-backed renderer copying tensors would.
+/// allocate one more note-sized garbage array per note, like a torch-backed renderer copying its tensor.
 public sealed class AdditiveStandInRenderer : INoteRenderer
 {
     public string ModelId { get; }
@@ -36,12 +36,14 @@ public sealed class AdditiveStandInRenderer : INoteRenderer
             var z = r.Z.Values;
             double bright = 1.0 + 0.5 * Math.Tanh(z.Length > 0 ? z[0] : 0);
             double oddEven = 0.5 + 0.4 * Math.Tanh(z.Length > 1 ? z[1] : 0);
-            float[] x = null!;
+            var x = new float[(int)(Seconds * SampleRate)];
             for (int w = 0; w < Math.Max(1, WorkFactor); w++)
             {
-                x = Synthesize(r.Pitch, r.Velocity / 127.0, SampleRate, Seconds, bright, oddEven);
-                if (AllocateScratch) GC.KeepAlive(new float[x.Length * 4]);
+                if (w > 0) Array.Clear(x);
+                SynthesizeInto(x, r.Pitch, r.Velocity / 127.0, SampleRate, bright, oddEven);
             }
+            // Like a torch-backed renderer copying its output tensor into managed memory once more.
+            if (AllocateScratch) GC.KeepAlive(x.Clone());
             result[i] = x;
             Interlocked.Increment(ref rendered);
         }
@@ -52,8 +54,14 @@ public sealed class AdditiveStandInRenderer : INoteRenderer
     /// weighted by oddEven), 10 ms attack, held for 75% of the duration, then a 60 dB/0.3 s release.
     public static float[] Synthesize(int midiPitch, double amplitude, int sampleRate, double seconds, double bright = 1.2, double oddEven = 0.6)
     {
-        int n = (int)(seconds * sampleRate);
-        var x = new float[n];
+        var x = new float[(int)(seconds * sampleRate)];
+        SynthesizeInto(x, midiPitch, amplitude, sampleRate, bright, oddEven);
+        return x;
+    }
+
+    static void SynthesizeInto(float[] x, int midiPitch, double amplitude, int sampleRate, double bright, double oddEven)
+    {
+        int n = x.Length;
         double f0 = 440.0 * Math.Pow(2, (midiPitch - 69) / 12.0);
         int partials = Math.Max(1, Math.Min(40, (int)(0.45 * sampleRate / f0)));
         int hold = (int)(0.75 * n), attack = Math.Max(1, sampleRate / 100);
@@ -79,7 +87,6 @@ public sealed class AdditiveStandInRenderer : INoteRenderer
             if (i >= hold) env *= Math.Exp(-(i - hold) * releaseRate);
             x[i] *= (float)env;
         }
-        return x;
     }
 
     static double Weight(int k, double bright, double oddEven) => (k % 2 == 1 ? oddEven : 1 - oddEven) / Math.Pow(k, bright);
