@@ -48,7 +48,8 @@ Task("Test").IsDependentOn("Build").IsDependentOn("Bundle").Does(() =>
     }
     int missing = projects.Count - GetFiles(results.FullPath + "/*.trx").Count;
     if (missing > 0) { Information($"{missing} test project(s) produced no results (crash?)"); failed += missing; }
-    Information($"{passed} passed, {failed} failed, {skipped} skipped");
+    // Plain text, no colour codes: CI reads this line.
+    Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
     if (failed > 0) throw new Exception($"{failed} test(s) failed");
 });
 
