@@ -7,7 +7,7 @@ namespace NeuralSynth.Models.Gansynth;
 
 /// D(x) -> [B, 1 + pitches + velocities]: column 0 is the Wasserstein critic score, the rest are the logits of the
 /// auxiliary pitch (and velocity-layer) classifier (AC-GAN, as GANSynth adds a pitch-prediction loss).
-/// Mirror of the generator: 1x1 from-input conv, per stage two 3x3 convs + 2x2 average pooling, then minibatch
+/// Mirror of the generator: 1x1 from-input conv, per stage convs_per_stage 3x3 convs + 2x2 average pooling, then minibatch
 /// standard deviation, a 3x3 conv and two dense layers. Equalized learning rate, LeakyReLU(0.2), no normalisation.
 public sealed class Discriminator : nn.Module<Tensor, Tensor>
 {
@@ -24,7 +24,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
         fromInput = new EqConv2d("from_input", 2, cfg.Channels[^1], 1);
         for (int s = cfg.Stages - 1; s >= 1; s--)
         {
-            convs.Add(new EqConv2d($"down{s}a", cfg.Channels[s], cfg.Channels[s], 3));
+            if (cfg.ConvsPerStage == 2) convs.Add(new EqConv2d($"down{s}a", cfg.Channels[s], cfg.Channels[s], 3));
             convs.Add(new EqConv2d($"down{s}b", cfg.Channels[s], cfg.Channels[s - 1], 3));
         }
         int c0 = cfg.Channels[0];
@@ -38,11 +38,10 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = Ops.LRelu(fromInput.forward(x));
-        for (int i = 0; i < convs.Count; i += 2)
+        for (int i = 0; i < convs.Count; i++)
         {
             h = Ops.LRelu(convs[i].forward(h));
-            h = Ops.LRelu(convs[i + 1].forward(h));
-            h = F.avg_pool2d(h, 2);
+            if ((i + 1) % cfg.ConvsPerStage == 0) h = F.avg_pool2d(h, 2);
         }
         h = MinibatchStd(h);
         h = Ops.LRelu(convFinal.forward(h));

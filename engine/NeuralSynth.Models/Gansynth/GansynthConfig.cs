@@ -34,6 +34,10 @@ public sealed record GansynthConfig
     /// n_mels / 2^(n-1) x frames / 2^(n-1), each later stage doubles both axes.
     [JsonPropertyName("channels")] public int[] Channels { get; init; } = [128, 128, 64, 32, 16];
 
+    /// 3x3 convolutions per upsampling (generator) / downsampling (discriminator) stage: 2 as in progressive GAN,
+    /// 1 halves the cost for CPU training.
+    [JsonPropertyName("convs_per_stage")] public int ConvsPerStage { get; init; } = 2;
+
     // Training (WGAN-GP + auxiliary classifier, as in GANSynth / progressive GAN).
     [JsonPropertyName("learning_rate")] public float LearningRate { get; init; } = 8e-4f;
     [JsonPropertyName("adam_beta1")] public float AdamBeta1 { get; init; } = 0f;
@@ -80,6 +84,7 @@ public sealed record GansynthConfig
         if (Frames % div != 0 || MelBins % div != 0)
             throw new ArgumentException($"frames ({Frames}) and n_mels ({MelBins}) must be divisible by 2^(stages-1) = {div} for {Stages} stages");
         Spectral.Validate("spectral");
+        if (ConvsPerStage is < 1 or > 2) throw new ArgumentException("convs_per_stage must be 1 or 2");
         if (!(LogMagMax > LogMagMin)) throw new ArgumentException("log_mag_max must exceed log_mag_min");
     }
 

@@ -9,7 +9,7 @@ namespace NeuralSynth.Models.Gansynth;
 /// (channel 0 normalised log-mel magnitude, channel 1 mel instantaneous frequency; see GansynthConfig).
 /// Architecture after GANSynth's (non-progressive) progressive-GAN generator: pixel-normed z concatenated with
 /// the condition one-hots, a dense layer to the first (n_mels/2^(n-1) x frames/2^(n-1)) grid, then per stage
-/// nearest-neighbour 2x upsampling and two 3x3 convolutions, each followed by LeakyReLU(0.2) and pixel norm;
+/// nearest-neighbour 2x upsampling and convs_per_stage (2, or 1 for CPU budgets) 3x3 convolutions, each followed by LeakyReLU(0.2) and pixel norm;
 /// a 1x1 convolution + tanh makes the two output channels. All layers use the equalized learning rate.
 public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 {
@@ -29,7 +29,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         for (int s = 1; s < cfg.Stages; s++)
         {
             convs.Add(new EqConv2d($"up{s}a", cfg.Channels[s - 1], cfg.Channels[s], 3));
-            convs.Add(new EqConv2d($"up{s}b", cfg.Channels[s], cfg.Channels[s], 3));
+            if (cfg.ConvsPerStage == 2) convs.Add(new EqConv2d($"up{s}b", cfg.Channels[s], cfg.Channels[s], 3));
         }
         toOutput = new EqConv2d("to_output", cfg.Channels[^1], 2, 1, gain: 1.0);
         RegisterComponents();
@@ -46,11 +46,10 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var x = input.forward(cond).view(-1, cfg.Channels[0], cfg.StartMels, cfg.StartFrames);
         x = Ops.PixelNorm(Ops.LRelu(x));
         x = Ops.PixelNorm(Ops.LRelu(conv0.forward(x)));
-        for (int i = 0; i < convs.Count; i += 2)
+        for (int i = 0; i < convs.Count; i++)
         {
-            x = F.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+            if (i % cfg.ConvsPerStage == 0) x = F.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
             x = Ops.PixelNorm(Ops.LRelu(convs[i].forward(x)));
-            x = Ops.PixelNorm(Ops.LRelu(convs[i + 1].forward(x)));
         }
         return toOutput.forward(x).tanh().MoveToOuterDisposeScope();
     }

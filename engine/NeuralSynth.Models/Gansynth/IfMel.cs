@@ -9,7 +9,7 @@ namespace NeuralSynth.Models.Gansynth;
 ///
 /// Forward, per note (all tensors [batch, n_mels, frames]):
 ///   log-mag: exactly MelSpectrogram.LogMel (the representation the vocoder consumes).
-///   mel-IF:  IF[m, t] = angle( sum_k W[m, k] X_k[t] conj(X_k[t-1]) ) / pi, X the centered STFT (X_k[-1] := 1),
+///   mel-IF:  IF[m, t] = angle( sum_k W[m, k] X_k[t] conj(X_k[t-1]) ) / pi, X the centered STFT (X_k[-1] := (-1)^k),
 ///            i.e. the magnitude-weighted circular mean over the band's linear bins of their phase advance per hop,
 ///            in [-1, 1]. Averaging unit phasors (not wrapped angles) keeps bins that agree on a partial's
 ///            frequency agreeing after the mel reduction; where the band is silent (mel magnitude at the log
@@ -18,14 +18,18 @@ namespace NeuralSynth.Models.Gansynth;
 ///   linear magnitude |X_k| = sum_m W[m,k] (mel[m] / sum_k' W[m,k']) / sum_m W[m,k]: each band's mean magnitude
 ///            spread back over the bins it covers (preserves a flat spectrum; bins no band covers get 0);
 ///   linear IF  = angle( sum_m W[m,k] e^{i pi IF[m]} ) / pi (circular interpolation between overlapping bands);
-///   phase      = cumulative sum over frames of pi * IF; then torch.istft (same window/hop, centered).
+///   phase      = pi k + cumulative sum over frames of pi * IF; then torch.istft (same window/hop, centered).
 public sealed class IfMel : IDisposable
 {
     public SpectralConfig Config { get; }
+    /// Multiplicative NNLS iterations refining the mel -> linear magnitude (0 = band means only).
+    public int MagnitudeIterations { get; set; } = 30;
     readonly MelSpectrogram mel;
     readonly Tensor window;     // [n_fft]
     readonly Tensor melToLinMag; // [bins, n_mels]
     readonly Tensor melToLinIf;  // [bins, n_mels]
+    readonly Tensor altSign;     // [bins, 1]: (-1)^k
+    readonly Tensor binPhase;    // [bins, 1]: pi k
 
     public IfMel(SpectralConfig config)
     {
@@ -40,6 +44,9 @@ public sealed class IfMel : IDisposable
         using var spread = w.t() * covered / colSum.clamp_min(1e-12);  // [bins, n_mels]
         melToLinMag = (spread / rowSum.t()).contiguous().detach();
         melToLinIf = w.t().contiguous().detach();
+        int bins = config.NFft / 2 + 1;
+        altSign = tensor(Enumerable.Range(0, bins).Select(k => k % 2 == 0 ? 1f : -1f).ToArray(), [bins, 1]);
+        binPhase = tensor(Enumerable.Range(0, bins).Select(k => (float)(Math.PI * (k % 2))).ToArray(), [bins, 1]);
     }
 
     /// audio [batch, samples] (already Config.Samples long) -> (logMel, ifMel), each [batch, n_mels, frames].
@@ -50,7 +57,10 @@ public sealed class IfMel : IDisposable
         var logMel = mel.LogMel(x);
         int frames = (int)logMel.shape[2];
         var spec = stft(x, Config.NFft, Config.Hop, Config.NFft, window, center: true, pad_mode: PaddingModes.Reflect, return_complex: true)[.., .., ..frames];
-        var prev = cat([ones_like(spec[.., .., ..1]), spec[.., .., ..(frames - 1)]], 2);
+        // Frame 0 is compared with (-1)^k: that undoes the alternating sign a Hann window starting at the frame
+        // start gives adjacent bins of one partial, so IF[m, 0] is the band's (zero-phase) starting phase.
+        var first = altSign.to_type(ScalarType.ComplexFloat32).expand(x.shape[0], -1, 1);
+        var prev = cat([first, spec[.., .., ..(frames - 1)]], 2);
         var advance = spec * prev.conj();                         // |X_t||X_t-1| e^{i dphi}
         var re = matmul(mel.MelMatrix, view_as_real(advance)[.., .., .., 0]);
         var im = matmul(mel.MelMatrix, view_as_real(advance)[.., .., .., 1]);
@@ -67,15 +77,21 @@ public sealed class IfMel : IDisposable
         using var noGrad = no_grad();
         var melMag = logMel.exp();
         var linMag = matmul(melToLinMag, melMag);                 // [batch, bins, frames]
+        // Non-negative least-squares refinement (multiplicative updates, Lee & Seung) so that W linMag matches the
+        // mel magnitudes instead of their smoothed re-projection; it sharpens partials the mel bands resolve.
+        var w = mel.MelMatrix;
+        var wtMel = matmul(w.t(), melMag);
+        for (int i = 0; i < MagnitudeIterations; i++)
+            linMag = linMag * wtMel / (matmul(w.t(), matmul(w, linMag)) + 1e-12);
         var phasor = (ifMel * Math.PI);
         var linRe = matmul(melToLinIf, phasor.cos());
         var linIm = matmul(melToLinIf, phasor.sin());
         var linIf = atan2(linIm, linRe);                          // radians per hop, in [-pi, pi]
-        var phase = linIf.cumsum(2);
+        var phase = linIf.cumsum(2) + binPhase;                  // + pi k restores the alternating sign per bin
         var spec = complex(linMag * phase.cos(), linMag * phase.sin());
         var wave = istft(spec, Config.NFft, Config.Hop, Config.NFft, window, center: true, length: Config.Samples);
         return wave.MoveToOuterDisposeScope();
     }
 
-    public void Dispose() { mel.Dispose(); window.Dispose(); melToLinMag.Dispose(); melToLinIf.Dispose(); }
+    public void Dispose() { mel.Dispose(); window.Dispose(); melToLinMag.Dispose(); melToLinIf.Dispose(); altSign.Dispose(); binPhase.Dispose(); }
 }

@@ -1,0 +1,203 @@
+using NeuralSynth.Formats;
+using NeuralSynth.Models.Audio;
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Realtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NeuralSynth.Models.Tests.Gansynth;
+
+public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    /// Small enough that a training step takes tens of milliseconds on one core.
+    static GansynthConfig Tiny(bool velocity = true) => new()
+    {
+        LatentSize = 8, MinPitch = 60, MaxPitch = 64, Velocities = velocity ? [50, 100] : [], Channels = [16, 8, 4],
+    };
+
+    static GansynthTrainOptions Options(string data, string outDir, int steps, GansynthConfig? cfg = null) => new()
+    {
+        DataDir = data, OutDir = outDir, Config = cfg ?? Tiny(), Steps = steps, Batch = 4, Seed = 3,
+        CheckpointEvery = 2, SampleEvery = 1000, LogEvery = 1, WriteSamples = false,
+    };
+
+    [Fact]
+    public void TrainingStepsLowerTheLosses()
+    {
+        torch.set_num_threads(1);
+        string root = TinyNotes.TempDir("train");
+        try
+        {
+            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 61, 62, 63, 64], [50, 100]);
+            using var t = new GansynthTrainer(Options(data, Path.Combine(root, "run"), 40));
+            var losses = new List<GansynthLosses>();
+            t.Train(losses.Add);
+            Assert.Equal(40, losses.Count);
+            double first = losses.Take(8).Average(l => l.DLoss), last = losses.TakeLast(8).Average(l => l.DLoss);
+            double ceFirst = losses.Take(8).Average(l => l.DPitchCe), ceLast = losses.TakeLast(8).Average(l => l.DPitchCe);
+            Assert.True(last < first, $"discriminator loss did not fall: {first:F3} -> {last:F3}");
+            Assert.True(ceLast < ceFirst, $"auxiliary pitch cross-entropy did not fall: {ceFirst:F3} -> {ceLast:F3}");
+            Assert.All(losses, l => Assert.True(float.IsFinite(l.DLoss) && float.IsFinite(l.GLoss)));
+            // The run directory is a loadable model.
+            using var m = GansynthModel.Load(Path.Combine(root, "run"));
+            Assert.Equal(5, m.Config.PitchCount);
+            Assert.True(File.Exists(Path.Combine(root, "run", "losses.png")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void KilledRunResumesExactly()
+    {
+        torch.set_num_threads(1);
+        string root = TinyNotes.TempDir("resume");
+        try
+        {
+            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
+            var cfg = Tiny(velocity: false);
+            using (var straight = new GansynthTrainer(Options(data, Path.Combine(root, "a"), 6, cfg))) straight.Train();
+            // "Killed" after the checkpoint at step 4: run to 4, then a new process-like trainer continues to 6.
+            using (var part = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 4, cfg))) part.Train();
+            using (var resumed = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 6, cfg)))
+            {
+                Assert.Equal(4, resumed.Step);
+                resumed.Train();
+            }
+            var (a, _) = WeightsFile.Read(Path.Combine(root, "a", "model.safetensors"));
+            var (b, _) = WeightsFile.Read(Path.Combine(root, "b", "model.safetensors"));
+            Assert.Equal(a.Keys.Order(), b.Keys.Order());
+            foreach (var k in a.Keys) Assert.Equal(a[k].Data, b[k].Data);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void SaveLoadRoundTripIsExact()
+    {
+        string dir = TinyNotes.TempDir("roundtrip");
+        try
+        {
+            manual_seed(11);
+            using var m = new GansynthModel(Tiny());
+            m.Save(dir);
+            using var back = GansynthModel.Load(dir);
+            var sa = m.Generator.state_dict(); var sb = back.Generator.state_dict();
+            Assert.Equal(sa.Keys.Order(), sb.Keys.Order());
+            foreach (var k in sa.Keys) Assert.Equal(sa[k].data<float>().ToArray(), sb[k].data<float>().ToArray());
+            var z = new[] { Latent.FromSeed(1, 8), Latent.FromSeed(2, 8) };
+            var (la, ia) = m.Generate(z, [60, 64], [50, 127]);
+            var (lb, ib) = back.Generate(z, [60, 64], [50, 127]);
+            Assert.Equal(la.Cast<float>(), lb.Cast<float>());
+            Assert.Equal(ia.Cast<float>(), ib.Cast<float>());
+            Assert.Equal(m.ModelId, back.ModelId);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void LoadingWeightsOfAnotherShapeNamesFileAndTensor()
+    {
+        string dir = TinyNotes.TempDir("shape");
+        try
+        {
+            using (var m = new GansynthModel(Tiny())) m.Save(dir);
+            // Same file, but the config now claims wider layers.
+            (Tiny() with { Channels = [16, 12, 4] }).Save(Path.Combine(dir, GansynthModel.ConfigFile));
+            var e = Assert.Throws<InvalidFileException>(() => GansynthModel.Load(dir));
+            Assert.Contains("model.safetensors", e.Message);
+            Assert.Contains("shape", e.Message);
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(e.Message, "tensor 'convs\\.[0-9]+\\.(weight|bias)'"), e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void TruncatedWeightsFileIsRejectedClearly()
+    {
+        string dir = TinyNotes.TempDir("trunc");
+        try
+        {
+            using (var m = new GansynthModel(Tiny())) m.Save(dir);
+            string w = Path.Combine(dir, GansynthModel.WeightsFileName);
+            var bytes = File.ReadAllBytes(w);
+            File.WriteAllBytes(w, bytes[..(bytes.Length - 100)]);
+            var e = Assert.Throws<InvalidFileException>(() => GansynthModel.Load(dir));
+            Assert.Contains("model.safetensors", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void SlerpKeepsTheNorm()
+    {
+        var a = Latent.FromSeed(5, 64);
+        var braw = Latent.FromSeed(6, 64).ToArray();
+        double na = Norm(a.ToArray()), nb = Norm(braw);
+        var b = new Latent(braw.Select(x => (float)(x * na / nb)).ToArray());
+        for (int i = 0; i <= 8; i++)
+        {
+            var s = Latent.Slerp(a, b, i / 8.0);
+            Assert.Equal(na, Norm(s.ToArray()), 3);
+        }
+        static double Norm(float[] v) => Math.Sqrt(v.Sum(x => (double)x * x));
+    }
+
+    [Fact]
+    public void SameLatentAtDifferentPitchesGivesDifferentOutputs()
+    {
+        manual_seed(4);
+        using var m = new GansynthModel(Tiny());
+        var z = Latent.FromSeed(9, 8);
+        var (lm, _) = m.Generate([z, z, z], [60, 64, 60], [100, 100, 100]);
+        double diffPitch = 0, same = 0;
+        for (int i = 0; i < lm.GetLength(1); i++)
+            for (int j = 0; j < lm.GetLength(2); j++)
+            {
+                diffPitch = Math.Max(diffPitch, Math.Abs(lm[0, i, j] - lm[1, i, j]));
+                same = Math.Max(same, Math.Abs(lm[0, i, j] - lm[2, i, j]));
+            }
+        Assert.True(same < 1e-3, $"same inputs differ by {same} across batch positions");
+        Assert.True(diffPitch > 1e-3, $"pitch conditioning has no effect ({diffPitch})");
+    }
+
+    [Fact]
+    public void MelIfOfASineIsItsPhaseAdvancePerHop()
+    {
+        var sc = SpectralConfig.Default;
+        using var ifmel = new IfMel(sc);
+        double f = 440;
+        var x = new float[sc.Samples];
+        for (int n = 0; n < x.Length; n++) x[n] = (float)(0.5 * Math.Sin(2 * Math.PI * f * n / sc.SampleRate));
+        var (lm, ifm) = ifmel.Forward(tensor(x));
+        // Band with the most energy in a middle frame.
+        var frame = lm[0, .., 64];
+        int band = (int)frame.argmax().item<long>();
+        double expected = 2 * Math.PI * f * sc.Hop / sc.SampleRate;
+        expected = Math.IEEERemainder(expected, 2 * Math.PI) / Math.PI; // principal value, in [-1, 1]
+        for (int t = 10; t < 120; t += 10)
+            Assert.Equal(expected, ifm[0, band, t].item<float>(), 2);
+    }
+
+    [Fact]
+    public void IfPathInversionReproducesTheLogMel()
+    {
+        var sc = SpectralConfig.Default;
+        using var ifmel = new IfMel(sc);
+        using var mel = new MelSpectrogram(sc);
+        var x = sc.FitLength(TinyNotes.Tone(57, 100));
+        using var xt = tensor(x).unsqueeze(0);
+        var (lm, ifm) = ifmel.Forward(xt);
+        var y = ifmel.ToWaveform(lm, ifm);
+        var lmBack = mel.LogMel(y);
+        // Compare where the note has energy (the floor region is identical anyway).
+        var mask = lm > -6;
+        double err = (lmBack - lm).abs().masked_select(mask).mean().item<float>();
+        // Same magnitudes with random phase are the baseline the IF path must beat.
+        var (_, randomIf) = (lm, torch.rand_like(ifm) * 2 - 1);
+        var yr = ifmel.ToWaveform(lm, randomIf);
+        double errRandom = (mel.LogMel(yr) - lm).abs().masked_select(mask).mean().item<float>();
+        output.WriteLine($"IF-path log-mel error {err:F3} ln units, random phase {errRandom:F3}");
+        Assert.True(err < 0.6, $"IF-path log-mel error {err:F3} (random phase {errRandom:F3})");
+        Assert.True(err < errRandom * 0.75, $"IF-path log-mel error {err:F3} is not clearly below random phase {errRandom:F3}");
+    }
+}
