@@ -14,8 +14,13 @@
 // Powers of two use an iterative radix-2 transform; real transforms of size n (power of two) use one
 // complex transform of size n/2 (even/odd packing), which halves the work. Any other size uses
 // Bluestein's chirp-z algorithm (a power-of-two convolution), so every n >= 1 works.
-// Twiddles are computed in double precision to keep round-off at the float level.
+// Twiddles are computed in double precision to keep round-off at the float level. The radix-2 butterflies run
+// 8 (Vector256) or 4 (Vector128) at a time with a scalar tail; every width gives bit-identical results (no fused
+// multiply-add), which FftTests check by forcing each.
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NeuralSynth.Dsp;
 
@@ -33,7 +38,8 @@ public sealed class Fft
     public int Size { get; }
 
     private readonly bool _pow2;
-    // Radix-2 tables (pow2 only): twiddles cos/sin(2 pi k / n) for k < n/2, bit-reversal permutation.
+    // Radix-2 tables (pow2 only): per-stage twiddles, stage with half-size h at [h-1, 2h-1):
+    // cos(pi j / h) and sin(pi j / h) for j < h (contiguous, so the butterflies vectorise); bit-reversal permutation.
     private readonly float[] _cos = [];
     private readonly float[] _sin = [];
     private readonly int[] _rev = [];
@@ -57,13 +63,16 @@ public sealed class Fft
         if (_pow2)
         {
             int h = n / 2;
-            _cos = new float[Math.Max(h, 1)];
-            _sin = new float[Math.Max(h, 1)];
-            for (int k = 0; k < h; k++)
+            _cos = new float[Math.Max(n - 1, 1)];
+            _sin = new float[Math.Max(n - 1, 1)];
+            for (int half = 1; half < n; half <<= 1)
             {
-                double a = 2.0 * Math.PI * k / n;
-                _cos[k] = (float)Math.Cos(a);
-                _sin[k] = (float)Math.Sin(a);
+                for (int j = 0; j < half; j++)
+                {
+                    double a = Math.PI * j / half;
+                    _cos[half - 1 + j] = (float)Math.Cos(a);
+                    _sin[half - 1 + j] = (float)Math.Sin(a);
+                }
             }
             _rev = new int[n];
             int bits = 0;
@@ -139,7 +148,10 @@ public sealed class Fft
         else Bluestein(re[..n], im[..n], inverse);
     }
 
-    private void Radix2(Span<float> re, Span<float> im, bool inverse)
+    private void Radix2(Span<float> re, Span<float> im, bool inverse) => Radix2(re, im, inverse, VectorWidth);
+
+    /// <summary>Power-of-two transform with a forced butterfly width (1, 4 or 8): tests compare the paths.</summary>
+    internal void Radix2(Span<float> re, Span<float> im, bool inverse, int width)
     {
         int n = Size;
         for (int i = 0; i < n; i++)
@@ -151,20 +163,78 @@ public sealed class Fft
                 (im[i], im[j]) = (im[j], im[i]);
             }
         }
+        ButterflyStages(re, im, inverse, width);
+    }
+
+    /// <summary>Vector width (floats) the butterflies use: 8 with AVX, 4 with SSE/NEON, 1 = scalar.</summary>
+    internal static readonly int VectorWidth =
+        Vector256.IsHardwareAccelerated ? 8 : Vector128.IsHardwareAccelerated ? 4 : 1;
+
+    private void ButterflyStages(Span<float> re, Span<float> im, bool inverse, int width)
+    {
+        int n = Size;
+        ref float pr = ref MemoryMarshal.GetReference(re);
+        ref float pi = ref MemoryMarshal.GetReference(im);
+        ref float pc = ref MemoryMarshal.GetArrayDataReference(_cos);
+        ref float ps = ref MemoryMarshal.GetArrayDataReference(_sin);
+        // Forward uses e^{-i pi j / h}: wi = -sin; inverse uses +sin.
         float sign = inverse ? 1f : -1f;
         for (int half = 1; half < n; half <<= 1)
         {
-            int step = n / (2 * half);
+            int tw = half - 1;
             for (int start = 0; start < n; start += 2 * half)
             {
-                for (int j = 0; j < half; j++)
+                int j = 0;
+                if (width == 8 && half >= 8)
                 {
-                    float wr = _cos[j * step], wi = sign * _sin[j * step];
+                    var sv = Vector256.Create(sign);
+                    for (; j < half; j += 8)
+                    {
+                        nuint a = (nuint)(start + j), b = a + (nuint)half, t = (nuint)(tw + j);
+                        var wr = Vector256.LoadUnsafe(ref pc, t);
+                        var wi = Vector256.LoadUnsafe(ref ps, t) * sv;
+                        var br = Vector256.LoadUnsafe(ref pr, b);
+                        var bi = Vector256.LoadUnsafe(ref pi, b);
+                        var ar = Vector256.LoadUnsafe(ref pr, a);
+                        var ai = Vector256.LoadUnsafe(ref pi, a);
+                        var xr = br * wr - bi * wi;
+                        var xi = br * wi + bi * wr;
+                        (ar - xr).StoreUnsafe(ref pr, b);
+                        (ai - xi).StoreUnsafe(ref pi, b);
+                        (ar + xr).StoreUnsafe(ref pr, a);
+                        (ai + xi).StoreUnsafe(ref pi, a);
+                    }
+                }
+                else if (width >= 4 && half >= 4)
+                {
+                    var sv = Vector128.Create(sign);
+                    for (; j < half; j += 4)
+                    {
+                        nuint a = (nuint)(start + j), b = a + (nuint)half, t = (nuint)(tw + j);
+                        var wr = Vector128.LoadUnsafe(ref pc, t);
+                        var wi = Vector128.LoadUnsafe(ref ps, t) * sv;
+                        var br = Vector128.LoadUnsafe(ref pr, b);
+                        var bi = Vector128.LoadUnsafe(ref pi, b);
+                        var ar = Vector128.LoadUnsafe(ref pr, a);
+                        var ai = Vector128.LoadUnsafe(ref pi, a);
+                        var xr = br * wr - bi * wi;
+                        var xi = br * wi + bi * wr;
+                        (ar - xr).StoreUnsafe(ref pr, b);
+                        (ai - xi).StoreUnsafe(ref pi, b);
+                        (ar + xr).StoreUnsafe(ref pr, a);
+                        (ai + xi).StoreUnsafe(ref pi, a);
+                    }
+                }
+                for (; j < half; j++)
+                {
+                    float wr = Unsafe.Add(ref pc, tw + j), wi = sign * Unsafe.Add(ref ps, tw + j);
                     int a = start + j, b = a + half;
-                    float br = re[b] * wr - im[b] * wi;
-                    float bi = re[b] * wi + im[b] * wr;
-                    re[b] = re[a] - br; im[b] = im[a] - bi;
-                    re[a] += br; im[a] += bi;
+                    float br = Unsafe.Add(ref pr, b), bi = Unsafe.Add(ref pi, b);
+                    float xr = br * wr - bi * wi;
+                    float xi = br * wi + bi * wr;
+                    float ar = Unsafe.Add(ref pr, a), ai = Unsafe.Add(ref pi, a);
+                    Unsafe.Add(ref pr, b) = ar - xr; Unsafe.Add(ref pi, b) = ai - xi;
+                    Unsafe.Add(ref pr, a) = ar + xr; Unsafe.Add(ref pi, a) = ai + xi;
                 }
             }
         }

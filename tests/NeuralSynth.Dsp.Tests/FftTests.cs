@@ -82,6 +82,30 @@ public class FftTests
         Assert.True(TestSignals.MaxAbsDiff(y, x) < 1e-5);
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(64)]
+    [InlineData(1024)]
+    [InlineData(4096)]
+    public void EveryButterflyWidthGivesIdenticalResults(int n)
+    {
+        var fft = Fft.Get(n);
+        var re0 = TestSignals.Noise(n, 11);
+        var im0 = TestSignals.Noise(n, 12);
+        foreach (bool inverse in new[] { false, true })
+        {
+            float[] sr = (float[])re0.Clone(), si = (float[])im0.Clone();
+            fft.Radix2(sr, si, inverse, 1);
+            foreach (int width in new[] { 4, 8 })
+            {
+                float[] vr = (float[])re0.Clone(), vi = (float[])im0.Clone();
+                fft.Radix2(vr, vi, inverse, width);
+                Assert.Equal(sr, vr);
+                Assert.Equal(si, vi);
+            }
+        }
+    }
+
     [Fact]
     public void RejectsShortSpans()
     {
