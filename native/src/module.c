@@ -35,6 +35,7 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static get_factory_fn g_get_factory;   /* managed GetPluginFactory, once loaded */
 static module_exit_fn g_module_exit;   /* managed ModuleExit */
 static bool g_failed;                  /* remember a failure: report it once, don't retry on every call */
+static int g_entries;                  /* ModuleEntry calls not yet matched by ModuleExit (as the SDK counts) */
 static char g_hostfxr_message[512];    /* first message hostfxr wrote, folded into our one stderr line */
 
 /* ---------- the empty factory (returned when .NET cannot be started) ---------- */
@@ -172,15 +173,19 @@ static void load_managed(void)
 EXPORT bool ModuleEntry(void *shared_library_handle)
 {
     (void)shared_library_handle;
+    pthread_mutex_lock(&g_lock);
+    g_entries++;
+    pthread_mutex_unlock(&g_lock);
     return true;
 }
 
 EXPORT bool ModuleExit(void)
 {
     pthread_mutex_lock(&g_lock);
-    module_exit_fn exit_fn = g_module_exit;
+    if (g_entries > 0) g_entries--;
+    module_exit_fn exit_fn = g_entries == 0 ? g_module_exit : NULL;
     pthread_mutex_unlock(&g_lock);
-    if (exit_fn) exit_fn();                     /* managed statics survive the runtime: reset them */
+    if (exit_fn) exit_fn();                     /* last exit: managed statics survive the runtime, reset them */
     return true;
 }
 
