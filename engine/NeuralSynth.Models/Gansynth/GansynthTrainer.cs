@@ -74,7 +74,7 @@ public sealed class GansynthTrainer : IDisposable
         var cfg = resume && File.Exists(runCfg) ? GansynthConfig.Load(runCfg) : opt.Config;
         cfg.Validate();
 
-        data = FeatureCache.LoadOrBuild(opt.DataDir, opt.Split, cfg, Path.Combine(opt.OutDir, $"features_{opt.Split}.safetensors"), log, opt.Limit);
+        data = FeatureCache.LoadOrBuild(opt.DataDir, opt.Split, cfg, Path.Combine(opt.OutDir, opt.Limit > 0 ? $"features_{opt.Split}_first{opt.Limit}.safetensors" : $"features_{opt.Split}.safetensors"), log, opt.Limit);
         if (!resume)
         {
             // The top of the log-magnitude range is measured on the data (rounded up to 0.5) so tanh's range is used fully.
@@ -94,6 +94,20 @@ public sealed class GansynthTrainer : IDisposable
         optD = optim.Adam(D.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         log($"generator {Count(G):N0} parameters, discriminator {Count(D):N0} parameters, {data.Count} notes, batch {opt.Batch}");
         if (resume) LoadCheckpoint();
+        else if (opt.WriteSamples) WriteRealGrid();
+    }
+
+    /// samples/real.png: 16 real notes (spread over the data) drawn like the generated grids, for comparison.
+    void WriteRealGrid()
+    {
+        string dir = Path.Combine(opt.OutDir, "samples");
+        Directory.CreateDirectory(dir);
+        int n = Math.Min(16, data.Count);
+        var order = Enumerable.Range(0, data.Count).OrderBy(i => data.Pitches[i]).ToArray();
+        using var idx = tensor(Enumerable.Range(0, n).Select(i => (long)order[(long)i * data.Count / n]).ToArray());
+        using var f = data.Features.index_select(0, idx);
+        using var lm = f[.., 0]; using var ifm = f[.., 1];
+        SampleGrid.WritePng(Path.Combine(dir, "real.png"), lm, ifm, 4, Config.LogMagMin, Config.LogMagMax);
     }
 
     static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
