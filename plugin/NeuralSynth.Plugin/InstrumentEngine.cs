@@ -14,6 +14,15 @@ namespace NeuralSynth.Plugin;
 ///
 /// Threading: Setup/Reset on the UI thread while not processing; NoteOn/NoteOff/SetParameter/Process on the
 /// audio thread. Nothing here allocates, locks or does I/O after construction.
+///
+/// Wiring notes for engine/NeuralSynth.Realtime.VoiceEngine (as its code reads at the time of writing):
+/// NoteOn(offset, pitch, velocity 0-1) maps to VoiceEngine.NoteOn(offset, pitch, round(velocity * 127));
+/// PitchBend/Sustain parameters to VoiceEngine.PitchBend(offset, -1..1) / Sustain(offset, down);
+/// Process(n) to VoiceEngine.Process(left[..n], right[..n]) (n never exceeds the Setup maxBlock: the processor
+/// chunks larger host blocks); Setup to SetSampleRate (8-768 kHz, what SupportsSampleRate accepts) with
+/// VoiceEngineOptions.Offline = processMode == 2. VoiceEngineOptions (polyphony, release, bend range, velocity
+/// sensitivity) are fixed per VoiceEngine, so those parameters need a rebuild off the audio thread (or an
+/// engine change); timbre parameters need SetTimbre, which must not run on the audio thread either.
 /// </summary>
 public sealed unsafe class InstrumentEngine
 {
