@@ -70,14 +70,18 @@ public sealed class SampleCommand : ICliCommand
             var vs = Enumerable.Repeat(vel, zs.Count).ToList();
             var notes = new List<float[]>();
             var logMels = new List<torch.Tensor>(); var ifMels = new List<torch.Tensor>();
-            const int Batch = 16;
+            const int Batch = 64;
+            var genTime = new System.Diagnostics.Stopwatch(); var invTime = new System.Diagnostics.Stopwatch();
             for (int i = 0; i < zs.Count; i += Batch)
             {
                 int n = Math.Min(Batch, zs.Count - i);
+                genTime.Start();
                 var (lm, ifm) = m.GenerateTensors(zs.GetRange(i, n), ps.GetRange(i, n), vs.GetRange(i, n));
+                genTime.Stop(); invTime.Start();
                 notes.AddRange(voc is null
                     ? m.ToWaveformIf(lm, ifm)
                     : voc.Synthesize(lm, ps.GetRange(i, n).Select(q => (float)(440.0 * Math.Pow(2, (q - 69) / 12.0))).ToArray()));
+                invTime.Stop();
                 logMels.Add(lm); ifMels.Add(ifm);
             }
             int keep = (int)Math.Round(r.GetValue(noteSeconds) * cfg.Spectral.SampleRate);
@@ -90,7 +94,7 @@ public sealed class SampleCommand : ICliCommand
             using (var lmAll = torch.cat(logMels, 0)) using (var ifAll = torch.cat(ifMels, 0))
                 SampleGrid.WritePng(Path.ChangeExtension(outFile, ".png"), lmAll, ifAll, Math.Min(zs.Count, 8), cfg.LogMagMin, cfg.LogMagMax);
             foreach (var t in logMels.Concat(ifMels)) t.Dispose();
-            AnsiConsole.MarkupLineInterpolated($"wrote {outFile} ({zs.Count} note(s), {audio.Length / (double)cfg.Spectral.SampleRate:F2} s, {p} path): {what}; rainbowgram {Path.ChangeExtension(outFile, ".png")}");
+            AnsiConsole.MarkupLineInterpolated($"wrote {outFile} ({zs.Count} note(s), {audio.Length / (double)cfg.Spectral.SampleRate:F2} s, {p} path): {what}; rainbowgram {Path.ChangeExtension(outFile, ".png")}; generator {genTime.Elapsed.TotalMilliseconds:F0} ms, {p} inversion {invTime.Elapsed.TotalMilliseconds:F0} ms ({torch.get_num_threads()} torch threads, first call included)");
             return 0;
         });
         return cmd;

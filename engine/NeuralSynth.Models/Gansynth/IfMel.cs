@@ -23,7 +23,7 @@ public sealed class IfMel : IDisposable
 {
     public SpectralConfig Config { get; }
     /// Multiplicative NNLS iterations refining the mel -> linear magnitude (0 = band means only).
-    public int MagnitudeIterations { get; set; } = 30;
+    public int MagnitudeIterations { get; set; } = 10;
     readonly MelSpectrogram mel;
     readonly Tensor window;     // [n_fft]
     readonly Tensor melToLinMag; // [bins, n_mels]
