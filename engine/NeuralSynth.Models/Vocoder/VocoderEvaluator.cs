@@ -18,6 +18,8 @@ public sealed record VocoderEvalOptions
     /// Evaluate at most this many notes, spread evenly over the split (0 = all).
     public int MaxNotes { get; init; }
     public int[] GriffinLimIterations { get; init; } = [32, 100];
+    /// Further vocoder model directories to evaluate on the same notes (e.g. the STFT-only pre-training snapshot).
+    public string[] CompareModels { get; init; } = [];
 }
 
 public sealed record SystemScore
@@ -49,6 +51,8 @@ public sealed record VocoderEvalReport
     public double SynthesisRealTimeFactor { get; init; }
     public double ExcitationRealTimeFactor { get; init; }
     public long VocoderParameters { get; init; }
+    /// Dedicated speed runs (Stopwatch, one torch thread): batch 1 and batch 8, excitation cached per pitch, and batch 1 uncached.
+    public List<VocoderSpeedResult> Speed { get; init; } = new();
 
     public string ToMarkdown()
     {
@@ -65,10 +69,25 @@ public sealed record VocoderEvalReport
                       "LSD: log-spectral distance, n_fft 1024 hop 256. MCD: 13 MFCCs without c0. Pitch: YIN median f0 of the output against the note's MIDI pitch.");
         sb.AppendLine("All systems start from the same ground-truth log-mel (80 mels, n_fft 1024, hop 256, 30-8000 Hz). " +
                       "Griffin-Lim and PGHI invert the linear magnitude recovered from that mel (non-negative least squares through the mel matrix), with no phase. " +
-                      "The vocoder receives the log-mel and the f0 of the note's MIDI pitch.");
+                      "The vocoder receives the log-mel and the f0 of the note's MIDI pitch. " +
+                      "\"+ mel post-filter\": the vocoder's output with each STFT frame rescaled per mel band until its mel matches the input (MelPostFilter, 2 passes; phase and pitch are the vocoder's).");
         sb.AppendLine();
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Vocoder speed on one core, batch 1 (note-by-note): {VocoderRealTimeFactor:F0}x real time overall; torch band generators {TorchRealTimeFactor:F0}x, C# SIMD filter-bank synthesis {SynthesisRealTimeFactor:F0}x, excitation {ExcitationRealTimeFactor:F0}x (cached per pitch). {VocoderParameters:N0} parameters."));
+            $"Vocoder speed during this evaluation (batch 1, first call included, machine shared): {VocoderRealTimeFactor:F0}x real time overall; torch band generators {TorchRealTimeFactor:F0}x, C# SIMD filter-bank synthesis {SynthesisRealTimeFactor:F0}x, excitation {ExcitationRealTimeFactor:F0}x (cached per pitch). {VocoderParameters:N0} parameters."));
+        if (Speed.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("| speed run (torch threads = 1) | total | torch band generators | SIMD filter-bank synthesis | excitation |");
+            sb.AppendLine("|---|---|---|---|---|");
+            foreach (var sp in Speed)
+            {
+                string what = $"batch {sp.Batch}, {sp.Notes} notes of 2.048 s{(sp.CachedExcitation ? "" : ", excitation not cached")}";
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {what}: x real time by thread CPU time (one core) | {sp.CpuTotalRealTime:F0}x | {sp.CpuTorchRealTime:F0}x | {sp.CpuSynthesisRealTime:F0}x | {sp.CpuExcitationRealTime:F0}x |"));
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {what}: x real time by wall clock (shared machine) | {sp.TotalRealTime:F0}x | {sp.TorchRealTime:F0}x | {sp.SynthesisRealTime:F0}x | {sp.ExcitationRealTime:F0}x |"));
+            }
+        }
         sb.AppendLine();
         sb.AppendLine("Median abs cents per octave (MIDI range):");
         sb.AppendLine();
@@ -95,6 +114,9 @@ public static class VocoderEvaluator
     {
         using var vocoder = VocoderModel.Load(options.ModelDir);
         var spectral = vocoder.Config.Spectral;
+        var others = options.CompareModels.Select(VocoderModel.Load).ToList();
+        foreach (var o in others)
+            if (o.Config.Spectral != spectral) throw new ArgumentException($"{o.Directory}: its spectral config differs from {options.ModelDir}'s");
         var ds = NoteDataset.Load(options.DataDir, options.Split);
         var examples = ds.Examples.ToList();
         if (options.MaxNotes > 0 && examples.Count > options.MaxNotes)
@@ -103,10 +125,17 @@ public static class VocoderEvaluator
 
         using var mel = new MelSpectrogram(spectral);
         using var inverse = new MelInverse(mel.MelMatrix);
-        var systems = new List<(string Name, string Input)> { ("ground truth", "the recording itself"), ("multiband vocoder (ours)", "log-mel + MIDI f0") };
+        var systems = new List<(string Name, string Input)>
+        {
+            ("ground truth", "the recording itself"),
+            ("multiband vocoder (ours)", "log-mel + MIDI f0"),
+            ("multiband vocoder + mel post-filter", "log-mel + MIDI f0"),
+        };
+        foreach (var o in others) systems.Add(($"vocoder `{o.Directory}`", "log-mel + MIDI f0"));
         foreach (int it in options.GriffinLimIterations) systems.Add(($"Griffin-Lim {it} it.", "NNLS linear magnitude from the mel"));
         systems.Add(("PGHI", "NNLS linear magnitude from the mel"));
         var scores = systems.Select(_ => new Accumulator()).ToArray();
+        MelPostFilter? postFilter = null;
         double excitationMs = 0, torchMs = 0, synthMs = 0;
         long vocodedSamples = 0;
 
@@ -127,6 +156,16 @@ public static class VocoderEvaluator
             outputs.Add((ours, clock.Elapsed.TotalSeconds));
             var t = vocoder.LastTimings!;
             excitationMs += t.ExcitationMs; torchMs += t.TorchMs; synthMs += t.SynthesisMs; vocodedSamples += t.Samples;
+            clock.Restart();
+            postFilter ??= new MelPostFilter(spectral);
+            var filtered = postFilter.Apply(ours, logMel);
+            outputs.Add((filtered, outputs[1].Seconds + clock.Elapsed.TotalSeconds));
+            foreach (var o in others)
+            {
+                clock.Restart();
+                var y = o.Synthesize(logMel, [f0]);
+                outputs.Add((y, clock.Elapsed.TotalSeconds));
+            }
             foreach (int it in options.GriffinLimIterations)
             {
                 clock.Restart();
@@ -143,7 +182,13 @@ public static class VocoderEvaluator
         }
 
         double audioSeconds = vocodedSamples / (double)spectral.SampleRate;
-        return new VocoderEvalReport
+        var speed = new List<VocoderSpeedResult>
+        {
+            VocoderSpeed.Measure(vocoder, 1, 8),
+            VocoderSpeed.Measure(vocoder, 8, 2),
+            VocoderSpeed.Measure(vocoder, 1, 8, cachedExcitation: false),
+        };
+        var report = new VocoderEvalReport
         {
             Model = options.ModelDir,
             Data = options.DataDir,
@@ -155,7 +200,10 @@ public static class VocoderEvaluator
             SynthesisRealTimeFactor = audioSeconds / (synthMs / 1000),
             ExcitationRealTimeFactor = audioSeconds / Math.Max(1e-9, excitationMs / 1000),
             VocoderParameters = vocoder.ParameterCount,
+            Speed = speed,
         };
+        foreach (var o in others) o.Dispose();
+        return report;
     }
 
     public static void Write(VocoderEvalReport report, string outDir)

@@ -9,7 +9,11 @@ namespace NeuralSynth.Models.Vocoder;
 /// [B, 1, N_k], band k at sample_rate / s_k with N_k = F * hop / s_k. The frozen FilterBankLayer (torch, training) or
 /// FilterBankSynthesizer (C# SIMD, inference) turns them into the waveform.
 ///
-/// A shared frame-rate encoder reads the log-mel and log f0. Each band generator projects the encoder output to
+/// A shared frame-rate encoder reads the log-mel and log f0. Each band's output is multiplied by exp(log-gain_k(t)),
+/// a frame-rate log amplitude that starts as the mean log-mel over the mel bins inside the band (plus a learned
+/// correction from the encoder): levels span 60+ dB between notes, releases and silence, and a log-domain gain
+/// makes matching them (what the log-magnitude STFT loss asks) a linear problem instead of one the gated stack
+/// must learn from scratch. Each band generator projects the encoder output to
 /// all of its conditioning signals AT FRAME RATE (a 1x1 convolution commutes with linear interpolation, so this
 /// is exact and ~u times cheaper), upsamples them linearly to its own rate, and runs a small gated dilated
 /// residual stack (WaveNet-style tanh x sigmoid units, which multiply the excitation by the conditioning: an
@@ -17,7 +21,7 @@ namespace NeuralSynth.Models.Vocoder;
 public sealed class VocoderGenerator : nn.Module
 {
     readonly VocoderConfig cfg;
-    readonly Conv1d enc0, enc1;
+    readonly Conv1d enc0, enc1, gainMel, gainCond;
     readonly ModuleList<BandGenerator> bands = new();
 
     public VocoderGenerator(VocoderConfig config) : base("vocoder_generator")
@@ -29,7 +33,30 @@ public sealed class VocoderGenerator : nn.Module
         int e = HarmonicExcitation.ChannelCount(config.NoiseExcitation);
         for (int k = 0; k < config.Bands; k++)
             bands.Add(new BandGenerator($"band{k}", h, e, config.BandChannels[k], config.Dilations, config.KernelSize));
+        gainMel = nn.Conv1d(config.Spectral.NMels, config.Bands, 1);
+        gainCond = nn.Conv1d(h, config.Bands, 1);
+        InitGain(config);
         RegisterComponents();
+    }
+
+    void InitGain(VocoderConfig config)
+    {
+        var s = config.Spectral;
+        var bank = config.CreateFilterBank();
+        var centres = NeuralSynth.Dsp.MelScale.MelFrequencies(s.NMels + 2, s.FMin, s.FMax);
+        var w = new float[config.Bands * s.NMels];
+        for (int k = 0; k < config.Bands; k++)
+        {
+            var members = Enumerable.Range(0, s.NMels).Where(m => centres[m + 1] >= bank.Bands[k].LowHz && centres[m + 1] < bank.Bands[k].HighHz).ToList();
+            if (members.Count == 0) // a band narrower than a mel bin: use the nearest bin
+                members.Add(Enumerable.Range(0, s.NMels).MinBy(m => Math.Abs(centres[m + 1] - (bank.Bands[k].LowHz + bank.Bands[k].HighHz) / 2)));
+            foreach (int m in members) w[k * s.NMels + m] = 1f / members.Count;
+        }
+        using var _ = no_grad();
+        gainMel.weight!.copy_(tensor(w, [config.Bands, s.NMels, 1]));
+        gainMel.bias!.fill_(-1.5f); // Slaney mel of a unit sinusoid is ~e^1..e^2; the comb channels have RMS 0.7
+        gainCond.weight!.mul_(0.1f);
+        gainCond.bias!.zero_();
     }
 
     /// Normalised network input: log-mel mapped to roughly [-2, 2] plus a log2(f0 / 261.6 Hz) row.
@@ -43,22 +70,30 @@ public sealed class VocoderGenerator : nn.Module
         return cat([mel, lf0.unsqueeze(1)], 1).MoveToOuterDisposeScope();
     }
 
-    /// Frame-rate conditioning features [B, cond_channels, F].
-    public Tensor Encode(Tensor logMel, Tensor f0Hz)
+    /// Frame-rate conditioning: features [B, cond_channels, F] and per-band log gains [B, K, F].
+    public (Tensor Features, Tensor LogGain) Encode(Tensor logMel, Tensor f0Hz)
     {
         using var scope = NewDisposeScope();
         var x = ConditionInput(logMel, f0Hz);
         x = F.leaky_relu(enc0.forward(x), 0.2);
         x = F.leaky_relu(enc1.forward(x), 0.2);
-        return x.MoveToOuterDisposeScope();
+        var gain = (gainMel.forward(logMel) + gainCond.forward(x)).clamp_max(5f);
+        return (x.MoveToOuterDisposeScope(), gain.MoveToOuterDisposeScope());
     }
 
-    /// Band signals [B, 1, N_k] from encoded features and the per-band excitation.
-    public Tensor[] Bands(Tensor features, IReadOnlyList<Tensor> excitation)
+    /// Band signals [B, 1, N_k] from the encoding and the per-band excitation.
+    public Tensor[] Bands((Tensor Features, Tensor LogGain) encoded, IReadOnlyList<Tensor> excitation)
     {
         if (excitation.Count != bands.Count) throw new ArgumentException($"expected {bands.Count} excitation tensors, got {excitation.Count}");
         var result = new Tensor[bands.Count];
-        for (int k = 0; k < bands.Count; k++) result[k] = bands[k].forward(features, excitation[k]);
+        for (int k = 0; k < bands.Count; k++)
+        {
+            using var scope = NewDisposeScope();
+            var y = bands[k].forward(encoded.Features, excitation[k]);
+            int factor = (int)(y.shape[2] / encoded.LogGain.shape[2]);
+            var gain = UpsampleFrames(encoded.LogGain.narrow(1, k, 1), factor).exp();
+            result[k] = (y * gain).MoveToOuterDisposeScope();
+        }
         return result;
     }
 

@@ -7,9 +7,14 @@ using static TorchSharp.torch;
 namespace NeuralSynth.Models.Vocoder;
 
 /// Wall time of the last Synthesize call, split by stage (milliseconds).
-public sealed record VocoderTimings(double ExcitationMs, double TorchMs, double SynthesisMs, int Samples)
+/// Wall time of the last Synthesize call, split by stage (milliseconds), and the same stages in CPU time of the
+/// calling thread (what one core spends; on a shared machine wall time also counts waiting for a core).
+public sealed record VocoderTimings(double ExcitationMs, double TorchMs, double SynthesisMs, int Samples, double PostFilterMs = 0)
 {
-    public double TotalMs => ExcitationMs + TorchMs + SynthesisMs;
+    public double TotalMs => ExcitationMs + TorchMs + SynthesisMs + PostFilterMs;
+    public double ExcitationCpuMs { get; init; }
+    public double TorchCpuMs { get; init; }
+    public double SynthesisCpuMs { get; init; }
 }
 
 /// The trained multiband vocoder for inference: log-mel [n_mels, frames] + f0 -> waveform at the config's rate
@@ -31,6 +36,8 @@ public sealed class VocoderModel : IDisposable
     /// SIMD path of the final synthesis (tests and benchmarks force each one).
     public KernelPath SynthesisPath { get; set; } = KernelPath.Auto;
     public VocoderTimings? LastTimings { get; private set; }
+    /// Apply the MelPostFilter (mel-consistency gain correction) to the output of the float[,] entry points. Off by default.
+    public bool PostFilter { get; set; }
 
     readonly VocoderGenerator generator;
     readonly FilterBankSynthesizer synthesizer;
@@ -76,9 +83,20 @@ public sealed class VocoderModel : IDisposable
         Buffer.BlockCopy(logMel, 0, flat, 0, flat.Length * sizeof(float));
         using var scope = NewDisposeScope();
         var mel = tensor(flat, [1, mels, frames]);
-        if (f0Hz.Length == 1 || f0Hz.All(f => f == f0Hz[0])) return Run(mel, [f0Hz[0]], null)[0];
-        return Run(mel, [MedianOf(f0Hz)], f0Hz)[0];
+        var y = f0Hz.Length == 1 || f0Hz.All(f => f == f0Hz[0]) ? Run(mel, [f0Hz[0]], null)[0] : Run(mel, [MedianOf(f0Hz)], f0Hz)[0];
+        return PostFilter ? ApplyPostFilter(y, logMel) : y;
     }
+
+    float[] ApplyPostFilter(float[] y, float[,] logMel)
+    {
+        var clock = Stopwatch.StartNew();
+        postFilter ??= new MelPostFilter(Config.Spectral);
+        var r = postFilter.Apply(y, logMel);
+        LastTimings = LastTimings! with { PostFilterMs = LastTimings.PostFilterMs + clock.Elapsed.TotalMilliseconds };
+        return r;
+    }
+
+    MelPostFilter? postFilter;
 
     /// A batch of notes of equal length: logMel [B, n_mels, F], one f0 per note.
     public float[][] Synthesize(Tensor logMel, float[] f0Hz)
@@ -107,9 +125,27 @@ public sealed class VocoderModel : IDisposable
             }
             using var scope = NewDisposeScope();
             var outs = Run(tensor(flat, [idx.Length, mels, frames]), idx.Select(i => f0Hz[i]).ToArray(), null);
-            for (int j = 0; j < idx.Length; j++) result[idx[j]] = outs[j];
+            for (int j = 0; j < idx.Length; j++) result[idx[j]] = PostFilter ? ApplyPostFilter(outs[j], logMels[idx[j]]) : outs[j];
         }
         return result;
+    }
+
+    /// Only the torch stage (and the cached excitation) for one note: band k's signal at its own rate.
+    /// Benchmarks time it apart from the SIMD synthesis; FilterBank + FilterBankSynthesizer turn it into audio.
+    public float[][] BandSignals(float[,] logMel, float f0Hz)
+    {
+        int mels = logMel.GetLength(0), frames = logMel.GetLength(1);
+        if (mels != Config.Spectral.NMels) throw new ArgumentException($"log-mel has {mels} bands, the vocoder expects {Config.Spectral.NMels}");
+        var flat = new float[mels * frames];
+        Buffer.BlockCopy(logMel, 0, flat, 0, flat.Length * sizeof(float));
+        lock (gate)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var excitation = BuildExcitation([f0Hz], null, frames * Config.Spectral.Hop);
+            var bands = generator.Bands(generator.Encode(tensor(flat, [1, mels, frames]), tensor(new[] { f0Hz }, [1])), excitation);
+            return bands.Select(b => b.contiguous().data<float>().ToArray()).ToArray();
+        }
     }
 
     float[][] Run(Tensor logMel, float[] f0Hz, float[]? contour)
@@ -120,14 +156,17 @@ public sealed class VocoderModel : IDisposable
             using var _ = no_grad();
             int batch = (int)logMel.shape[0], frames = (int)logMel.shape[2], samples = frames * Config.Spectral.Hop;
             var clock = Stopwatch.StartNew();
+            double cpu0 = ThreadCpuClock.NowMs();
             var excitation = BuildExcitation(f0Hz, contour, samples);
             double excitationMs = clock.Elapsed.TotalMilliseconds;
+            double cpu1 = ThreadCpuClock.NowMs();
 
             clock.Restart();
             var f0 = contour is null ? tensor(f0Hz, [batch]) : tensor(contour, [1, contour.Length]);
             var bands = generator.Bands(generator.Encode(logMel.to_type(ScalarType.Float32), f0), excitation);
             var bandData = bands.Select(b => b.contiguous().data<float>().ToArray()).ToArray(); // [k][B * N_k]
             double torchMs = clock.Elapsed.TotalMilliseconds;
+            double cpu2 = ThreadCpuClock.NowMs();
 
             clock.Restart();
             var result = new float[batch][];
@@ -141,7 +180,13 @@ public sealed class VocoderModel : IDisposable
                 }
                 result[b] = synthesizer.Synthesize(perNote, SynthesisPath);
             }
-            LastTimings = new VocoderTimings(excitationMs, torchMs, clock.Elapsed.TotalMilliseconds, batch * samples);
+            double cpu3 = ThreadCpuClock.NowMs();
+            LastTimings = new VocoderTimings(excitationMs, torchMs, clock.Elapsed.TotalMilliseconds, batch * samples)
+            {
+                ExcitationCpuMs = cpu1 - cpu0,
+                TorchCpuMs = cpu2 - cpu1,
+                SynthesisCpuMs = cpu3 - cpu2,
+            };
             return result;
         }
     }

@@ -91,7 +91,9 @@ public static class VocoderTrainer
         {
             double lrScale = Math.Pow(config.LearningRateDecay, step / config.LearningRateDecaySteps);
             foreach (var pg in optG.ParamGroups) pg.LearningRate = config.LearningRateG * lrScale;
-            foreach (var pg in optD.ParamGroups) pg.LearningRate = config.LearningRateD * lrScale;
+            // The discriminators start at adversarial_start_step: their schedule counts from there.
+            double lrScaleD = Math.Pow(config.LearningRateDecay, Math.Max(0, step - config.AdversarialStartStep) / config.LearningRateDecaySteps);
+            foreach (var pg in optD.ParamGroups) pg.LearningRate = config.LearningRateD * lrScaleD;
             bool adversarial = step >= config.AdversarialStartStep;
             string pretrain = Path.Combine(options.OutDir, "pretrain");
             if (step == config.AdversarialStartStep && step > 0 && !Directory.Exists(pretrain))
@@ -145,8 +147,7 @@ public static class VocoderTrainer
         using var scope = NewDisposeScope();
         using var batch = data.Sample(bank, cfg.NoiseExcitation, cfg.BatchSize, cfg.SegmentFrames, cfg.Seed, step);
         var result = new Dictionary<string, double>();
-        var features = g.Encode(batch.LogMel, batch.F0);
-        var bands = g.Bands(features, batch.Excitation);
+        var bands = g.Bands(g.Encode(batch.LogMel, batch.F0), batch.Excitation);
         var fake = fb.Synthesize(bands);
 
         List<(Tensor Score, List<Tensor> Features)>? realOut = null;

@@ -17,10 +17,11 @@ public sealed class VocoderEval : IEvalSubcommand
         var split = new Option<string>("--split") { Description = "Dataset split to evaluate", DefaultValueFactory = _ => "test" };
         var maxNotes = new Option<int>("--max-notes") { Description = "Evaluate at most N notes spread over the split (0 = all)", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Where vocoder_eval.md/json go (default: MODEL/eval)" };
+        var compare = new Option<string[]>("--compare") { Description = "More vocoder model directories to score on the same notes (e.g. RUN/pretrain)", AllowMultipleArgumentsPerToken = true };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("vocoder", "Evaluate the multiband vocoder against Griffin-Lim, PGHI and the ground truth on held-out notes.")
         {
-            model, data, split, maxNotes, outDir, threads,
+            model, data, split, maxNotes, outDir, compare, threads,
         };
         cmd.SetAction(r =>
         {
@@ -31,6 +32,7 @@ public sealed class VocoderEval : IEvalSubcommand
                 DataDir = r.GetValue(data)!,
                 Split = r.GetValue(split)!,
                 MaxNotes = Math.Max(0, r.GetValue(maxNotes)),
+                CompareModels = r.GetValue(compare) ?? [],
             };
             string output = r.GetValue(outDir) ?? Path.Combine(options.ModelDir, "eval");
             VocoderEvalReport? report = null;
