@@ -154,8 +154,9 @@ public static partial class EngineMeasurements
 
     /// Cache fill rate: FillKeyboard for one new timbre in the given layers through a RenderScheduler
     /// (one worker, batches of `batch`), timed until every note is cached.
-    public static CacheFill MeasureCacheFill(INoteRenderer renderer, IReadOnlyList<int> layers, int batch = 8, long seed = 12345)
+    public static CacheFill MeasureCacheFill(INoteRenderer model, IReadOnlyList<int> layers, int batch = 8, long seed = 12345)
     {
+        var renderer = new CountingRenderer(model);
         var cache = new VoiceCache(4L * 1024 * 1024 * 1024);
         using var scheduler = new RenderScheduler(renderer, cache, new RenderSchedulerOptions { BatchSize = batch });
         var z = Latent.FromSeed(seed, renderer.LatentSize);
@@ -165,8 +166,25 @@ public static partial class EngineMeasurements
         scheduler.FillKeyboard(z, layers);
         scheduler.WaitUntilRendered(keys);
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        double audio = keys.Sum(k => cache.TryGet(k)!.Length) / (double)renderer.SampleRate;
+        double audio = Interlocked.Read(ref renderer.Samples) / (double)renderer.SampleRate;
         return new CacheFill(keys.Count, seconds, keys.Count / seconds, audio / seconds);
+    }
+
+    /// Counts the samples a renderer produced (the cache keeps only up to the loop end).
+    sealed class CountingRenderer(INoteRenderer inner) : INoteRenderer
+    {
+        public long Samples;
+        public string ModelId => inner.ModelId;
+        public int SampleRate => inner.SampleRate;
+        public int LatentSize => inner.LatentSize;
+        public int MinPitch => inner.MinPitch;
+        public int MaxPitch => inner.MaxPitch;
+        public float[][] Render(IReadOnlyList<NoteRequest> requests, CancellationToken cancel)
+        {
+            var notes = inner.Render(requests, cancel);
+            foreach (var n in notes) Interlocked.Add(ref Samples, n.Length);
+            return notes;
+        }
     }
 
     /// Our resampler as a whole-buffer function (for MeasureQuality and throughput).

@@ -33,13 +33,14 @@ public static class Resampler
         bool loops = loopLength > 0;
         double p = pos;
         int n = 0;
-        // Bounds: every window read lies inside `source` (checked once per block, not per tap).
-        double lastReadable = source.Length - origin - taps / 2 - 1;
+        // Bounds: the window of floor(p) reads up to index origin + floor(p) + taps/2, so every read
+        // stays inside `source` while p < readableEnd (checked per output sample, not per tap).
+        double readableEnd = source.Length - origin - taps / 2;
         if (origin < taps / 2) throw new ArgumentException("source needs Taps/2 samples of padding before origin");
         for (; n < dst.Length; n++)
         {
             if (loops && p >= loopEnd) p -= loopLength;
-            if (p >= end || p > lastReadable) break;
+            if (p >= end || p >= readableEnd) break;
             int i = (int)p; // p >= 0 always: voices start at 0 and only move forward
             double ph = (p - i) * phases;
             int row = (int)ph;

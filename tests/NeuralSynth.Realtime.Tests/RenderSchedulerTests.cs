@@ -44,7 +44,7 @@ public class RenderSchedulerTests
         scheduler.WaitUntilRendered(keys);
         Assert.All(keys, k => Assert.NotNull(cache.TryGet(k)));
         Assert.Equal(63, cache.Count);
-        SpinWait.SpinUntil(() => Volatile.Read(ref ready) == 63, 5000);
+        SpinWait.SpinUntil(() => Volatile.Read(ref ready) == 63, 120000);
         Assert.Equal(63, ready);
         // Velocity layers are rendered at their velocities.
         Assert.Equal(new[] { 50, 90, 127 }, renderer.Order.Select(r => r.Velocity).Distinct().Order());
@@ -57,14 +57,14 @@ public class RenderSchedulerTests
         renderer.Gate.Reset();
         using var scheduler = new RenderScheduler(renderer, new VoiceCache(), new RenderSchedulerOptions { BatchSize = 1 });
         scheduler.Request(Z1, 59, 0, RenderPriority.Keyboard);
-        Assert.True(renderer.Entered.Wait(5000)); // the worker is stuck on the first note
+        Assert.True(renderer.Entered.Wait(120000)); // the worker is stuck on the first note
         scheduler.FillKeyboard(Z1, [0]);
         scheduler.NotePlayed(45);
         scheduler.NotePlayed(50);
         scheduler.Request(Z1, 55, 0, RenderPriority.Held);
         renderer.Gate.Set();
         // (Not WaitUntilRendered: it promotes what it waits for to Held.)
-        Assert.True(SpinWait.SpinUntil(() => scheduler.PendingCount == 0 && renderer.Order.Count >= 21, 20000));
+        Assert.True(SpinWait.SpinUntil(() => scheduler.PendingCount == 0 && renderer.Order.Count >= 21, 120000));
         var pitches = renderer.Order.Select(r => r.Pitch).ToList();
         Assert.Equal(59, pitches[0]);
         Assert.Equal(55, pitches[1]);           // held
@@ -82,11 +82,11 @@ public class RenderSchedulerTests
         var cache = new VoiceCache();
         using var scheduler = new RenderScheduler(renderer, cache);
         scheduler.FillKeyboard(Z1);
-        Assert.True(renderer.Entered.Wait(5000)); // a Z1 batch is in flight
+        Assert.True(renderer.Entered.Wait(120000)); // a Z1 batch is in flight
         scheduler.FillKeyboard(Z2);               // cancels it and drops the other Z1 requests
         renderer.Gate.Set();
         scheduler.WaitUntilRendered(Z2, Enumerable.Range(40, 21).Select(p => (p, 2)));
-        SpinWait.SpinUntil(() => scheduler.PendingCount == 0, 10000);
+        SpinWait.SpinUntil(() => scheduler.PendingCount == 0, 120000);
         Assert.DoesNotContain(cache.Keys(), k => k.LatentHash == Z1.Hash);
         Assert.Equal(63, cache.Keys().Count(k => k.LatentHash == Z2.Hash));
     }
@@ -98,7 +98,7 @@ public class RenderSchedulerTests
         using var scheduler = new RenderScheduler(new RecordingRenderer(), cache);
         scheduler.RegisterLatent(Z1);
         Assert.True(scheduler.RequestFromAudioThread(Z1, 44, 1));
-        Assert.True(SpinWait.SpinUntil(() => cache.Contains(scheduler.KeyFor(Z1, 44, 1)), 10000));
+        Assert.True(SpinWait.SpinUntil(() => cache.Contains(scheduler.KeyFor(Z1, 44, 1)), 120000));
     }
 
     [Fact]

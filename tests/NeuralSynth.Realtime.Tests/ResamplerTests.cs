@@ -64,6 +64,20 @@ public class ResamplerTests
         Assert.Equal(20, n);
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void ALoopedNoteNeverRunsOutEvenWithTheLongestKernel(int width)
+    {
+        // The 8x decimation bank (256 taps) reads Padding = 128 samples past the loop end.
+        var note = CachedNote.Create(new NoteKey("m", 1, 60, 0), AdditiveStandInRenderer.Synthesize(60, 0.8, 16000, 2.0), 16000);
+        Assert.True(note.HasLoop);
+        var f = new PolyphaseFilter(256, 16, 1.0 / 8);
+        double pos = 0;
+        var dst = new float[4096];
+        for (int block = 0; block < 100; block++)
+            Assert.Equal(dst.Length, Resampler.Process(f, note.Buffer, CachedNote.Padding, ref pos, 7.3, note.LoopEnd, note.LoopLength, double.MaxValue, dst, width));
+    }
+
     static double SineSnrDb(int inRate, int outRate, double hz, int width)
     {
         var f = new PolyphaseFilter();

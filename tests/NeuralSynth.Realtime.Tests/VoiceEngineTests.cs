@@ -201,7 +201,7 @@ public class VoiceEngineTests
         e.SetTimbre(Z1);
         var y = Run(e, 0.2, b => { if (b == 0) e.NoteOn(10, 64, 127); });
         Assert.NotEqual(0f, y[10]); // sound at once, from the transposed 60
-        Assert.True(SpinWait.SpinUntil(() => cache.Contains(new NoteKey(ModelId, Z1.Hash, 64, 2)), 20000));
+        Assert.True(SpinWait.SpinUntil(() => cache.Contains(new NoteKey(ModelId, Z1.Hash, 64, 2)), 120000));
         var z = Run(e, 0.5);
         var v = e.ActiveVoiceStates().Single();
         Assert.Equal(64, v.Note!.Pitch);
