@@ -18,10 +18,11 @@ public sealed class VocodeCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Output WAV (PCM16)", Required = true };
         var model = new Option<string?>("--model") { Description = "Vocoder model directory (config.json + generator.safetensors; default: presets/models/vocoder)" };
         var pitch = new Option<double?>("--pitch") { Description = "MIDI pitch of the note (fractional allowed); default: YIN median f0 of the input" };
+        var postFilter = new Option<bool>("--post-filter") { Description = "Rescale the output's STFT per mel band until its mel matches the analysis mel (MelPostFilter)" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("vocode", "Resynthesise a recording through the neural vocoder (log-mel + f0 -> waveform).")
         {
-            wav, output, model, pitch, threads,
+            wav, output, model, pitch, postFilter, threads,
         };
         cmd.SetAction(r =>
         {
@@ -30,6 +31,7 @@ public sealed class VocodeCommand : ICliCommand
             string dir = r.GetValue(model) ?? DefaultModelDirectory()
                 ?? throw new CliException("no --model given and presets/models/vocoder was not found above the current or program directory");
             using var vocoder = VocoderModel.Load(dir);
+            vocoder.PostFilter = r.GetValue(postFilter);
             var spectral = vocoder.Config.Spectral;
             var data = WavFile.Read(input);
             if (data.SampleRate != spectral.SampleRate)
@@ -61,7 +63,7 @@ public sealed class VocodeCommand : ICliCommand
             WavFile.Write(r.GetValue(output)!, [y], spectral.SampleRate);
             var t = vocoder.LastTimings!;
             AnsiConsole.MarkupLineInterpolated(
-                $"{input} -> {r.GetValue(output)}: {frames} frames, f0 {f0:F2} Hz ({f0Source}), {y.Length / (double)spectral.SampleRate:F2} s in {t.TotalMs:F1} ms (excitation {t.ExcitationMs:F1}, torch {t.TorchMs:F1}, SIMD synthesis {t.SynthesisMs:F1})");
+                $"{input} -> {r.GetValue(output)}: {frames} frames, f0 {f0:F2} Hz ({f0Source}), {y.Length / (double)spectral.SampleRate:F2} s in {t.TotalMs:F1} ms (excitation {t.ExcitationMs:F1}, torch {t.TorchMs:F1}, SIMD synthesis {t.SynthesisMs:F1}{(t.PostFilterMs > 0 ? $", post-filter {t.PostFilterMs:F1}" : "")})");
             return 0;
         });
         return cmd;
