@@ -30,6 +30,9 @@ public sealed record VocoderConfig
     /// Excitation: harmonic (sum of sines and sum of cosines of the note's harmonics inside the band) + noise.
     [JsonPropertyName("noise_excitation")] public bool NoiseExcitation { get; init; } = true;
 
+    /// Inference only: apply the MelPostFilter to every synthesised note (VocoderModel.PostFilter starts from this).
+    [JsonPropertyName("post_filter")] public bool PostFilter { get; init; }
+
     // --- discriminators: per band, at the band's rate and `disc_scales`-1 further 2x average-pooled scales.
     [JsonPropertyName("disc_channels")] public int DiscChannels { get; init; } = 16;
     [JsonPropertyName("disc_scales")] public int DiscScales { get; init; } = 2;

@@ -77,15 +77,15 @@ public sealed record VocoderEvalReport
         if (Speed.Count > 0)
         {
             sb.AppendLine();
-            sb.AppendLine("| speed run (torch threads = 1) | total | torch band generators | SIMD filter-bank synthesis | excitation |");
-            sb.AppendLine("|---|---|---|---|---|");
+            sb.AppendLine("| speed run (torch threads = 1) | total | torch band generators | SIMD filter-bank synthesis | excitation | mel post-filter |");
+            sb.AppendLine("|---|---|---|---|---|---|");
             foreach (var sp in Speed)
             {
                 string what = $"batch {sp.Batch}, {sp.Notes} notes of 2.048 s{(sp.CachedExcitation ? "" : ", excitation not cached")}";
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {what}: x real time by thread CPU time (one core) | {sp.CpuTotalRealTime:F0}x | {sp.CpuTorchRealTime:F0}x | {sp.CpuSynthesisRealTime:F0}x | {sp.CpuExcitationRealTime:F0}x |"));
+                    $"| {what}: x real time by thread CPU time (one core) | {sp.CpuTotalRealTime:F0}x | {sp.CpuTorchRealTime:F0}x | {sp.CpuSynthesisRealTime:F0}x | {sp.CpuExcitationRealTime:F0}x | {(sp.PostFilterCpuMs > 0 ? $"{sp.CpuPostFilterRealTime:F0}x" : "off")} |"));
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {what}: x real time by wall clock (shared machine) | {sp.TotalRealTime:F0}x | {sp.TorchRealTime:F0}x | {sp.SynthesisRealTime:F0}x | {sp.ExcitationRealTime:F0}x |"));
+                    $"| {what}: x real time by wall clock (shared machine) | {sp.TotalRealTime:F0}x | {sp.TorchRealTime:F0}x | {sp.SynthesisRealTime:F0}x | {sp.ExcitationRealTime:F0}x | {(sp.PostFilterMs > 0 ? $"{sp.PostFilterRealTime:F0}x" : "off")} |"));
             }
         }
         sb.AppendLine();
@@ -115,6 +115,9 @@ public static class VocoderEvaluator
         using var vocoder = VocoderModel.Load(options.ModelDir);
         var spectral = vocoder.Config.Spectral;
         var others = options.CompareModels.Select(VocoderModel.Load).ToList();
+        // Raw rows are the network alone; the post-filter gets its own row whatever config.json says.
+        vocoder.PostFilter = false;
+        foreach (var o in others) o.PostFilter = false;
         foreach (var o in others)
             if (o.Config.Spectral != spectral) throw new ArgumentException($"{o.Directory}: its spectral config differs from {options.ModelDir}'s");
         var ds = NoteDataset.Load(options.DataDir, options.Split);
@@ -188,6 +191,9 @@ public static class VocoderEvaluator
             VocoderSpeed.Measure(vocoder, 8, 2),
             VocoderSpeed.Measure(vocoder, 1, 8, cachedExcitation: false),
         };
+        vocoder.PostFilter = true;
+        speed.Add(VocoderSpeed.Measure(vocoder, 1, 8));
+        vocoder.PostFilter = false;
         var report = new VocoderEvalReport
         {
             Model = options.ModelDir,

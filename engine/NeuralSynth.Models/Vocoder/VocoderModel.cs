@@ -15,6 +15,7 @@ public sealed record VocoderTimings(double ExcitationMs, double TorchMs, double 
     public double ExcitationCpuMs { get; init; }
     public double TorchCpuMs { get; init; }
     public double SynthesisCpuMs { get; init; }
+    public double PostFilterCpuMs { get; init; }
 }
 
 /// The trained multiband vocoder for inference: log-mel [n_mels, frames] + f0 -> waveform at the config's rate
@@ -36,7 +37,7 @@ public sealed class VocoderModel : IDisposable
     /// SIMD path of the final synthesis (tests and benchmarks force each one).
     public KernelPath SynthesisPath { get; set; } = KernelPath.Auto;
     public VocoderTimings? LastTimings { get; private set; }
-    /// Apply the MelPostFilter (mel-consistency gain correction) to the output of the float[,] entry points. Off by default.
+    /// Apply the MelPostFilter (mel-consistency gain correction) to every output. Starts from config.json's post_filter.
     public bool PostFilter { get; set; }
 
     readonly VocoderGenerator generator;
@@ -53,6 +54,7 @@ public sealed class VocoderModel : IDisposable
         Directory = directory;
         FilterBank = config.CreateFilterBank();
         synthesizer = new FilterBankSynthesizer(FilterBank);
+        PostFilter = config.PostFilter;
         generator.eval();
     }
 
@@ -90,9 +92,14 @@ public sealed class VocoderModel : IDisposable
     float[] ApplyPostFilter(float[] y, float[,] logMel)
     {
         var clock = Stopwatch.StartNew();
+        double cpu0 = ThreadCpuClock.NowMs();
         postFilter ??= new MelPostFilter(Config.Spectral);
         var r = postFilter.Apply(y, logMel);
-        LastTimings = LastTimings! with { PostFilterMs = LastTimings.PostFilterMs + clock.Elapsed.TotalMilliseconds };
+        LastTimings = LastTimings! with
+        {
+            PostFilterMs = LastTimings.PostFilterMs + clock.Elapsed.TotalMilliseconds,
+            PostFilterCpuMs = LastTimings.PostFilterCpuMs + ThreadCpuClock.NowMs() - cpu0,
+        };
         return r;
     }
 
@@ -105,7 +112,19 @@ public sealed class VocoderModel : IDisposable
         if (logMel.dim() != 3 || logMel.shape[1] != Config.Spectral.NMels)
             throw new ArgumentException($"log-mel batch must be [B, {Config.Spectral.NMels}, frames], got [{string.Join(", ", logMel.shape)}]");
         if (f0Hz.Length != logMel.shape[0]) throw new ArgumentException($"{logMel.shape[0]} notes but {f0Hz.Length} f0 values");
-        return Run(logMel, f0Hz, null);
+        var result = Run(logMel, f0Hz, null);
+        if (PostFilter)
+        {
+            int mels = (int)logMel.shape[1], frames = (int)logMel.shape[2];
+            var all = logMel.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+            for (int b = 0; b < result.Length; b++)
+            {
+                var one = new float[mels, frames];
+                Buffer.BlockCopy(all, b * mels * frames * sizeof(float), one, 0, mels * frames * sizeof(float));
+                result[b] = ApplyPostFilter(result[b], one);
+            }
+        }
+        return result;
     }
 
     /// A batch given as arrays (notes of different lengths are fine: they are grouped by length).

@@ -5,13 +5,15 @@ namespace NeuralSynth.Models.Vocoder;
 
 /// Real-time factors of one VocoderModel (seconds of 16 kHz audio made per second of wall time), by stage.
 public sealed record VocoderSpeedResult(int Batch, int Notes, double AudioSeconds, double ExcitationMs, double TorchMs, double SynthesisMs,
-    double ExcitationCpuMs, double TorchCpuMs, double SynthesisCpuMs, bool CachedExcitation)
+    double ExcitationCpuMs, double TorchCpuMs, double SynthesisCpuMs, bool CachedExcitation, double PostFilterMs = 0, double PostFilterCpuMs = 0)
 {
-    public double CpuTotalRealTime => AudioSeconds / ((ExcitationCpuMs + TorchCpuMs + SynthesisCpuMs) / 1000);
+    public double CpuTotalRealTime => AudioSeconds / ((ExcitationCpuMs + TorchCpuMs + SynthesisCpuMs + PostFilterCpuMs) / 1000);
+    public double CpuPostFilterRealTime => PostFilterCpuMs > 0 ? AudioSeconds / (PostFilterCpuMs / 1000) : double.PositiveInfinity;
+    public double PostFilterRealTime => PostFilterMs > 0 ? AudioSeconds / (PostFilterMs / 1000) : double.PositiveInfinity;
     public double CpuTorchRealTime => AudioSeconds / (TorchCpuMs / 1000);
     public double CpuSynthesisRealTime => AudioSeconds / (SynthesisCpuMs / 1000);
     public double CpuExcitationRealTime => AudioSeconds / Math.Max(1e-9, ExcitationCpuMs / 1000);
-    public double TotalRealTime => AudioSeconds / ((ExcitationMs + TorchMs + SynthesisMs) / 1000);
+    public double TotalRealTime => AudioSeconds / ((ExcitationMs + TorchMs + SynthesisMs + PostFilterMs) / 1000);
     public double TorchRealTime => AudioSeconds / (TorchMs / 1000);
     public double SynthesisRealTime => AudioSeconds / (SynthesisMs / 1000);
     public double ExcitationRealTime => AudioSeconds / Math.Max(1e-9, ExcitationMs / 1000);
@@ -36,7 +38,7 @@ public static class VocoderSpeed
         {
             using var melTensor = tensor(mels, [batch, s.NMels, s.Frames]);
             model.Synthesize(melTensor, f0); // warm-up: JIT, torch kernels, excitation cache
-            double ex = 0, torchMs = 0, synth = 0, exCpu = 0, torchCpu = 0, synthCpu = 0;
+            double ex = 0, torchMs = 0, synth = 0, exCpu = 0, torchCpu = 0, synthCpu = 0, pf = 0, pfCpu = 0;
             long samples = 0;
             for (int r = 0; r < repeats; r++)
             {
@@ -45,8 +47,9 @@ public static class VocoderSpeed
                 var t = model.LastTimings!;
                 ex += t.ExcitationMs; torchMs += t.TorchMs; synth += t.SynthesisMs; samples += t.Samples;
                 exCpu += t.ExcitationCpuMs; torchCpu += t.TorchCpuMs; synthCpu += t.SynthesisCpuMs;
+                pf += t.PostFilterMs; pfCpu += t.PostFilterCpuMs;
             }
-            return new VocoderSpeedResult(batch, batch * repeats, samples / (double)s.SampleRate, ex, torchMs, synth, exCpu, torchCpu, synthCpu, cachedExcitation);
+            return new VocoderSpeedResult(batch, batch * repeats, samples / (double)s.SampleRate, ex, torchMs, synth, exCpu, torchCpu, synthCpu, cachedExcitation, pf, pfCpu);
         }
         finally { model.SynthesisPath = oldPath; }
     }

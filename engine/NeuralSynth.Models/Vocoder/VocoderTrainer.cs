@@ -138,7 +138,7 @@ public static class VocoderTrainer
     }
 
     /// The part of a config a resumed run may change: the step budget, the adversarial switch and logging.
-    static VocoderConfig Schedule(VocoderConfig c) => c with { Steps = 0, AdversarialStartStep = 0, CheckpointEvery = 1, LogEvery = 1 };
+    static VocoderConfig Schedule(VocoderConfig c) => c with { Steps = 0, AdversarialStartStep = 0, CheckpointEvery = 1, LogEvery = 1, PostFilter = false };
 
     static Dictionary<string, double> TrainStep(VocoderConfig cfg, VocoderGenerator g, VocoderDiscriminator d,
         TorchSharp.Modules.Adam optG, TorchSharp.Modules.Adam optD, FilterBankLayer fb, MultiResolutionStftLoss stftLoss,
