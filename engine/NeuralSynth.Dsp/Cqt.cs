@@ -11,6 +11,7 @@
 // Public API
 //   new Cqt(int sampleRate, float fMin = 32.70f, int binsPerOctave = 24, int? bins = null, int hop = 256)
 //       bins default: as many as fit below 0.9 * Nyquist (within the upper kernel's bandwidth).
+//   Cqt.Get(same arguments) -> a cached shared instance (building the kernels takes ~0.1-0.3 s; Forward is thread-safe)
 //   cqt.Frequencies (double[Bins]), cqt.Bins, cqt.Hop, cqt.NFft, cqt.SampleRate, cqt.BinsPerOctave
 //   cqt.Forward(float[] x) -> CqtResult { Frames, Bins, Hop, SampleRate, double[] Frequencies,
 //       float[] Re, float[] Im (frame-major [frames, bins], index f * Bins + k) }, Frames = 1 + x.Length / hop
@@ -45,6 +46,11 @@ public sealed class Cqt
     public int NFft { get; }
     public double FMin { get; }
     public double[] Frequencies { get; }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, float, int, int?, int), Cqt> Cache = new();
+
+    public static Cqt Get(int sampleRate, float fMin = 32.70f, int binsPerOctave = 24, int? bins = null, int hop = 256) =>
+        Cache.GetOrAdd((sampleRate, fMin, binsPerOctave, bins, hop), static k => new Cqt(k.Item1, k.Item2, k.Item3, k.Item4, k.Item5));
 
     // Sparse spectral kernels, conjugated and scaled: X_cq[k] = sum_j X[j] * K[k][j].
     private readonly int[][] _idx;

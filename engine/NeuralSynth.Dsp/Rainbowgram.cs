@@ -47,7 +47,7 @@ public static class Rainbowgram
     {
         ArgumentNullException.ThrowIfNull(pngPath);
         if (pixelsPerBin < 1 || pixelsPerFrame < 1) throw new ArgumentOutOfRangeException(nameof(pixelsPerBin), "Pixel scales must be >= 1.");
-        var cqt = new Cqt(sampleRate, fMin, binsPerOctave, null, hop);
+        var cqt = Cqt.Get(sampleRate, fMin, binsPerOctave, null, hop);
         var (bright, ifs, frames) = Compute(audio, cqt, dynamicRangeDb);
         int bins = cqt.Bins;
         int width = frames * pixelsPerFrame, height = bins * pixelsPerBin;

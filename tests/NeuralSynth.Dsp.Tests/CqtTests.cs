@@ -57,5 +57,6 @@ public class CqtTests
         Assert.Equal(32.70, cqt.Frequencies[0], 4);
         Assert.Equal(65.40, cqt.Frequencies[24], 4);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Cqt(16000, 32.70f, 24, bins: 1000));
+        Assert.Same(Cqt.Get(16000, 65f, 12), Cqt.Get(16000, 65f, 12));
     }
 }
