@@ -18,14 +18,27 @@ public class DirectionAnalysisTests
         Channels = [16, 8],
     };
 
+    /// A tiny generator whose weights come from its own RNG: the global torch RNG is shared with test classes
+    /// running in parallel, so seeding it would not make these tests repeatable.
+    internal static Generator TinyGenerator(GansynthConfig cfg, ulong seed)
+    {
+        var g = new Generator(cfg);
+        var rng = new torch.Generator(seed);
+        using (no_grad())
+            foreach (var p in g.parameters())
+                if (p.dim() > 1) p.copy_(randn(p.shape, generator: rng));
+        g.eval();
+        return g;
+    }
+
     [Fact]
     public void RandomizedPcaMatchesTheFullSvd()
     {
-        torch.manual_seed(1);
+        var rng = new torch.Generator(1);
         // Data with a clear spectrum: 5 strong directions plus noise.
-        var basis = linalg.qr(randn(300, 5, dtype: ScalarType.Float64)).Q.t();        // [5, 300]
+        var basis = linalg.qr(randn([300, 5], dtype: ScalarType.Float64, generator: rng)).Q.t();        // [5, 300]
         var scales = tensor(new double[] { 10, 7, 5, 3, 2 });
-        var x = (randn(400, 5, dtype: ScalarType.Float64) * scales).matmul(basis) + 0.05 * randn(400, 300, dtype: ScalarType.Float64);
+        var x = (randn([400, 5], dtype: ScalarType.Float64, generator: rng) * scales).matmul(basis) + 0.05 * randn([400, 300], dtype: ScalarType.Float64, generator: rng);
         x = x - x.mean([0L], keepdim: true);
         var (coords, variance) = DirectionAnalysis.TopPrincipalComponents(x, 4, 7);
         var s = linalg.svdvals(x);
@@ -37,10 +50,8 @@ public class DirectionAnalysisTests
     [Fact]
     public void DirectionsAreUnitDeterministicAndOrderedByVariance()
     {
-        torch.manual_seed(3);
         var cfg = TinyConfig();
-        using var g = new Generator(cfg);
-        g.eval();
+        using var g = TinyGenerator(cfg, 3);
         var o = new DirectionAnalysisOptions { Samples = 256, Count = 8, Pitches = [50, 55], Batch = 64 };
         var d1 = DirectionAnalysis.Compute(g, cfg, "tiny", o);
         var d2 = DirectionAnalysis.Compute(g, cfg, "tiny", o);
@@ -61,10 +72,8 @@ public class DirectionAnalysisTests
     {
         // GANSpace's claim, checked directly: stepping z along u_1 moves the activations along their top principal
         // component (computed here independently, from a fresh sample) more than stepping along random directions.
-        torch.manual_seed(5);
         var cfg = TinyConfig();
-        using var g = new Generator(cfg);
-        g.eval();
+        using var g = TinyGenerator(cfg, 5);
         var dirs = DirectionAnalysis.Compute(g, cfg, "tiny", new DirectionAnalysisOptions { Samples = 512, Count = 4, Pitches = [54] });
         var z = tensor(Enumerable.Range(0, 400).SelectMany(i => Latent.FromSeed(9000 + i, 16).ToArray()).ToArray(), [400, 16]);
         var act = DirectionAnalysis.EarlyActivations(g, cfg, z, 54, 90).to(ScalarType.Float64);

@@ -1,0 +1,157 @@
+using System.Globalization;
+using NeuralSynth.Models.Evaluation;
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
+
+namespace NeuralSynth.Models.Timbre;
+
+public sealed record BankOptions
+{
+    /// Seeds scored: FirstSeed .. FirstSeed + Seeds - 1.
+    public int Seeds { get; init; } = 256;
+    public long FirstSeed { get; init; } = 1;
+    /// Pitches each seed is rendered and classified at (family probabilities are averaged over them).
+    public int[] Pitches { get; init; } = [43, 55, 67];
+    public int Velocity { get; init; } = 90;
+    public int Batch { get; init; } = 16;
+    /// Loudness the presets' gain_db aims for (RMS of the notes' first second, dBFS).
+    public double TargetRmsDb { get; init; } = -20;
+}
+
+/// How one seed's notes came out: family distribution (classifier, averaged over pitches), pitch accuracy
+/// (classifier top-1 == intended pitch), loudness.
+public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb)
+{
+    public int TopFamily => Array.IndexOf(FamilyProbs, FamilyProbs.Max());
+}
+
+/// The shipped bank: seeds sampled with the trained generator, rendered and assigned to instrument families by the
+/// evaluation classifier; per family the most confident seeds (with correct pitch) become the corners of its presets.
+public static class PresetBank
+{
+    public static List<SeedScore> ScoreSeeds(GansynthModel model, ClassifierModel classifier, BankOptions o, Action<double>? progress = null)
+    {
+        int latent = model.Config.LatentSize, sr = model.Config.Spectral.SampleRate;
+        if (classifier.Config.SampleRate != sr) throw new ArgumentException($"classifier rate {classifier.Config.SampleRate} Hz differs from the model's {sr} Hz");
+        foreach (int p in o.Pitches) model.Config.PitchIndex(p);
+        var scores = new List<SeedScore>(o.Seeds);
+        var seeds = Enumerable.Range(0, o.Seeds).Select(i => o.FirstSeed + i).ToArray();
+        int done = 0;
+        foreach (var chunk in seeds.Chunk(Math.Max(1, o.Batch / o.Pitches.Length)))
+        {
+            var z = new List<Latent>(); var pitch = new List<int>(); var vel = new List<int>();
+            foreach (long s in chunk)
+                foreach (int p in o.Pitches) { z.Add(Latent.FromSeed(s, latent)); pitch.Add(p); vel.Add(o.Velocity); }
+            var audio = model.RenderIf(z, pitch, vel);
+            var outs = classifier.Predict(audio.Select(a => Fit(a, classifier.Config.Samples)).ToArray());
+            for (int c = 0; c < chunk.Length; c++)
+            {
+                int families = outs.FamilyProbs[0].Length;
+                var fam = new float[families];
+                double correct = 0, power = 0; long count = 0;
+                for (int k = 0; k < o.Pitches.Length; k++)
+                {
+                    int i = c * o.Pitches.Length + k;
+                    for (int f = 0; f < families; f++) fam[f] += outs.FamilyProbs[i][f] / o.Pitches.Length;
+                    var pp = outs.PitchProbs[i];
+                    int top = Array.IndexOf(pp, pp.Max()) + classifier.Config.MinPitch;
+                    if (top == o.Pitches[k]) correct++;
+                    int n = Math.Min(sr, audio[i].Length);
+                    for (int t = 0; t < n; t++) power += audio[i][t] * (double)audio[i][t];
+                    count += n;
+                }
+                double rmsDb = 10 * Math.Log10(power / Math.Max(1, count) + 1e-12);
+                scores.Add(new SeedScore(chunk[c], fam, correct / o.Pitches.Length, rmsDb));
+            }
+            done += chunk.Length;
+            progress?.Invoke((double)done / seeds.Length);
+        }
+        return scores;
+    }
+
+    static float[] Fit(float[] a, int samples)
+    {
+        if (a.Length == samples) return a;
+        var r = new float[samples];
+        Array.Copy(a, r, Math.Min(a.Length, samples));
+        return r;
+    }
+
+    /// Seeds ranked for one family: confident (probability) and in tune (pitch accuracy) first.
+    public static List<SeedScore> Rank(IEnumerable<SeedScore> scores, int family) =>
+        scores.OrderByDescending(s => s.FamilyProbs[family] * (0.5 + 0.5 * s.PitchAccuracy)).ThenBy(s => s.Seed).ToList();
+
+    static readonly Dictionary<string, (double Release, double VelSens, string Title)> FamilyStyle = new()
+    {
+        ["bass"] = (0.25, 0.8, "Bass"), ["brass"] = (0.3, 0.9, "Brass"), ["flute"] = (0.3, 0.8, "Flute"),
+        ["guitar"] = (0.8, 1.0, "Guitar"), ["keyboard"] = (0.8, 1.0, "Keys"), ["mallet"] = (1.2, 1.0, "Mallet"),
+        ["organ"] = (0.12, 0.2, "Organ"), ["reed"] = (0.25, 0.9, "Reed"), ["string"] = (0.5, 0.8, "Strings"),
+        ["synth_lead"] = (0.3, 0.8, "Lead"), ["vocal"] = (0.4, 0.8, "Voice"),
+    };
+
+    /// Two presets per family (corners: ranks 1-4, then 5-8 of that family's seeds; the pad morphs within the family)
+    /// plus cross-family morph pads from each family's best seed. Gain brings the corner-A seed to TargetRmsDb.
+    public static List<(string FileName, Preset Preset)> Build(IReadOnlyList<SeedScore> scores, IReadOnlyList<string> families, string modelName, string modelId, BankOptions o, int perFamily = 2)
+    {
+        var result = new List<(string, Preset)>();
+        var best = new Dictionary<string, SeedScore>();
+        int index = 1;
+        for (int f = 0; f < families.Count; f++)
+        {
+            var ranked = Rank(scores, f);
+            string fam = families[f];
+            var style = FamilyStyle.GetValueOrDefault(fam, (0.3, 0.8, CultureInfo.InvariantCulture.TextInfo.ToTitleCase(fam)));
+            best[fam] = ranked[0];
+            for (int v = 0; v < perFamily; v++)
+            {
+                var corners = Enumerable.Range(0, Preset.CornerCount).Select(k => ranked[Math.Min(v * Preset.CornerCount + k, ranked.Count - 1)]).ToArray();
+                var a = corners[0];
+                string numeral = v == 0 ? "I" : v == 1 ? "II" : (v + 1).ToString(CultureInfo.InvariantCulture);
+                var preset = new Preset
+                {
+                    Name = $"{style.Item3} {numeral}",
+                    Model = modelName,
+                    Corners = corners.Select(c => CornerSpec.FromSeed(c.Seed)).ToArray(),
+                    X = 0, Y = 0,
+                    GainDb = Math.Round(Math.Clamp(o.TargetRmsDb - a.RmsDb, -24, 12), 1),
+                    VelocitySensitivity = style.Item2,
+                    ReleaseS = style.Item1,
+                    PitchBendRange = 2,
+                    Family = fam,
+                    Notes = string.Create(CultureInfo.InvariantCulture,
+                        $"Corners = seeds the eval classifier assigns to '{fam}' (p = {string.Join(", ", corners.Select(c => c.FamilyProbs[f].ToString("F2", CultureInfo.InvariantCulture)))}; " +
+                        $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}), " +
+                        $"best of {scores.Count} seeds; model {modelId}. The pad morphs between four {fam} timbres."),
+                };
+                result.Add(($"{index:00}_{fam}_{v + 1}.json", preset));
+                index++;
+            }
+        }
+        // Cross-family pads: four families' best seeds at the corners, starting in the middle of the pad.
+        (string Name, string[] Fams)[] morphs =
+        [
+            ("Morph Winds", ["brass", "reed", "flute", "string"]),
+            ("Morph Plucks", ["guitar", "keyboard", "mallet", "bass"]),
+        ];
+        foreach (var (name, fams) in morphs)
+        {
+            if (!fams.All(best.ContainsKey)) continue;
+            var corners = fams.Select(f => best[f]).ToArray();
+            result.Add(($"{index:00}_morph_{name.Split(' ')[1].ToLowerInvariant()}.json", new Preset
+            {
+                Name = name,
+                Model = modelName,
+                Corners = corners.Select(c => CornerSpec.FromSeed(c.Seed)).ToArray(),
+                X = 0.5, Y = 0.5,
+                GainDb = Math.Round(Math.Clamp(o.TargetRmsDb - corners.Average(c => c.RmsDb), -24, 12), 1),
+                VelocitySensitivity = 0.9,
+                ReleaseS = 0.4,
+                Family = null,
+                Notes = $"Cross-family pad: corners A-D are the best {string.Join(", ", fams)} seeds ({string.Join(", ", corners.Select(c => c.Seed))}); move X/Y to travel between them. Model {modelId}.",
+            }));
+            index++;
+        }
+        return result;
+    }
+}
