@@ -225,7 +225,7 @@ public static partial class EngineMeasurements
 
     /// Worst-case Process() time while a render worker is busy: `voices` held voices with bends and
     /// note churn on a paced "audio" thread (one block per block period, like a host), while a
-    /// RenderScheduler re-renders the whole keyboard for a new timbre every 0.5 s with the CPU-heavy,
+    /// RenderScheduler keeps re-rendering the whole keyboard for new timbres with the CPU-heavy,
     /// allocating AdditiveStandInRenderer (a load generator, not a model).
     /// Per block it records the audio thread's CPU time, the GC pause time that fell inside the call
     /// (a blocking GC suspends the audio thread too), and wall time. On a machine loaded by other
@@ -276,10 +276,13 @@ public static partial class EngineMeasurements
             }
         }) { Name = "bench audio", Priority = ThreadPriority.Highest };
         audio.Start();
-        for (int s = 0; audio.IsAlive; s++)
+        // A new timbre whenever the previous keyboard is done, so the worker never idles. (Moving it
+        // on a fixed clock instead cancels batches that take longer than the clock on a loaded machine,
+        // and then nothing is rendered at all.)
+        for (int s = 0; audio.IsAlive; )
         {
-            scheduler.FillKeyboard(Latent.FromSeed(100 + s, renderer.LatentSize));
-            audio.Join(500);
+            if (scheduler.PendingCount == 0) scheduler.FillKeyboard(Latent.FromSeed(100 + s++, renderer.LatentSize));
+            audio.Join(100);
         }
         const int skip = 100; // first blocks: JIT tiering of the audio path
         static double Q(IEnumerable<double> x, double q) { var a = x.Order().ToArray(); return a[Math.Min(a.Length - 1, (int)(q * a.Length))] * 1000; }
