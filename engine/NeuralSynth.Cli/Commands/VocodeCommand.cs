@@ -18,7 +18,7 @@ public sealed class VocodeCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Output WAV (PCM16)", Required = true };
         var model = new Option<string?>("--model") { Description = "Vocoder model directory (config.json + generator.safetensors; default: presets/models/vocoder)" };
         var pitch = new Option<double?>("--pitch") { Description = "MIDI pitch of the note (fractional allowed); default: YIN median f0 of the input" };
-        var postFilter = new Option<bool>("--post-filter") { Description = "Rescale the output's STFT per mel band until its mel matches the analysis mel (MelPostFilter)" };
+        var postFilter = new Option<bool?>("--post-filter") { Description = "true/false: rescale the output's STFT per mel band until its mel matches the analysis mel (MelPostFilter); default: the model config's post_filter" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("vocode", "Resynthesise a recording through the neural vocoder (log-mel + f0 -> waveform).")
         {
@@ -31,7 +31,7 @@ public sealed class VocodeCommand : ICliCommand
             string dir = r.GetValue(model) ?? DefaultModelDirectory()
                 ?? throw new CliException("no --model given and presets/models/vocoder was not found above the current or program directory");
             using var vocoder = VocoderModel.Load(dir);
-            vocoder.PostFilter = r.GetValue(postFilter);
+            if (r.GetValue(postFilter) is bool pf) vocoder.PostFilter = pf;
             var spectral = vocoder.Config.Spectral;
             var data = WavFile.Read(input);
             if (data.SampleRate != spectral.SampleRate)
