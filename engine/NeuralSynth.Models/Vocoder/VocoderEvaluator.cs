@@ -20,6 +20,8 @@ public sealed record VocoderEvalOptions
     public int[] GriffinLimIterations { get; init; } = [32, 100];
     /// Further vocoder model directories to evaluate on the same notes (e.g. the STFT-only pre-training snapshot).
     public string[] CompareModels { get; init; } = [];
+    /// Skip PGHI (Griffin-Lim is skipped by passing no iteration counts): vocoder rows only.
+    public bool SkipPghi { get; init; }
 }
 
 public sealed record SystemScore
@@ -136,7 +138,7 @@ public static class VocoderEvaluator
         };
         foreach (var o in others) systems.Add(($"vocoder `{o.Directory}`", "log-mel + MIDI f0"));
         foreach (int it in options.GriffinLimIterations) systems.Add(($"Griffin-Lim {it} it.", "NNLS linear magnitude from the mel"));
-        systems.Add(("PGHI", "NNLS linear magnitude from the mel"));
+        if (!options.SkipPghi) systems.Add(("PGHI", "NNLS linear magnitude from the mel"));
         var scores = systems.Select(_ => new Accumulator()).ToArray();
         MelPostFilter? postFilter = null;
         double excitationMs = 0, torchMs = 0, synthMs = 0;
@@ -175,9 +177,12 @@ public static class VocoderEvaluator
                 var gl = GriffinLim.Reconstruct(magnitude, frames + 1, spectral.NFft, spectral.Hop, it, length: reference.Length);
                 outputs.Add((gl, clock.Elapsed.TotalSeconds));
             }
-            clock.Restart();
-            var pghi = Pghi.Reconstruct(magnitude, frames + 1, spectral.NFft, spectral.Hop, length: reference.Length);
-            outputs.Add((pghi, clock.Elapsed.TotalSeconds));
+            if (!options.SkipPghi)
+            {
+                clock.Restart();
+                var pghi = Pghi.Reconstruct(magnitude, frames + 1, spectral.NFft, spectral.Hop, length: reference.Length);
+                outputs.Add((pghi, clock.Elapsed.TotalSeconds));
+            }
 
             for (int s = 0; s < outputs.Count; s++)
                 scores[s].Add(reference, outputs[s].Audio, spectral.SampleRate, e.Pitch, f0, outputs[s].Seconds);

@@ -18,10 +18,11 @@ public sealed class VocoderEval : IEvalSubcommand
         var maxNotes = new Option<int>("--max-notes") { Description = "Evaluate at most N notes spread over the split (0 = all)", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Where vocoder_eval.md/json go (default: MODEL/eval)" };
         var compare = new Option<string[]>("--compare") { Description = "More vocoder model directories to score on the same notes (e.g. RUN/pretrain)", AllowMultipleArgumentsPerToken = true };
+        var vocodersOnly = new Option<bool>("--vocoders-only") { Description = "Skip the Griffin-Lim and PGHI baselines (e.g. to score another checkpoint on notes already evaluated)" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("vocoder", "Evaluate the multiband vocoder against Griffin-Lim, PGHI and the ground truth on held-out notes.")
         {
-            model, data, split, maxNotes, outDir, compare, threads,
+            model, data, split, maxNotes, outDir, compare, vocodersOnly, threads,
         };
         cmd.SetAction(r =>
         {
@@ -33,6 +34,8 @@ public sealed class VocoderEval : IEvalSubcommand
                 Split = r.GetValue(split)!,
                 MaxNotes = Math.Max(0, r.GetValue(maxNotes)),
                 CompareModels = r.GetValue(compare) ?? [],
+                GriffinLimIterations = r.GetValue(vocodersOnly) ? [] : [32, 100],
+                SkipPghi = r.GetValue(vocodersOnly),
             };
             string output = r.GetValue(outDir) ?? Path.Combine(options.ModelDir, "eval");
             VocoderEvalReport? report = null;
