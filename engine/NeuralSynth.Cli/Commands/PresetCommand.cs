@@ -21,6 +21,7 @@ public sealed class PresetCommand : ICliCommand
         cmd.Subcommands.Add(List());
         cmd.Subcommands.Add(Show());
         cmd.Subcommands.Add(Render());
+        cmd.Subcommands.Add(Bank());
         return cmd;
     }
 
@@ -163,6 +164,58 @@ public sealed class PresetCommand : ICliCommand
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLineInterpolated($"sweeps of {steps} steps, spectral distance averaged over MIDI {string.Join(",", sp)}; x sweep at MIDI 60 -> {stem}_sweep_x.wav, .png");
             return allSmooth ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    static Command Bank()
+    {
+        var model = new Option<string>("--model") { Description = "Generator folder", DefaultValueFactory = _ => InvertCommand.DefaultModelDir };
+        var classifier = new Option<string>("--classifier") { Description = "Evaluation classifier folder (families)", DefaultValueFactory = _ => "presets/models/classifier" };
+        var outDir = new Option<string>("--out") { Description = "Folder the presets are written to", DefaultValueFactory = _ => "presets" };
+        var modelName = new Option<string?>("--model-name") { Description = "Value of the presets' 'model' field (default: the model folder's name)" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds sampled and classified", DefaultValueFactory = _ => 256 };
+        var first = new Option<long>("--first-seed") { Description = "First seed", DefaultValueFactory = _ => 1 };
+        var perFamily = new Option<int>("--per-family") { Description = "Presets per family", DefaultValueFactory = _ => 2 };
+        var pitches = new Option<string>("--pitches") { Description = "Pitches each seed is classified at", DefaultValueFactory = _ => "43,55,67" };
+        var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var cmd = new Command("bank", "Make the preset bank: sample many seeds, render them, let the evaluation classifier assign families, write presets whose corners are each family's most confident, in-tune seeds.")
+        {
+            model, classifier, outDir, modelName, seeds, first, perFamily, pitches, threads,
+        };
+        cmd.SetAction(r =>
+        {
+            torch.set_num_threads(Math.Max(1, r.GetValue(threads)));
+            string modelDir = r.GetValue(model)!;
+            using var g = GansynthModel.Load(modelDir);
+            using var clf = NeuralSynth.Models.Evaluation.ClassifierModel.Load(r.GetValue(classifier)!);
+            var o = new BankOptions { Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches") };
+            var start = DateTime.UtcNow;
+            List<SeedScore> scores = [];
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask($"scoring {o.Seeds} seeds x {o.Pitches.Length} pitches", maxValue: 1.0);
+                    scores = PresetBank.ScoreSeeds(g, clf, o, p => task.Value = p);
+                });
+            var families = clf.Config.Families;
+            string name = r.GetValue(modelName) ?? Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar));
+            var bank = PresetBank.Build(scores, families, name, g.ModelId, o, r.GetValue(perFamily));
+            string dir = r.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            var table = new Table().AddColumns("file", "name", "corner seeds", "p(family) of corner A", "gain dB");
+            foreach (var (file, preset) in bank)
+            {
+                preset.Save(Path.Combine(dir, file));
+                var a = scores.First(s => s.Seed == preset.Corners[0].Seed);
+                int f = preset.Family is { } fam ? families.ToList().IndexOf(fam) : -1;
+                table.AddRow(file, Markup.Escape(preset.Name), string.Join(", ", preset.Corners.Select(c => c.Seed)), f >= 0 ? $"{a.FamilyProbs[f]:F2}" : "-", $"{preset.GainDb:F1}");
+            }
+            AnsiConsole.Write(table);
+            var counts = families.Select((fam, i) => $"{fam} {scores.Count(s => s.TopFamily == i)}");
+            AnsiConsole.MarkupLineInterpolated($"seeds per top family: {string.Join(", ", counts)}; mean pitch accuracy {scores.Average(s => s.PitchAccuracy):P0}");
+            AnsiConsole.MarkupLineInterpolated($"{bank.Count} presets in {(DateTime.UtcNow - start).TotalSeconds:F0} s -> {dir}");
+            return 0;
         });
         return cmd;
     }
