@@ -38,7 +38,7 @@ public sealed record EvalReport
 public static class GansynthEvaluation
 {
     public sealed record Options(string DataDir, string ClassifierDir, string? ModelDir = null, InversionPath Path = InversionPath.If,
-        string? VocoderDir = null, int Count = 1000, int Seed = 0, int NdbK = 50, int BatchSize = 16, string? CacheDir = null);
+        string? VocoderDir = null, int Count = 1000, int Seed = 0, int NdbK = 50, int BatchSize = 16, string? CacheDir = null, bool RoundTrip = true);
 
     public delegate void Progress(string phase, int done, int total);
 
@@ -95,6 +95,16 @@ public static class GansynthEvaluation
             string name = $"generated ({o.Path.ToString().ToLowerInvariant()})";
             var gen = evaluator.Extract(name, Generate(model, vocoder, o, velocities), n => progress?.Invoke(name, n, o.Count));
             var row = evaluator.Row(gen, trainSet, testSet, bins);
+            if (o.RoundTrip)
+            {
+                // The inversion path's ceiling: real test notes encoded to the generator's representation and
+                // inverted by the same path. A generated row can hardly beat it; a gap between the two is the
+                // generator's, a bad round trip is the representation's/inversion's.
+                string rtName = $"real test, {o.Path.ToString().ToLowerInvariant()} round trip";
+                var ex = test.Examples.Where(e => e.Pitch >= lo && e.Pitch <= hi).ToList();
+                var rt = evaluator.Extract(rtName, RoundTrip(test, ex, spectral, vocoder, o.BatchSize), n => progress?.Invoke(rtName, n, ex.Count));
+                rows.Add(evaluator.Row(rt, trainSet, testSet, bins));
+            }
             rows.Add(row);
             ratio = row.FidVsTest / yardstick;
         }
@@ -134,6 +144,31 @@ public static class GansynthEvaluation
                     audio = vocoder.Synthesize(logMel, pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray());
             }
             for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), pitch[i]);
+        }
+    }
+
+    static IEnumerable<(float[] Audio, int Pitch)> RoundTrip(NoteDataset d, List<NoteExample> ex, SpectralConfig spectral, VocoderModel? vocoder, int batch)
+    {
+        using var ifMel = new IfMel(spectral);
+        for (int start = 0; start < ex.Count; start += batch)
+        {
+            var part = ex.Skip(start).Take(batch).ToList();
+            var flat = new float[part.Count * spectral.Samples];
+            for (int i = 0; i < part.Count; i++) spectral.FitLength(d.LoadAudio(part[i])).CopyTo(flat, i * spectral.Samples);
+            float[][] audio;
+            using (var scope = TorchSharp.torch.NewDisposeScope())
+            using (TorchSharp.torch.no_grad())
+            {
+                var x = TorchSharp.torch.tensor(flat, new long[] { part.Count, spectral.Samples });
+                var (logMel, ifm) = ifMel.Forward(x);
+                if (vocoder is null)
+                {
+                    var w = ifMel.ToWaveform(logMel, ifm);
+                    audio = Enumerable.Range(0, part.Count).Select(i => w[i].contiguous().data<float>().ToArray()).ToArray();
+                }
+                else audio = vocoder.Synthesize(logMel, part.Select(e => (float)NeuralSynth.Dsp.Yin.MidiToHz(e.Pitch)).ToArray());
+            }
+            for (int i = 0; i < part.Count; i++) yield return (spectral.FitLength(audio[i]), part[i].Pitch);
         }
     }
 

@@ -21,10 +21,11 @@ public sealed class GansynthEval : IEvalSubcommand
         var seed = new Option<int>("--seed") { Description = "Seed of latents, pitches, velocities and k-means", DefaultValueFactory = _ => 0 };
         var k = new Option<int>("--ndb-k") { Description = "NDB bins (k-means clusters)", DefaultValueFactory = _ => 50 };
         var cache = new Option<string?>("--cache") { Description = "Directory caching the real notes' features between runs (keyed by classifier, data and spectral config)" };
+        var roundTrip = new Option<bool>("--roundtrip") { Description = "Also score real test notes passed through the inversion path (its ceiling)", DefaultValueFactory = _ => true };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("gansynth", "GANSynth metrics of generated vs real notes: YIN and classifier pitch accuracy, pitch entropy, Inception Score, Fréchet distance, NDB/K; writes EVAL.md and eval.json.")
         {
-            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, threads,
+            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, roundTrip, threads,
         };
         cmd.SetAction(r =>
         {
@@ -40,7 +41,7 @@ public sealed class GansynthEval : IEvalSubcommand
             string classifierDir = r.GetValue(classifier) ?? FindPreset("classifier");
             string? vocoderDir = inversion == InversionPath.Vocoder ? r.GetValue(vocoder) ?? FindPreset("vocoder") : null;
             var options = new GansynthEvaluation.Options(r.GetValue(data)!, classifierDir, modelDir, inversion, vocoderDir,
-                r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache));
+                r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache), RoundTrip: r.GetValue(roundTrip));
             EvalReport? report = null;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
