@@ -20,7 +20,7 @@ public sealed class RenderCommand : ICliCommand
         var trackPreset = new Option<string[]>("--track-preset") { Description = "Preset for one track: N=P, N = track index or name", AllowMultipleArgumentsPerToken = true };
         var rate = new Option<int>("--rate") { Description = "Output sample rate in Hz", DefaultValueFactory = _ => 48000 };
         var bitDepth = new Option<int>("--bit-depth") { Description = "16, 24 (PCM) or 32 (float)", DefaultValueFactory = _ => 24 };
-        var path = new Option<string>("--path") { Description = "Inversion path: if (IF + iSTFT) or vocoder", DefaultValueFactory = _ => "if" };
+        var path = new Option<string>("--path") { Description = "Inversion path: vocoder (mel + f0-conditioned vocoder: exact pitch) or if (IF + iSTFT); default vocoder when the model has one beside it", DefaultValueFactory = _ => "auto" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "Torch threads (fixed, so output is bit-identical run to run)", DefaultValueFactory = _ => 2 };
         var cmd = new Command("render", "Render a MIDI file to one WAV stem per track plus a mix, waiting for every note (offline, deterministic).")
@@ -36,15 +36,17 @@ public sealed class RenderCommand : ICliCommand
             };
             int sampleRate = r.GetValue(rate);
             if (sampleRate is < 22050 or > 192000) throw new CliException($"--rate {sampleRate}: expected 22050-192000 Hz");
-            var inversion = r.GetValue(path)!.ToLowerInvariant() switch
-            {
-                "if" => InversionPath.If, "vocoder" => InversionPath.Vocoder,
-                var p => throw new CliException($"--path '{p}': expected if or vocoder"),
-            };
             var midi = MidiFile.Read(r.GetValue(song)!);
             TorchDevice.Resolve(r.GetValue(device)!);
             set_num_threads(Math.Max(1, r.GetValue(threads)));
             string modelDir = PresetLocator.ModelDir(r.GetValue(model));
+            bool hasVocoder = File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelDir).TrimEnd('/'))!, "vocoder", "config.json"));
+            var inversion = r.GetValue(path)!.ToLowerInvariant() switch
+            {
+                "if" => InversionPath.If, "vocoder" => InversionPath.Vocoder,
+                "auto" => hasVocoder ? InversionPath.Vocoder : InversionPath.If,
+                var p => throw new CliException($"--path '{p}': expected auto, if or vocoder"),
+            };
             using var renderer = NoteRenderer.Load(modelDir, inversion);
             var directions = TimbreDirections.TryLoad(modelDir);
             var sounds = ChooseSounds(midi, r.GetValue(preset), r.GetValue(trackPreset) ?? [], renderer.LatentSize, directions);
