@@ -67,6 +67,16 @@ public sealed class RenderCommand : ICliCommand
 
             string dir = r.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
+            // Headroom: when the mix would clip, scale every stem and the mix by one factor to a -1 dBFS
+            // peak, so the stems still sum to the mix and the balance between them is kept.
+            var (ml, mr) = StemRenderer.Mix(stems);
+            double mixPeak = PeakDb(ml, mr), trim = Math.Min(0, -1 - mixPeak);
+            if (trim < 0)
+            {
+                float k = (float)Math.Pow(10, trim / 20);
+                foreach (var s in stems) { Scale(s.Left, k); Scale(s.Right, k); }
+                Scale(ml, k); Scale(mr, k);
+            }
             var table = new Table().AddColumns("stem", "preset", "seconds", "peak dBFS");
             foreach (var s in stems)
             {
@@ -74,13 +84,11 @@ public sealed class RenderCommand : ICliCommand
                 WavFile.Write(file, new[] { s.Left, s.Right }, sampleRate, encoding);
                 table.AddRow(Markup.Escape(Path.GetFileName(file)), Markup.Escape(s.PresetName), $"{s.Left.Length / (double)sampleRate:F2}", $"{PeakDb(s.Left, s.Right):F1}");
             }
-            var (ml, mr) = StemRenderer.Mix(stems);
             WavFile.Write(Path.Combine(dir, "mix.wav"), new[] { ml, mr }, sampleRate, encoding);
             table.AddRow("mix.wav", "", $"{ml.Length / (double)sampleRate:F2}", $"{PeakDb(ml, mr):F1}");
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLineInterpolated($"{stems.Count} stems + mix -> {dir} in {(DateTime.UtcNow - start).TotalSeconds:F1} s");
-            if (PeakDb(ml, mr) > 0 && encoding != WavEncoding.Float32)
-                AnsiConsole.MarkupLine("[yellow]warning:[/] the mix clips; lower the presets' gain or use --bit-depth 32");
+            if (trim < 0) AnsiConsole.MarkupLineInterpolated($"stems and mix trimmed by {trim:F1} dB so the mix peaks at -1 dBFS");
             return 0;
         });
         return cmd;
@@ -133,6 +141,11 @@ public sealed class RenderCommand : ICliCommand
     {
         var s = new string(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray()).Trim('_');
         return s.Length == 0 ? $"track{index}" : s;
+    }
+
+    static void Scale(float[] x, float k)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] *= k;
     }
 
     static double PeakDb(float[] l, float[] r)
