@@ -71,9 +71,19 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
             }
             float[][] audio;
             lock (gate) audio = Path == InversionPath.Vocoder ? RenderVocoder(z, pitch, velocity) : generator.RenderIf(z, pitch, velocity);
-            for (int i = 0; i < n; i++) result[start + i] = audio[i];
+            for (int i = 0; i < n; i++) result[start + i] = Edges(audio[i], SampleRate);
         }
         return result;
+    }
+
+    /// Generated notes start and end mid-waveform: a 3 ms raised-cosine fade-in and a 10 ms fade-out keep
+    /// the attack but remove the broadband click a step from silence makes.
+    public static float[] Edges(float[] x, int sampleRate)
+    {
+        int fadeIn = Math.Min(x.Length / 2, (int)(0.003 * sampleRate)), fadeOut = Math.Min(x.Length / 2, (int)(0.010 * sampleRate));
+        for (int i = 0; i < fadeIn; i++) x[i] *= 0.5f - 0.5f * MathF.Cos(MathF.PI * (i + 0.5f) / fadeIn);
+        for (int i = 0; i < fadeOut; i++) x[x.Length - 1 - i] *= 0.5f - 0.5f * MathF.Cos(MathF.PI * (i + 0.5f) / fadeOut);
+        return x;
     }
 
     static string WeightsHash(VocoderModel v)
