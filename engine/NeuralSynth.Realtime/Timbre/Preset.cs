@@ -236,7 +236,8 @@ public sealed record Preset
     {
         Validate();
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        // Relaxed escaping: presets are files people read, so an apostrophe stays an apostrophe (not \u0027).
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("version", CurrentVersion);
