@@ -1,0 +1,41 @@
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Timbre;
+using NeuralSynth.Realtime.Timbre;
+
+namespace NeuralSynth.Models.Tests.Timbre;
+
+/// Checks on the shipped bank and default model (presets/). The bank must always parse; the smoothness check runs
+/// when the default model is in the tree.
+public class ShippedBankTests
+{
+    static string? RepoPresets()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "NeuralSynthPlugin.sln"))) return Path.Combine(d.FullName, "presets");
+        return null;
+    }
+
+    [Fact]
+    public void EveryShippedPresetParsesAndCoversTheFamilies()
+    {
+        var dir = RepoPresets();
+        Assert.NotNull(dir);
+        var presets = Directory.GetFiles(dir!, "*.json").Select(Preset.Load).ToList();
+        Assert.True(presets.Count >= 16, $"{presets.Count} presets shipped");
+        Assert.True(presets.Select(p => p.Family).Where(f => f != null).Distinct().Count() >= 8);
+    }
+
+    [Fact]
+    public void ShippedModelMorphSweepIsSmooth()
+    {
+        var dir = RepoPresets();
+        string modelDir = Path.Combine(dir!, "models", "gansynth");
+        if (!File.Exists(Path.Combine(modelDir, GansynthModel.ConfigFile))) return; // model not in this tree
+        using var model = GansynthModel.Load(modelDir);
+        var preset = Preset.Load(Directory.GetFiles(dir!, "*string_1.json").Single());
+        var dirs = TimbreDirections.TryLoad(modelDir);
+        var points = MorphSweep.Points(preset, model.Config.LatentSize, dirs, SweepPath.X, 16);
+        var result = MorphSweep.Measure(model, points, [60], 90, SweepPath.X);
+        Assert.True(result.Smooth, $"max step {result.Max:F4} is {result.Ratio:F2}x the median {result.Median:F4}");
+    }
+}
