@@ -89,9 +89,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     static string WeightsHash(VocoderModel v)
     {
         string file = System.IO.Path.Combine(v.Directory, VocoderModel.WeightsFile);
-        if (!File.Exists(file)) return "unsaved";
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream))[..16];
+        return File.Exists(file) ? GansynthModel.HashFile(file) : "unsaved";
     }
 
     float[][] RenderVocoder(Latent[] z, int[] pitch, int[] velocity)
