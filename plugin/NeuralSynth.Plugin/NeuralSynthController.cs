@@ -29,11 +29,7 @@ public sealed unsafe class NeuralSynthController : ComObject,
         ReleaseRef(ref _hostContext);
     }
 
-    static void ReleaseRef(ref nint p)
-    {
-        nint old = Interlocked.Exchange(ref p, 0);
-        if (old != 0) new Unknown(old).Release();
-    }
+    static void ReleaseRef(ref nint p) => ConnectionPeer.ReleaseRef(ref p);
 
     // ---- IPluginBase ----
 
@@ -162,21 +158,9 @@ public sealed unsafe class NeuralSynthController : ComObject,
 
     // ---- IConnectionPoint ----
 
-    public int Connect(nint other)
-    {
-        if (other == 0) return Tresult.InvalidArgument;
-        if (_peer != 0) return Tresult.False;
-        new Unknown(other).AddRef();
-        _peer = other;
-        return Tresult.Ok;
-    }
+    public int Connect(nint other) => ConnectionPeer.Connect(ref _peer, other);
 
-    public int Disconnect(nint other)
-    {
-        if (other == 0 || other != _peer) return Tresult.InvalidArgument;
-        ReleaseRef(ref _peer);
-        return Tresult.Ok;
-    }
+    public int Disconnect(nint other) => ConnectionPeer.Disconnect(ref _peer, other);
 
     public int Notify(nint message) => message == 0 ? Tresult.InvalidArgument : Tresult.False;
 }
