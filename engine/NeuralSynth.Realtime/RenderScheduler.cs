@@ -126,6 +126,19 @@ public sealed class RenderScheduler : IDisposable
         lock (gate) CancelOthersLocked(z.Hash);
     }
 
+    /// Drops the pending keyboard fill of z (not notes asked for at Held priority, nor batches in flight): what an
+    /// engine sharing this scheduler with others does when it leaves timbre z, since another engine may still be
+    /// playing z's notes.
+    public void CancelKeyboard(Latent z)
+    {
+        lock (gate)
+        {
+            List<NoteKey>? drop = null;
+            foreach (var (k, p) in pending) if (k.LatentHash == z.Hash && p.Priority == RenderPriority.Keyboard) (drop ??= new()).Add(k);
+            if (drop is not null) foreach (var k in drop) pending.Remove(k);
+        }
+    }
+
     /// Blocks until every key is in the cache (requesting the missing ones at Held priority); for
     /// offline rendering. The keys' latents must have been seen by this scheduler (any request,
     /// FillKeyboard, or RegisterLatent). Throws if the renderer failed on one of them.

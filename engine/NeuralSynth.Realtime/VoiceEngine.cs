@@ -57,7 +57,9 @@ public sealed class VoiceEngine
     double hostRate = 48000, baseStep;
     int maxBlock = 4096;
     float releaseCoef, timbreFadeStep, swapFadeStep, stealFadeStep;
-    double bendSemitones;
+    double bendSemitones, bendNormalized;
+    // Performance settings: start from the options, changeable on the audio thread between blocks.
+    double releaseSeconds, velocitySensitivity, bendRange;
     bool sustainDown;
     Latent? pendingTimbre, timbre, previousTimbre;
 
@@ -71,6 +73,9 @@ public sealed class VoiceEngine
     public VoiceEngine(VoiceCache cache, RenderScheduler? scheduler, VoiceEngineOptions? options = null)
     {
         this.cache = cache; this.scheduler = scheduler; this.options = options ?? new VoiceEngineOptions();
+        releaseSeconds = this.options.ReleaseSeconds;
+        velocitySensitivity = this.options.VelocitySensitivity;
+        bendRange = this.options.PitchBendRange;
         if (this.options.Polyphony is < 1 or > 512) throw new ArgumentOutOfRangeException(nameof(options), "polyphony is 1-512");
         if (this.options.Offline && scheduler is null) throw new ArgumentException("offline mode needs a render scheduler");
         Model = scheduler is not null ? ModelInfo.From(scheduler.Renderer)
@@ -96,7 +101,7 @@ public sealed class VoiceEngine
         if (maxBlockSize < 1) throw new ArgumentOutOfRangeException(nameof(maxBlockSize));
         hostRate = hostSampleRate; maxBlock = maxBlockSize;
         baseStep = Model.SampleRate / hostRate;
-        releaseCoef = (float)Math.Exp(Math.Log(1e-3) / Math.Max(1, options.ReleaseSeconds * hostRate));
+        releaseCoef = ReleaseCoefficient(releaseSeconds, hostRate);
         timbreFadeStep = (float)(1 / Math.Max(1, options.TimbreCrossfadeSeconds * hostRate));
         swapFadeStep = (float)(1 / Math.Max(1, options.SwapCrossfadeSeconds * hostRate));
         stealFadeStep = (float)(1 / Math.Max(1, options.StealFadeSeconds * hostRate));
@@ -104,15 +109,38 @@ public sealed class VoiceEngine
         eventCount = 0;
     }
 
+    static float ReleaseCoefficient(double seconds, double rate) => (float)Math.Exp(Math.Log(1e-3) / Math.Max(1, seconds * rate));
+
+    /// Release time (to -60 dB) of notes released from now on and of those already releasing. Audio thread, between
+    /// blocks (no allocation): musicians automate it, so it must not rebuild the engine.
+    public void SetRelease(double seconds)
+    {
+        releaseSeconds = Math.Clamp(double.IsFinite(seconds) ? seconds : 0.3, 0.001, 60);
+        releaseCoef = ReleaseCoefficient(releaseSeconds, hostRate);
+    }
+
+    /// 0 (every velocity as loud) .. 1 (VelocityRangeDb between velocity 1 and 127), for notes started from now on.
+    public void SetVelocitySensitivity(double amount) => velocitySensitivity = Math.Clamp(double.IsFinite(amount) ? amount : 1, 0, 1);
+
+    /// Semitones of a full pitch-bend; a bend in progress follows the new range.
+    public void SetPitchBendRange(double semitones)
+    {
+        bendRange = Math.Clamp(double.IsFinite(semitones) ? semitones : 2, 0, 48);
+        bendSemitones = bendNormalized * bendRange;
+    }
+
+    public double ReleaseSeconds => releaseSeconds;
+
     /// Sets the timbre (latent). Not on the audio thread: it may ask the scheduler to fill the
     /// keyboard for it. Playing notes crossfade (TimbreCrossfadeSeconds) to the new timbre's notes
     /// as soon as those are cached.
     public void SetTimbre(Latent z)
     {
-        Volatile.Write(ref pendingTimbre, z);
+        var previous = Interlocked.Exchange(ref pendingTimbre, z);
         if (scheduler is null) return;
         scheduler.RegisterLatent(z);
         if (options.CancelOtherTimbres) scheduler.CancelAllExcept(z);
+        else if (previous is not null && previous.Hash != z.Hash) scheduler.CancelKeyboard(previous);
         if (options.FillKeyboardOnTimbreChange) scheduler.FillKeyboard(z, null, options.CancelOtherTimbres);
     }
 
@@ -200,7 +228,7 @@ public sealed class VoiceEngine
                         if (sustainDown) v.SustainHeld = true; else Release(v);
                     }
                 break;
-            case EventKind.Bend: bendSemitones = ev.F * options.PitchBendRange; break;
+            case EventKind.Bend: bendNormalized = ev.F; bendSemitones = ev.F * bendRange; break;
             case EventKind.Sustain:
                 sustainDown = ev.A != 0;
                 if (!sustainDown)
@@ -271,7 +299,7 @@ public sealed class VoiceEngine
 
     float VelocityGain(int velocity, int layer)
     {
-        double range = options.VelocityRangeDb * options.VelocitySensitivity;
+        double range = options.VelocityRangeDb * velocitySensitivity;
         double db = -range * (1 - velocity / 127.0) + range * (1 - options.Layers.VelocityOf(layer) / 127.0);
         return (float)Math.Pow(10, db / 20);
     }

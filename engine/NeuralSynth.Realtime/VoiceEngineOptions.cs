@@ -38,7 +38,8 @@ public sealed class VoiceEngineOptions
     public bool Offline { get; init; }
     /// SetTimbre asks the scheduler to render the whole keyboard for the new timbre.
     public bool FillKeyboardOnTimbreChange { get; init; } = true;
-    /// ... and cancels renders of other timbres (turn off when several engines share a scheduler).
+    /// ... and cancels renders of other timbres. Off when several engines share a scheduler (plugin instances): then
+    /// only this engine's previous timbre's keyboard fill is dropped, never notes another engine waits for.
     public bool CancelOtherTimbres { get; init; } = true;
     /// Required without a scheduler; otherwise taken from the scheduler's renderer.
     public ModelInfo? Model { get; init; }
