@@ -99,8 +99,25 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         {
             // The note's own f0 drives the vocoder's excitation: pitch is exact whatever the mel says.
             var f0 = pitch.Select(p => (float)(440.0 * Math.Pow(2, (p - 69) / 12.0))).ToArray();
-            return vocoder!.Synthesize(logMel, f0);
+            using var clean = SuppressBelowFundamental(logMel, f0, generator.Config.Spectral);
+            return vocoder!.Synthesize(clean, f0);
         }
+    }
+
+    /// A harmonic note has nothing below its fundamental, but an under-trained generator paints energy into the
+    /// lowest mel bands whatever the pitch, which the vocoder's noise branch turns into a rumbling drone that pulls
+    /// the heard pitch down. Mel bands lying wholly below 0.85 f0 are set to the log floor. logMel: [B, n_mels, T].
+    public static TorchSharp.torch.Tensor SuppressBelowFundamental(TorchSharp.torch.Tensor logMel, IReadOnlyList<float> f0, NeuralSynth.Models.Audio.SpectralConfig spectral)
+    {
+        var edges = NeuralSynth.Dsp.MelScale.MelFrequencies(spectral.NMels + 2, spectral.FMin, spectral.FMax);
+        int b = (int)logMel.shape[0], mels = (int)logMel.shape[1];
+        var mask = new float[b * mels];
+        for (int i = 0; i < b; i++)
+            for (int m = 0; m < mels; m++)
+                mask[i * mels + m] = edges[m + 2] < 0.85 * f0[i] ? 0f : 1f;
+        using var keep = TorchSharp.torch.tensor(mask, [b, mels, 1], device: logMel.device);
+        float floor = MathF.Log(spectral.LogFloor);
+        return logMel * keep + floor * (1 - keep);
     }
 
     public void Dispose() { generator.Dispose(); vocoder?.Dispose(); }
