@@ -1,3 +1,7 @@
+using NeuralSynth.Models.Rendering;
+using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
+
 namespace NeuralSynth.Plugin;
 
 /// <summary>
@@ -5,37 +9,33 @@ namespace NeuralSynth.Plugin;
 /// and render calls here. Everything it is given carries a sample offset relative to the start of the next
 /// <see cref="Process"/> call, which renders sample-accurately and consumes the events inside its block.
 ///
-/// INTERIM: until it is wired to the real NeuralSynth engine (engine/NeuralSynth.Realtime VoiceEngine and
-/// RenderScheduler, engine/NeuralSynth.Models for the timbre), each note plays an INTERIM TEST TONE: a plain
-/// sine at the note's pitch (band-limited by construction; notes at or above 0.45 x the sample rate are not
-/// played) with a short attack and an exponential release. It exists only so the plugin's pitch, velocity,
-/// pitch bend, sustain, gain, polyphony and release can be tested end to end. Timbre parameters (morph,
-/// macros, seed, inversion path) are accepted and ignored by the test tone.
+/// Sound comes from the NeuralSynth engine: the shared <see cref="ModelHost"/> (default generator, voice cache,
+/// render schedulers) and one <see cref="VoiceEngine"/> per instance. Timbre parameters (sound, morph X/Y, macros,
+/// seed) map to a latent through <see cref="TimbreControls"/> off the audio thread; the engine re-renders the keyboard
+/// in the background and crossfades playing notes to the new sound. Release, velocity sensitivity and bend range are
+/// applied on the audio thread. Polyphony and the inversion path are set-up parameters: they make a new VoiceEngine,
+/// built off the audio thread and swapped in at the next block (playing notes stop).
 ///
-/// Threading: Setup/Reset on the UI thread while not processing; NoteOn/NoteOff/SetParameter/Process on the
-/// audio thread. Nothing here allocates, locks or does I/O after construction.
-///
-/// Wiring notes for engine/NeuralSynth.Realtime.VoiceEngine (as its code reads at the time of writing):
-/// NoteOn(offset, pitch, velocity 0-1) maps to VoiceEngine.NoteOn(offset, pitch, round(velocity * 127));
-/// PitchBend/Sustain parameters to VoiceEngine.PitchBend(offset, -1..1) / Sustain(offset, down);
-/// Process(n) to VoiceEngine.Process(left[..n], right[..n]) (n never exceeds the Setup maxBlock: the processor
-/// chunks larger host blocks); Setup to SetSampleRate (8-768 kHz, what SupportsSampleRate accepts) with
-/// VoiceEngineOptions.Offline = processMode == 2. VoiceEngineOptions (polyphony, release, bend range, velocity
-/// sensitivity) are fixed per VoiceEngine, so those parameters need a rebuild off the audio thread (or an
-/// engine change); timbre parameters need SetTimbre, which must not run on the audio thread either.
+/// Threading: Setup/Reset on the UI thread while not processing; NoteOn/NoteOff/SetParameter/Process on the audio
+/// thread, where nothing allocates, locks or does I/O in realtime and prefetch modes: a note that is not cached yet
+/// plays the nearest cached pitch transposed (or waits silently) until its render arrives. In offline mode (2)
+/// Process waits for the model and for every note it plays, so a bounce is complete.
 /// </summary>
 public sealed unsafe class InstrumentEngine
 {
-    public const int MaxVoices = 64;
+    public const int MaxVoices = 512;
     public const int EventCapacity = 16384;
-    /// <summary>Host rates accepted (the real VoiceEngine's range); setupProcessing refuses others with kResultFalse.
+    /// <summary>Host rates accepted (the VoiceEngine's range); setupProcessing refuses others with kResultFalse.
     /// The instrument is specified for 22.05-192 kHz.</summary>
     public const double MinSampleRate = 8000, MaxSampleRate = 768000;
+    /// <summary>The largest block handed to the VoiceEngine; longer calls are rendered in pieces.</summary>
+    public const int EngineBlock = 8192;
+    const int OfflineMode = 2;
 
     public static bool SupportsSampleRate(double rate) => rate >= MinSampleRate && rate <= MaxSampleRate;
 
-    /// <summary>Id of the model playing; saved in the state. The interim test tone has no model.</summary>
-    public string ModelId => "interim-test-tone";
+    /// <summary>Id of the model playing (saved in the state): the generator's weights hash once loaded.</summary>
+    public string ModelId => ModelHost.Ready?.GeneratorId ?? "neuralsynth-default";
 
     enum EventKind : byte { NoteOn, NoteOff, Parameter }
 
@@ -45,78 +45,91 @@ public sealed unsafe class InstrumentEngine
         public EventKind Kind;
         public short Pitch;
         public float Velocity;
-        public float Tuning;
         public uint ParamId;
         public double Value;
     }
 
-    struct Voice
-    {
-        public bool Active, Released, HeldBySustain;
-        public short Pitch;
-        public float Tuning;         // cents
-        public float Amplitude;
-        public double Phase;         // radians
-        public double Envelope;
-        public long StartedAt;
-    }
-
     readonly PendingEvent[] _events = new PendingEvent[EventCapacity];
     int _eventCount;
-    readonly Voice[] _voices = new Voice[MaxVoices];
-    long _noteCounter;
+    readonly (int Offset, float Gain)[] _gainPoints = new (int, float)[EventCapacity];
+    // Keys down (their MIDI velocity), so a new engine - the model finished loading, polyphony or path changed -
+    // starts the notes the musician is holding instead of staying silent until the next key press.
+    readonly byte[] _heldVelocity = new byte[128];
 
+    // Written by the audio thread (plain units), read by the updater; versions tell it what changed.
+    readonly double[] _plain = new double[Parameters.All.Max(p => (int)p.Id) + 1];
+    int _timbreVersion, _structureVersion, _setupVersion;
+    int _appliedTimbre = -1, _appliedStructure = -1, _appliedSetup = -1;
+    readonly object _update = new();
+
+    VoiceEngine? _engine;       // the audio thread's engine
+    VoiceEngine? _nextEngine;   // built by the updater, swapped in by the audio thread
     double _sampleRate = 44100;
     int _maxBlock = 8192;
     int _processMode;
+    float _gain = 1, _gainTarget = 1, _gainCoef = 0.004f;
 
-    // Plain parameter values (units as in Parameters).
-    double _velocitySensitivity = 1, _releaseSeconds = 0.3, _bendRange = 2, _bend, _modWheel;
-    int _polyphony = 16;
-    bool _sustain;
-    double _gain = 1, _gainTarget = 1, _vibratoPhase;
+    static readonly List<WeakReference<InstrumentEngine>> s_instances = new();
+    static Thread? s_updater;
 
     public double SampleRate => _sampleRate;
     public int MaxBlock => _maxBlock;
     public int ProcessMode => _processMode;
+    /// <summary>True once a VoiceEngine (hence the model) is in place.</summary>
+    public bool IsReady => Volatile.Read(ref _engine) != null;
+    /// <summary>The engine playing (tests and tools; not for the audio thread of another instance).</summary>
+    public VoiceEngine? Voices => Volatile.Read(ref _engine);
 
     public InstrumentEngine()
     {
-        foreach (var p in Parameters.All) ApplyParameter(p.Id, p.DefaultPlain);
-        _gain = _gainTarget;
+        foreach (var p in Parameters.All) _plain[p.Id] = p.DefaultPlain;
+        _gainTarget = _gain = DbToGain(_plain[ParamIds.Gain]);
+        ModelHost.LoadAsync();   // start loading torch and the model now, in the background
+        lock (s_instances)
+        {
+            s_instances.Add(new WeakReference<InstrumentEngine>(this));
+            if (s_updater == null)
+            {
+                s_updater = new Thread(UpdaterLoop) { IsBackground = true, Name = "NeuralSynth timbre updater", Priority = ThreadPriority.BelowNormal };
+                s_updater.Start();
+            }
+        }
     }
+
+    static float DbToGain(double db) => (float)Math.Pow(10, db / 20);
 
     /// <summary>Before processing starts (UI thread). processMode: 0 realtime, 1 prefetch, 2 offline.</summary>
     public void Setup(double sampleRate, int maxBlock, int processMode)
     {
+        // Hosts call this on setupProcessing and again on activation: only a new rate or mode needs a new engine.
+        bool changed = sampleRate != _sampleRate || processMode != _processMode;
         _sampleRate = sampleRate;
         _maxBlock = maxBlock;
         _processMode = processMode;
+        _gainCoef = (float)(1 - Math.Exp(-1.0 / (0.005 * sampleRate)));   // ~5 ms gain smoothing
+        if (changed) Interlocked.Increment(ref _setupVersion);
         Reset();
+        // Not the audio thread: build the engine now if the model is there (offline: wait for it), so the first
+        // block already plays.
+        UpdateNow(wait: processMode == OfflineMode);
     }
 
     /// <summary>Silences every voice and drops pending events (on activation changes).</summary>
     public void Reset()
     {
-        Array.Clear(_voices);
         _eventCount = 0;
+        Array.Clear(_heldVelocity);
         _gain = _gainTarget;
+        Volatile.Read(ref _engine)?.AllSoundOff();
     }
 
-    public bool IsSilent
-    {
-        get
-        {
-            for (int i = 0; i < MaxVoices; i++) if (_voices[i].Active) return false;
-            return true;
-        }
-    }
+    public bool IsSilent => Volatile.Read(ref _engine) is not { ActiveVoices: > 0 };
 
-    /// <summary>Samples of sound after the last note-off: the release time, to the -80 dB point.</summary>
-    public uint TailSamples => (uint)Math.Min(uint.MaxValue - 1.0, Math.Ceiling(_releaseSeconds * 4.0 / 3.0 * _sampleRate));
+    /// <summary>Samples of sound after the last note-off: the release time (-60 dB) plus the crossfades.</summary>
+    public uint TailSamples => (uint)Math.Min(uint.MaxValue - 1.0, Math.Ceiling((_plain[ParamIds.Release] + 0.05) * _sampleRate));
 
     public void NoteOn(int offset, int pitch, float velocity, float tuningCents = 0) =>
-        Enqueue(new PendingEvent { Offset = offset, Kind = EventKind.NoteOn, Pitch = (short)pitch, Velocity = velocity, Tuning = tuningCents });
+        Enqueue(new PendingEvent { Offset = offset, Kind = EventKind.NoteOn, Pitch = (short)pitch, Velocity = velocity });
 
     public void NoteOff(int offset, int pitch) =>
         Enqueue(new PendingEvent { Offset = offset, Kind = EventKind.NoteOff, Pitch = (short)pitch });
@@ -133,165 +146,219 @@ public sealed unsafe class InstrumentEngine
         _events[i] = e;
     }
 
+    /// <summary>Custom morph corners from a loaded state or preset (null: the Sound parameter's bank preset).</summary>
+    public CornerSpec[]? Corners => Volatile.Read(ref _corners);
+    CornerSpec[]? _corners;
+
+    /// <summary>Sets custom morph corners (null returns to the bank). Any thread; no allocation.</summary>
+    public void SetCorners(CornerSpec[]? corners)
+    {
+        if (ReferenceEquals(Volatile.Read(ref _corners), corners)) return;
+        Volatile.Write(ref _corners, corners);
+        Interlocked.Increment(ref _timbreVersion);
+    }
+
     /// <summary>Renders <paramref name="n"/> samples into both channels (overwriting), applying queued events at
-    /// their offsets. n = 0 applies every queued event at once (a parameter flush).</summary>
+    /// their offsets; events at or after n stay queued for the next call. n = 0 applies every queued event at once
+    /// (a parameter flush).</summary>
     public void Process(float* left, float* right, int n)
     {
-        int next = 0;
+        if (_processMode == OfflineMode) UpdateNow(wait: true);
+        if (Volatile.Read(ref _nextEngine) is { } next)
+        {
+            Volatile.Write(ref _engine, next);
+            Volatile.Write(ref _nextEngine, null);
+            for (int p = 0; p < _heldVelocity.Length; p++)
+                if (_heldVelocity[p] != 0) next.NoteOn(0, p, _heldVelocity[p]);
+        }
         if (n <= 0)
         {
-            while (next < _eventCount) Apply(in _events[next++]);
-            _eventCount = 0;
+            int points = Dispatch(_engine, int.MaxValue, 0);
+            if (points > 0) _gainTarget = _gainPoints[points - 1].Gain;
             return;
         }
-        int pos = 0;
-        while (pos < n)
+        for (int done = 0; done < n;)
         {
-            while (next < _eventCount && _events[next].Offset <= pos) Apply(in _events[next++]);
-            int end = next < _eventCount ? Math.Min(n, _events[next].Offset) : n;
-            RenderInterimTestTone(left + pos, right + pos, end - pos);
-            pos = end;
-        }
-        int remaining = _eventCount - next;
-        for (int k = 0; k < remaining; k++)
-        {
-            _events[k] = _events[next + k];
-            _events[k].Offset -= n;
-        }
-        _eventCount = remaining;
-    }
-
-    void Apply(in PendingEvent e)
-    {
-        switch (e.Kind)
-        {
-            case EventKind.NoteOn: StartVoice(e.Pitch, e.Velocity, e.Tuning); break;
-            case EventKind.NoteOff: ReleaseKey(e.Pitch); break;
-            case EventKind.Parameter: ApplyParameter(e.ParamId, e.Value); break;
+            int m = Math.Min(n - done, EngineBlock);
+            Render(left + done, right + done, m);
+            done += m;
         }
     }
 
-    void ApplyParameter(uint id, double v)
+    void Render(float* left, float* right, int n)
     {
-        switch (id)
-        {
-            case ParamIds.Gain: _gainTarget = Math.Pow(10, v / 20); break;
-            case ParamIds.VelocitySensitivity: _velocitySensitivity = v / 100; break;
-            case ParamIds.Release: _releaseSeconds = v; break;
-            case ParamIds.PitchBendRange: _bendRange = v; break;
-            case ParamIds.Polyphony: _polyphony = Math.Clamp((int)v, 1, MaxVoices); break;
-            case ParamIds.PitchBend: _bend = v; break;
-            case ParamIds.ModWheel: _modWheel = v / 100; break;
-            case ParamIds.Sustain:
-                bool on = v >= 0.5;
-                if (_sustain && !on)
-                {
-                    for (int i = 0; i < MaxVoices; i++)
-                        if (_voices[i].Active && _voices[i].HeldBySustain) { _voices[i].HeldBySustain = false; _voices[i].Released = true; }
-                }
-                _sustain = on;
-                break;
-            // Timbre (morph, macros, seed, inversion path) belongs to the real engine; the test tone has one sound.
-        }
-    }
-
-    void StartVoice(int pitch, float velocity, float tuning)
-    {
-        if (velocity <= 0) { ReleaseKey(pitch); return; }   // MIDI convention: note-on with velocity 0 is a note-off
-        // The same key struck again: the old voice releases, the new one starts.
-        int active = 0;
-        for (int i = 0; i < MaxVoices; i++)
-        {
-            ref var v = ref _voices[i];
-            if (!v.Active) continue;
-            if (v.Pitch == pitch && !v.Released) { v.Released = true; v.HeldBySustain = false; }
-            active++;
-        }
-        int slot = -1;
-        if (active < _polyphony)
-        {
-            for (int i = 0; i < MaxVoices; i++) if (!_voices[i].Active) { slot = i; break; }
-        }
-        if (slot < 0)
-        {
-            // Steal the oldest voice, preferring released ones.
-            long best = long.MaxValue;
-            for (int pass = 0; pass < 2 && slot < 0; pass++)
-            {
-                for (int i = 0; i < MaxVoices; i++)
-                {
-                    ref var v = ref _voices[i];
-                    if (v.Active && (pass == 1 || v.Released) && v.StartedAt < best) { best = v.StartedAt; slot = i; }
-                }
-            }
-        }
-        if (slot < 0) return;
-        float vel = Math.Clamp(velocity, 0, 1);
-        _voices[slot] = new Voice
-        {
-            Active = true,
-            Pitch = (short)pitch,
-            Tuning = tuning,
-            Amplitude = (float)(0.25 * ((1 - _velocitySensitivity) + _velocitySensitivity * vel)),
-            StartedAt = ++_noteCounter,
-        };
-    }
-
-    void ReleaseKey(int pitch)
-    {
-        for (int i = 0; i < MaxVoices; i++)
-        {
-            ref var v = ref _voices[i];
-            if (!v.Active || v.Released || v.Pitch != pitch) continue;
-            if (_sustain) v.HeldBySustain = true;
-            else v.Released = true;
-        }
-    }
-
-    /// <summary>INTERIM TEST TONE: sines at the voices' pitches; to be replaced by the real voice engine.</summary>
-    void RenderInterimTestTone(float* left, float* right, int n)
-    {
-        new Span<float>(left, n).Clear();
-        double sr = _sampleRate;
-        double attackStep = 1.0 / Math.Max(1, 0.005 * sr);                      // 5 ms attack
-        double releaseCoef = Math.Exp(Math.Log(1e-3) / Math.Max(1, _releaseSeconds * sr));   // -60 dB at the release time
-        double vibratoInc = 2 * Math.PI * 5.5 / sr;
-        double vibratoDepth = 0.5 * _modWheel;                                 // semitones at full mod wheel
-        for (int vi = 0; vi < MaxVoices; vi++)
-        {
-            ref var v = ref _voices[vi];
-            if (!v.Active) continue;
-            double semis = v.Pitch - 69 + v.Tuning / 100.0 + _bend * _bendRange;
-            double freq = 440.0 * Math.Pow(2, semis / 12);
-            if (freq >= 0.45 * sr) { v.Active = false; continue; }
-            double inc = 2 * Math.PI * freq / sr;
-            double phase = v.Phase, env = v.Envelope, vib = _vibratoPhase;
-            float amp = v.Amplitude;
-            bool released = v.Released;
-            for (int i = 0; i < n; i++)
-            {
-                if (released) env *= releaseCoef;
-                else if (env < 1) env = Math.Min(1, env + attackStep);
-                left[i] += (float)(Math.Sin(phase) * env) * amp;
-                double step = inc;
-                if (vibratoDepth > 0) { step *= Math.Pow(2, vibratoDepth * Math.Sin(vib) / 12); vib += vibratoInc; }
-                phase += step;
-                if (phase > 2 * Math.PI) phase -= 2 * Math.PI;
-            }
-            v.Phase = phase;
-            v.Envelope = env;
-            if (released && env < 1e-4) v.Active = false;
-        }
-        _vibratoPhase = (_vibratoPhase + vibratoInc * n) % (2 * Math.PI);
-        // Gain, smoothed (~5 ms) so automation doesn't click; mono source copied to both channels.
-        double g = _gain, target = _gainTarget, coef = 1 - Math.Exp(-1.0 / (0.005 * sr));
+        var engine = _engine;
+        int gainPoints = Dispatch(engine, n, n);
+        var l = new Span<float>(left, n);
+        var r = new Span<float>(right, n);
+        if (engine == null) { l.Clear(); r.Clear(); }
+        else engine.Process(l, r);
+        // Gain: each automation point takes effect at its offset, smoothed (~5 ms) so steps do not click.
+        float g = _gain, target = _gainTarget, coef = _gainCoef;
+        int p = 0;
         for (int i = 0; i < n; i++)
         {
+            while (p < gainPoints && _gainPoints[p].Offset <= i) target = _gainPoints[p++].Gain;
             g += (target - g) * coef;
-            float s = left[i] * (float)g;
-            left[i] = s;
-            right[i] = s;
+            // Settle exactly (a step of at most -80 dB): float smoothing would otherwise stall ~1e-5 short of the
+            // target, and unity gain should be bit-transparent.
+            if (MathF.Abs(target - g) < 1e-4f) g = target;
+            l[i] *= g;
+            r[i] *= g;
         }
+        while (p < gainPoints) target = _gainPoints[p++].Gain;
         _gain = g;
+        _gainTarget = target;
+    }
+
+    /// <summary>Hands queued events before offset <paramref name="limit"/> to the engine and shifts the rest down by
+    /// <paramref name="shift"/>. Returns the number of gain points collected for this piece.</summary>
+    int Dispatch(VoiceEngine? engine, int limit, int shift)
+    {
+        int k = 0, gainPoints = 0;
+        for (; k < _eventCount && _events[k].Offset < limit; k++)
+        {
+            ref var e = ref _events[k];
+            int offset = Math.Max(0, e.Offset);
+            switch (e.Kind)
+            {
+                case EventKind.NoteOn when e.Velocity > 0:
+                    int velocity = Math.Clamp((int)Math.Round(e.Velocity * 127), 1, 127);
+                    if ((uint)e.Pitch < 128) _heldVelocity[e.Pitch] = (byte)velocity;
+                    engine?.NoteOn(offset, e.Pitch, velocity);
+                    break;
+                case EventKind.NoteOn or EventKind.NoteOff:
+                    if ((uint)e.Pitch < 128) _heldVelocity[e.Pitch] = 0;
+                    engine?.NoteOff(offset, e.Pitch);
+                    break;
+                case EventKind.Parameter when e.ParamId == ParamIds.Gain:
+                    _plain[ParamIds.Gain] = e.Value;
+                    _gainPoints[gainPoints++] = (offset, DbToGain(e.Value));
+                    break;
+                case EventKind.Parameter: ApplyParameter(engine, e.ParamId, e.Value, offset); break;
+            }
+        }
+        int remaining = _eventCount - k;
+        for (int i = 0; i < remaining; i++)
+        {
+            _events[i] = _events[k + i];
+            _events[i].Offset -= shift;
+        }
+        _eventCount = remaining;
+        return gainPoints;
+    }
+
+    void ApplyParameter(VoiceEngine? engine, uint id, double v, int offset)
+    {
+        if (id >= (uint)_plain.Length) return;
+        bool changed = _plain[id] != v;   // hosts resend unchanged values (state loads, activation): no rebuilds for those
+        _plain[id] = v;
+        switch (id)
+        {
+            case ParamIds.PitchBend: engine?.PitchBend(offset, (float)v); break;
+            case ParamIds.Sustain: engine?.Sustain(offset, v >= 0.5); break;
+            case ParamIds.Release: engine?.SetRelease(v); break;
+            case ParamIds.VelocitySensitivity: engine?.SetVelocitySensitivity(v / 100); break;
+            case ParamIds.PitchBendRange: engine?.SetPitchBendRange(v); break;
+            case ParamIds.MorphX or ParamIds.MorphY or ParamIds.Seed or ParamIds.Sound or (>= ParamIds.Macro1 and < ParamIds.Macro1 + ParamIds.MacroCount):
+                if (changed) Interlocked.Increment(ref _timbreVersion);
+                break;
+            case ParamIds.Polyphony or ParamIds.InversionPath:
+                if (changed) Interlocked.Increment(ref _structureVersion);
+                break;
+        }
+    }
+
+    // ---- off the audio thread ----
+
+    static void UpdaterLoop()
+    {
+        var live = new List<InstrumentEngine>();
+        while (true)
+        {
+            Thread.Sleep(10);
+            live.Clear();
+            lock (s_instances)
+            {
+                s_instances.RemoveAll(w => !w.TryGetTarget(out _));
+                foreach (var w in s_instances) if (w.TryGetTarget(out var e)) live.Add(e);
+            }
+            foreach (var e in live)
+            {
+                // Offline instances update synchronously at each block start (deterministic bounces).
+                if (e._processMode == OfflineMode) continue;
+                try { e.UpdateNow(wait: false); }
+                catch (Exception ex) { Console.Error.WriteLine($"NeuralSynth: engine update failed: {ex.Message}"); }
+            }
+            live.Clear();   // do not keep instances alive between rounds
+        }
+    }
+
+    /// <summary>Brings the engine up to date with the parameters: builds a VoiceEngine when the model is ready or a
+    /// set-up parameter changed, and moves the timbre when a timbre parameter changed. wait: block until the model
+    /// is loaded and the new engine is in place (offline).</summary>
+    void UpdateNow(bool wait)
+    {
+        ModelHost? host;
+        if (wait)
+        {
+            try { host = ModelHost.LoadAsync().GetAwaiter().GetResult(); }
+            catch (Exception) { return; }   // reported once by the loader's caller; offline renders silence
+        }
+        else host = ModelHost.Ready;
+        if (host == null) return;
+        lock (_update)
+        {
+            int setup = Volatile.Read(ref _setupVersion), structure = Volatile.Read(ref _structureVersion), timbre = Volatile.Read(ref _timbreVersion);
+            if (setup != _appliedSetup || structure != _appliedStructure || (_engine == null && _nextEngine == null))
+            {
+                var path = _plain[ParamIds.InversionPath] >= 0.5 ? InversionPath.Vocoder : InversionPath.If;
+                var scheduler = host.Scheduler(path);
+                var engine = new VoiceEngine(host.Cache, scheduler, new VoiceEngineOptions
+                {
+                    Polyphony = Math.Clamp((int)_plain[ParamIds.Polyphony], 1, MaxVoices),
+                    ReleaseSeconds = _plain[ParamIds.Release],
+                    VelocitySensitivity = _plain[ParamIds.VelocitySensitivity] / 100,
+                    PitchBendRange = _plain[ParamIds.PitchBendRange],
+                    Offline = _processMode == OfflineMode,
+                    CancelOtherTimbres = false,   // the scheduler is shared by every instance
+                });
+                engine.SetSampleRate(_sampleRate, EngineBlock);
+                engine.SetTimbre(Timbre(host));
+                // Controller state the old engine held (safe: nobody else sees the new engine yet).
+                engine.PitchBend(0, (float)_plain[ParamIds.PitchBend]);
+                engine.Sustain(0, _plain[ParamIds.Sustain] >= 0.5);
+                if (wait) { Volatile.Write(ref _engine, engine); Volatile.Write(ref _nextEngine, null); }
+                else Volatile.Write(ref _nextEngine, engine);
+                _appliedSetup = setup; _appliedStructure = structure; _appliedTimbre = timbre;
+            }
+            else if (timbre != _appliedTimbre)
+            {
+                var z = Timbre(host);
+                (Volatile.Read(ref _nextEngine) ?? Volatile.Read(ref _engine))?.SetTimbre(z);
+                _appliedTimbre = timbre;
+            }
+        }
+    }
+
+    /// <summary>The latent the timbre parameters name: a pure function of their values (automation replays exactly).</summary>
+    Latent Timbre(ModelHost host)
+    {
+        var macros = new double[TimbreSettings.MacroCount];
+        for (int i = 0; i < macros.Length; i++) macros[i] = _plain[ParamIds.Macro1 + (uint)i] / 100.0;
+        var settings = new TimbreSettings
+        {
+            X = _plain[ParamIds.MorphX] / 100.0,
+            Y = _plain[ParamIds.MorphY] / 100.0,
+            Macros = macros,
+            Seed = (long)_plain[ParamIds.Seed],
+        };
+        var corners = host.Corners((int)_plain[ParamIds.Sound]);
+        if (Volatile.Read(ref _corners) is { } custom)
+        {
+            try { corners = custom.Select(c => c.ToLatent(host.LatentSize)).ToArray(); }
+            catch (ArgumentException e) { Console.Error.WriteLine($"NeuralSynth: preset corners ignored, playing the bank sound: {e.Message}"); }
+        }
+        return TimbreControls.Compute(corners, settings, host.Directions);
     }
 }

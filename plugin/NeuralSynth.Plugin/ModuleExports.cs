@@ -23,7 +23,12 @@ public static unsafe class ModuleExports
     [UnmanagedCallersOnly]
     public static int ModuleExit()
     {
-        try { lock (s_lock) s_factory = null; return 1; }
+        try
+        {
+            lock (s_lock) s_factory = null;
+            ModelHost.Shutdown();   // no render thread may outlive the module (see Shutdown)
+            return 1;
+        }
         catch (Exception e) { Guard.Fail(e); return 0; }
     }
 

@@ -148,7 +148,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
     {
         if (stream == 0) return Tresult.InvalidArgument;
         var pending = Volatile.Read(ref _pendingState);
-        var state = pending ?? new PluginState { ModelId = _modelId, Values = (double[])_values.Clone() };
+        var state = pending ?? new PluginState { ModelId = _modelId, Values = (double[])_values.Clone(), Corners = _engine.Corners };
         return new BStream(stream).WriteAll(state.Serialize()) ? Tresult.Ok : Tresult.False;
     }
 
@@ -169,6 +169,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
             var p = Parameters.All[i];
             _engine.SetParameter(p.Id, p.ToPlain(_values[i]), 0);
         }
+        _engine.SetCorners(state.Corners);
     }
 
     void PushAllParametersToEngine()
@@ -298,6 +299,8 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
                 double value;
                 if (queue.GetPoint(p, &offset, &value) != Tresult.Ok || !double.IsFinite(value)) continue;
                 value = Math.Clamp(value, 0, 1);
+                // Picking a bank sound leaves a loaded preset's own corners behind.
+                if (id == ParamIds.Sound && value != _values[index]) _engine.SetCorners(null);
                 _values[index] = value;
                 if (id != ParamIds.Bypass) _engine.SetParameter(id, def.ToPlain(value), Math.Clamp(offset, 0, lastOffset));
             }

@@ -17,6 +17,7 @@ public static class ParamIds
     public const uint PitchBendRange = 15;
     public const uint Polyphony = 16;
     public const uint InversionPath = 17;
+    public const uint Sound = 18;            // which preset of the bundled bank the morph pad moves between
     // Hidden parameters the host feeds from MIDI through IMidiMapping (VST3 has no CC events).
     public const uint PitchBend = 100;
     public const uint Sustain = 101;
@@ -82,7 +83,7 @@ public sealed class ParameterDef
         {
             case ParameterKind.Toggle: return p >= 0.5 ? 1 : 0;
             case ParameterKind.List:
-            case ParameterKind.Discrete: return Math.Round(p - Min) / StepCount;
+            case ParameterKind.Discrete: return StepCount == 0 ? 0 : Math.Round(p - Min) / StepCount;
             case ParameterKind.Exponential: return Math.Log(p / Min) / Math.Log(Max / Min);
             default: return (p - Min) / (Max - Min);
         }
@@ -155,8 +156,9 @@ public static class Parameters
             new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 100 },
             new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10, DefaultPlain = 0.3, Decimals = 2 },
             new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
-            new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = 64, DefaultPlain = 16, Decimals = 0 },
-            new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder"], DefaultPlain = 0 },
+            new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = InstrumentEngine.MaxVoices, DefaultPlain = 64, Decimals = 0 },
+            new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder"], DefaultPlain = 1 },
+            new() { Id = ParamIds.Sound, Title = "Sound", ShortTitle = "Sound", Kind = ParameterKind.List, Items = SoundBank.Names, Max = SoundBank.Names.Length - 1, DefaultPlain = SoundBank.DefaultIndex },
             new() { Id = ParamIds.PitchBend, Title = "Pitch Bend", ShortTitle = "Bend", Kind = ParameterKind.Linear, Min = -1, Max = 1, DefaultPlain = 0, Decimals = 3, Hidden = true },
             new() { Id = ParamIds.Sustain, Title = "Sustain Pedal", ShortTitle = "Sustain", Kind = ParameterKind.Toggle, DefaultPlain = 0, Hidden = true },
             new() { Id = ParamIds.ModWheel, Title = "Mod Wheel", ShortTitle = "ModWheel", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 0, Hidden = true },

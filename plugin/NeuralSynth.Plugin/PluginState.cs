@@ -1,33 +1,61 @@
 using System.Buffers.Binary;
 using System.Text;
+using NeuralSynth.Realtime.Timbre;
 
 namespace NeuralSynth.Plugin;
 
 /// <summary>
 /// The processor's saved state (what IComponent::getState writes, and the controller reads back in
-/// setComponentState). Little-endian binary:
+/// setComponentState; the 'Comp' chunk of a .vstpreset). Little-endian binary:
 /// <code>
-///   "NSYN" | u16 version (1) | u8 modelIdLength | modelId (UTF-8) | u16 count | count x (u32 paramId, f64 normalized) | u32 CRC-32
+///   "NSYN" | u16 version (2) | u8 modelIdLength | modelId (UTF-8) | u16 count | count x (u32 paramId, f64 normalized)
+///   | u8 cornerCount (0 or 4) | cornerCount x (u8 kind: 0 seed -> i64 seed | 1 latent -> u16 n, n x f32) | u32 CRC-32
 /// </code>
 /// The CRC covers every byte before it, so truncation or corruption is caught. Unknown parameter ids
-/// (from a later version) are skipped; missing ones keep their defaults.
+/// (from a later version) are skipped; missing ones keep their defaults. Version 1 states (no corner section) still
+/// load. Corners are the morph pad's four latents when they are not a sound of the bundled bank: a timbre captured
+/// from audio (`neuralsynth invert`) or any JSON preset exported with `neuralsynth preset export`.
 /// </summary>
 public sealed class PluginState
 {
-    public const int Version = 1;
+    public const int Version = 2;
     public const int MaxBytes = 1 << 20;
+    const int MaxLatent = 4096;
     static ReadOnlySpan<byte> Magic => "NSYN"u8;
 
     public required string ModelId { get; init; }
     public required double[] Values { get; init; }   // by index in Parameters.All
+    /// Custom morph corners (4), or null: the Sound parameter's bank preset gives them.
+    public CornerSpec[]? Corners { get; init; }
 
     public static PluginState Default(string modelId) => new() { ModelId = modelId, Values = Parameters.Defaults() };
+
+    /// The state a JSON preset makes: its corners, XY, macros, seed, gain, velocity sensitivity, release and bend range
+    /// (everything else at defaults).
+    public static PluginState FromPreset(Preset preset, string modelId)
+    {
+        var values = Parameters.Defaults();
+        void Set(uint id, double plain) => values[Parameters.IndexOf(id)] = Parameters.Get(id)!.ToNormalized(plain);
+        Set(ParamIds.MorphX, preset.X * 100);
+        Set(ParamIds.MorphY, preset.Y * 100);
+        for (int i = 0; i < ParamIds.MacroCount && i < preset.Macros.Count; i++) Set(ParamIds.Macro1 + (uint)i, preset.Macros[i] * 100);
+        Set(ParamIds.Seed, preset.Seed);
+        Set(ParamIds.Gain, preset.GainDb);
+        Set(ParamIds.VelocitySensitivity, preset.VelocitySensitivity * 100);
+        Set(ParamIds.Release, preset.ReleaseS);
+        Set(ParamIds.PitchBendRange, preset.PitchBendRange);
+        int bank = Array.IndexOf(SoundBank.Names, preset.Name);
+        if (bank >= 0 && SoundBank.PresetOf(bank) is { } p && p.Corners.SequenceEqual(preset.Corners)) Set(ParamIds.Sound, bank);
+        return new PluginState { ModelId = modelId, Values = values, Corners = [.. preset.Corners] };
+    }
 
     public byte[] Serialize()
     {
         var model = Encoding.UTF8.GetBytes(ModelId);
         if (model.Length > 255) throw new InvalidOperationException("model id longer than 255 bytes");
-        int size = 4 + 2 + 1 + model.Length + 2 + Values.Length * 12 + 4;
+        if (Corners is { Length: not Preset.CornerCount }) throw new InvalidOperationException($"a state carries {Preset.CornerCount} corners or none");
+        int cornerBytes = 1 + (Corners?.Sum(c => c.IsSeed ? 9 : 3 + 4 * c.Values!.Length) ?? 0);
+        int size = 4 + 2 + 1 + model.Length + 2 + Values.Length * 12 + cornerBytes + 4;
         var bytes = new byte[size];
         var s = bytes.AsSpan();
         Magic.CopyTo(s);
@@ -43,6 +71,15 @@ public sealed class PluginState
             BinaryPrimitives.WriteDoubleLittleEndian(s[(o + 4)..], Values[i]);
             o += 12;
         }
+        s[o++] = (byte)(Corners?.Length ?? 0);
+        foreach (var c in Corners ?? [])
+        {
+            if (c.Seed is long seed) { s[o++] = 0; BinaryPrimitives.WriteInt64LittleEndian(s[o..], seed); o += 8; continue; }
+            s[o++] = 1;
+            BinaryPrimitives.WriteUInt16LittleEndian(s[o..], (ushort)c.Values!.Length);
+            o += 2;
+            foreach (float v in c.Values) { BinaryPrimitives.WriteSingleLittleEndian(s[o..], v); o += 4; }
+        }
         BinaryPrimitives.WriteUInt32LittleEndian(s[o..], Crc32.Compute(s[..o]));
         return bytes;
     }
@@ -54,6 +91,7 @@ public sealed class PluginState
         if (s.Length < 4 + 2 + 1 + 2 + 4 || !s[..4].SequenceEqual(Magic)) { error = "not a NeuralSynth state (bad magic)"; return null; }
         int version = BinaryPrimitives.ReadUInt16LittleEndian(s[4..]);
         if (version < 1 || version > Version) { error = $"state version {version} not supported (this build reads up to {Version})"; return null; }
+        if (BinaryPrimitives.ReadUInt32LittleEndian(s[^4..]) != Crc32.Compute(s[..^4])) { error = "state checksum mismatch (corrupt or truncated)"; return null; }
         int modelLength = s[6];
         int o = 7 + modelLength;
         if (o + 2 + 4 > s.Length) { error = "state truncated in the model id"; return null; }
@@ -62,8 +100,8 @@ public sealed class PluginState
         catch (DecoderFallbackException) { error = "state model id is not UTF-8"; return null; }
         int count = BinaryPrimitives.ReadUInt16LittleEndian(s[o..]);
         o += 2;
-        if (o + count * 12 + 4 != s.Length) { error = "state length does not match its parameter count"; return null; }
-        if (BinaryPrimitives.ReadUInt32LittleEndian(s[(o + count * 12)..]) != Crc32.Compute(s[..(o + count * 12)])) { error = "state checksum mismatch (corrupt)"; return null; }
+        int end = s.Length - 4;
+        if (o + count * 12 > end || (version == 1 && o + count * 12 != end)) { error = "state length does not match its parameter count"; return null; }
         var values = Parameters.Defaults();
         for (int i = 0; i < count; i++, o += 12)
         {
@@ -73,7 +111,39 @@ public sealed class PluginState
             int index = Parameters.IndexOf(id);
             if (index >= 0) values[index] = v;
         }
-        return new PluginState { ModelId = modelId, Values = values };
+        CornerSpec[]? corners = null;
+        if (version >= 2)
+        {
+            if (o >= end) { error = "state truncated before its corners"; return null; }
+            int n = s[o++];
+            if (n is not (0 or Preset.CornerCount)) { error = $"state has {n} corners (expected 0 or {Preset.CornerCount})"; return null; }
+            if (n > 0) corners = new CornerSpec[n];
+            for (int c = 0; c < n; c++)
+            {
+                if (o >= end) { error = $"state truncated in corner {c + 1}"; return null; }
+                int kind = s[o++];
+                if (kind == 0)
+                {
+                    if (o + 8 > end) { error = $"state truncated in corner {c + 1}"; return null; }
+                    corners![c] = CornerSpec.FromSeed(BinaryPrimitives.ReadInt64LittleEndian(s[o..]));
+                    o += 8;
+                }
+                else if (kind == 1)
+                {
+                    if (o + 2 > end) { error = $"state truncated in corner {c + 1}"; return null; }
+                    int len = BinaryPrimitives.ReadUInt16LittleEndian(s[o..]);
+                    o += 2;
+                    if (len is 0 or > MaxLatent || o + 4 * len > end) { error = $"state corner {c + 1} has a bad latent length {len}"; return null; }
+                    var z = new float[len];
+                    for (int i = 0; i < len; i++, o += 4) z[i] = BinaryPrimitives.ReadSingleLittleEndian(s[o..]);
+                    if (z.Any(v => !float.IsFinite(v))) { error = $"state corner {c + 1} has a non-finite latent value"; return null; }
+                    corners![c] = CornerSpec.FromValues(z);
+                }
+                else { error = $"state corner {c + 1} has unknown kind {kind}"; return null; }
+            }
+            if (o != end) { error = "state has trailing bytes after its corners"; return null; }
+        }
+        return new PluginState { ModelId = modelId, Values = values, Corners = corners };
     }
 }
 

@@ -64,10 +64,19 @@ public class ParameterTests
     public void DiscreteParameters_UseTheVst3StepMapping()
     {
         var poly = Parameters.Get(ParamIds.Polyphony)!;
-        Assert.Equal(63, poly.StepCount);
+        Assert.Equal(511, poly.StepCount);
+        Assert.Equal(64, poly.DefaultPlain);
         Assert.Equal(16, poly.ToPlain(poly.ToNormalized(16)));
         Assert.Equal(1, poly.ToPlain(0));
-        Assert.Equal(64, poly.ToPlain(1));
+        Assert.Equal(512, poly.ToPlain(1));
+        var sound = Parameters.Get(ParamIds.Sound)!;
+        Assert.Equal(SoundBank.Names.Length - 1, sound.StepCount);
+        Assert.Equal("Keys I", sound.Format(sound.DefaultNormalized));   // a playable default, not the first file
+        for (int i = 0; i < SoundBank.Names.Length; i++)
+        {
+            Assert.True(sound.TryParse(SoundBank.Names[i], out double n));
+            Assert.Equal(i, sound.ToPlain(n));
+        }
         var pb = Parameters.Get(ParamIds.PitchBendRange)!;
         Assert.Equal("2 st", pb.Format(pb.DefaultNormalized));
         var bypass = Parameters.Get(ParamIds.Bypass)!;

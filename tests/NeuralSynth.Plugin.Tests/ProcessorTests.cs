@@ -4,6 +4,7 @@ using NeuralSynth.Plugin.Vst3;
 namespace NeuralSynth.Plugin.Tests;
 
 /// <summary>The processor's buses, formats and process() edge cases, called in-process.</summary>
+[Collection("Neural engine")]
 public unsafe class ProcessorTests
 {
     [Fact]
@@ -53,7 +54,7 @@ public unsafe class ProcessorTests
 
         public Rig(int maxBlock = 512)
         {
-            var setup = new ProcessSetup { SampleRate = 48000, MaxSamplesPerBlock = maxBlock };
+            var setup = new ProcessSetup { ProcessMode = 2, SampleRate = 48000, MaxSamplesPerBlock = maxBlock };   // offline: notes wait for their renders
             Assert.Equal(Tresult.Ok, Proc.SetupProcessing(&setup));
             Assert.Equal(Tresult.Ok, Proc.SetActive(true));
         }

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using NeuralSynth.Realtime.Timbre;
+
 namespace NeuralSynth.Plugin.Tests;
 
 public class StateTests
@@ -43,7 +46,7 @@ public class StateTests
         Assert.Null(PluginState.TryParse([], out _));
         for (int n = 0; n < bytes.Length; n++) Assert.Null(PluginState.TryParse(bytes.AsSpan(0, n), out _));
         var future = (byte[])bytes.Clone();
-        future[4] = 2;
+        future[4] = PluginState.Version + 1;
         Assert.Null(PluginState.TryParse(future, out string error));
         Assert.Contains("version", error);
     }
@@ -55,5 +58,86 @@ public class StateTests
         s.Values[0] = 1.5;
         Assert.Null(PluginState.TryParse(s.Serialize(), out string error));
         Assert.Contains("range", error);
+    }
+
+    static PluginState WithCorners() => new()
+    {
+        ModelId = "m", Values = Parameters.Defaults(),
+        Corners = [CornerSpec.FromSeed(7), CornerSpec.FromValues([0.5f, -1.25f, 3f]), CornerSpec.FromSeed(-3), CornerSpec.FromSeed(long.MaxValue)],
+    };
+
+    [Fact]
+    public void State_CarriesCustomCorners_SeedsAndLatents()
+    {
+        var back = PluginState.TryParse(WithCorners().Serialize(), out string error);
+        Assert.True(back != null, error);
+        Assert.Equal(WithCorners().Corners!, back!.Corners!);
+        Assert.Null(PluginState.TryParse(Sample().Serialize(), out _)!.Corners);
+    }
+
+    [Fact]
+    public void State_Version1_WithoutCorners_StillLoads()
+    {
+        // A version 1 state is a version 2 one without the corner byte.
+        var v2 = Sample().Serialize();
+        var v1 = new byte[v2.Length - 1];
+        v2.AsSpan(0, v2.Length - 5).CopyTo(v1);
+        BinaryPrimitives.WriteUInt16LittleEndian(v1.AsSpan(4), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(v1.Length - 4), Crc32.Compute(v1.AsSpan(0, v1.Length - 4)));
+        var back = PluginState.TryParse(v1, out string error);
+        Assert.True(back != null, error);
+        Assert.Equal(Sample().Values, back!.Values);
+        Assert.Null(back.Corners);
+    }
+
+    [Theory]
+    [InlineData(3, "corners")]      // corner count must be 0 or 4
+    [InlineData(9, "kind")]         // unknown corner kind
+    public void State_MalformedCorners_AreRejected_EvenWithAValidChecksum(byte value, string expected)
+    {
+        var bytes = WithCorners().Serialize();
+        int cornerCountAt = 4 + 2 + 1 + 1 + 2 + Parameters.All.Length * 12;
+        bytes[cornerCountAt + (expected == "kind" ? 1 : 0)] = value;
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4)));
+        Assert.Null(PluginState.TryParse(bytes, out string error));
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void FromPreset_MapsEveryFieldToItsParameter_AndABankPresetSelectsItsSound()
+    {
+        var keys = SoundBank.PresetOf(SoundBank.DefaultIndex)!;
+        var preset = keys with { X = 0.25, Y = 1, Macros = [0.5, 0, 0, 0, 0, 0, 0, -1], Seed = 42, GainDb = -6, VelocitySensitivity = 0.5, ReleaseS = 1.5, PitchBendRange = 12 };
+        var state = PluginState.FromPreset(preset, "m");
+        double Plain(uint id) => Parameters.Get(id)!.ToPlain(state.Values[Parameters.IndexOf(id)]);
+        Assert.Equal(25, Plain(ParamIds.MorphX), 6);
+        Assert.Equal(100, Plain(ParamIds.MorphY), 6);
+        Assert.Equal(50, Plain(ParamIds.Macro1), 6);
+        Assert.Equal(-100, Plain(ParamIds.Macro1 + 7), 6);
+        Assert.Equal(42, Plain(ParamIds.Seed));
+        Assert.Equal(-6, Plain(ParamIds.Gain), 6);
+        Assert.Equal(50, Plain(ParamIds.VelocitySensitivity), 6);
+        Assert.Equal(1.5, Plain(ParamIds.Release), 6);
+        Assert.Equal(12, Plain(ParamIds.PitchBendRange));
+        Assert.Equal(SoundBank.DefaultIndex, Plain(ParamIds.Sound));
+        Assert.Equal(keys.Corners, state.Corners!);
+        var captured = preset with { Name = "My capture", Corners = [CornerSpec.FromSeed(1), CornerSpec.FromSeed(2), CornerSpec.FromSeed(3), CornerSpec.FromSeed(4)] };
+        Assert.Equal(captured.Corners, PluginState.FromPreset(captured, "m").Corners!);
+    }
+
+    [Fact]
+    public void VstPreset_OfAPreset_CarriesThePluginState_ForTheProcessorClass()
+    {
+        var preset = SoundBank.PresetOf(0)!;
+        var state = PluginState.FromPreset(preset, "m");
+        string path = Path.Combine(Path.GetTempPath(), $"ns-state-{Environment.ProcessId}.vstpreset");
+        new VstPresetFile(VstPresetFile.ClassIdFromTuid(PluginInfo.ProcessorCid), state.Serialize()).Write(path);
+        var file = VstPresetFile.Read(path);
+        File.Delete(path);
+        Assert.Equal(PluginInfo.ProcessorCid.ToArray(), VstPresetFile.TuidFromClassId(file.ClassId));
+        var back = PluginState.TryParse(file.ComponentState, out string error);
+        Assert.True(back != null, error);
+        Assert.Equal(state.Values, back!.Values);
+        Assert.Equal(preset.Corners, back.Corners!);
     }
 }

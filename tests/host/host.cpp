@@ -3,11 +3,13 @@
 //   nshost BUNDLE.vst3 OUTDIR [SECOND_BUNDLE.vst3]
 // With a second bundle, it is loaded into the same process after the first (one .NET runtime for both) and
 // plays one note; its result is under "second_bundle".
-// OUTDIR receives scale_44100.wav and scale_48000.wav (32-bit float stereo): a C-major scale C4..C5.
+// OUTDIR receives scale_44100_offline.wav, scale_48000_offline.wav and scale_48000_realtime.wav (32-bit float
+// stereo): a C-major scale C4..C5, bounced offline (waiting for renders) and then played in realtime from the cache.
 // Exit code 0 when the run completed (the checks themselves are made by tests/NeuralSynth.Plugin.Tests).
 #include "vst3.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -205,6 +207,7 @@ struct Instance {
     IConnectionPoint* componentCp = nullptr;
     IConnectionPoint* controllerCp = nullptr;
     int blockSize = 512;
+    int mode = 0;   // kRealtime 0, kPrefetch 1, kOffline 2
     double rate = 44100;
     bool ok = false;
     std::string error;
@@ -229,9 +232,10 @@ struct Instance {
         return true;
     }
 
-    bool start(double sampleRate, int block, int mode = 0) {
+    bool start(double sampleRate, int block, int processMode = 0) {
         rate = sampleRate;
         blockSize = block;
+        mode = processMode;
         ProcessSetup setup{mode, 0, block, sampleRate};
         if (processor->setupProcessing(&setup) != kResultOk) return fail("setupProcessing");
         if (component->activateBus(0, 1, 0, 1) != kResultOk || component->activateBus(1, 0, 0, 1) != kResultOk) return fail("activateBus");
@@ -245,7 +249,7 @@ struct Instance {
         float* channels[2] = {l, r};
         AudioBusBuffers out{2, 0, (void**)channels};
         ProcessData d{};
-        d.processMode = 0; d.symbolicSampleSize = 0; d.numSamples = n; d.numOutputs = 1; d.outputs = &out;
+        d.processMode = mode; d.symbolicSampleSize = 0; d.numSamples = n; d.numOutputs = 1; d.outputs = &out;
         d.inputEvents = events; d.inputParameterChanges = changes;
         if (processor->process(&d) != kResultOk) { error = "process failed"; ok = false; }
         return out.silenceFlags;
@@ -284,10 +288,11 @@ static Event note(bool on, int offset, int pitch, float velocity) {
 
 // Plays C4 D4 E4 F4 G4 A4 B4 C5, each 0.4 s on and 0.1 s off, starting at 0.1 s; events at offsets inside
 // blocks; a gain automation ramp (sample-accurate points) during the 4th note. Then 1.5 s of idle.
-static std::string play_scale(double rate, const std::string& outdir, double* readyMs) {
+// Offline mode (2) waits for each note's render, as a DAW's bounce does; realtime mode plays what is cached.
+static std::string play_scale(double rate, const std::string& outdir, double* readyMs, int mode, bool automateGain = true) {
     double t0 = now_ms();
     Instance inst;
-    if (!inst.create() || !inst.start(rate, 512)) return "{\"rate\":" + std::to_string((int)rate) + ",\"error\":\"" + inst.error + "\"}";
+    if (!inst.create() || !inst.start(rate, 512, mode)) return "{\"rate\":" + std::to_string((int)rate) + ",\"error\":\"" + inst.error + "\"}";
     *readyMs = now_ms() - t0;
     const int pitches[8] = {60, 62, 64, 65, 67, 69, 71, 72};
     const int noteLen = (int)(0.4 * rate), gap = (int)(0.1 * rate), start = (int)(0.1 * rate);
@@ -308,11 +313,11 @@ static std::string play_scale(double rate, const std::string& outdir, double* re
             if (off >= pos && off < pos + n) events.events.push_back(note(false, off - pos, pitches[k], 0));
         }
         // gain: 0 dB -> -12 dB over the 4th note, a point every 64 samples (normalized (g+60)/72)
-        for (int i = 0; i < n; i += 64) {
+        for (int i = 0; automateGain && i < n; i += 64) {
             int t = pos + i - gainAutomationStart;
             if (t >= 0 && t < noteLen) changes.add(12, i, (0.0 - 12.0 * t / noteLen + 60.0) / 72.0);
         }
-        if (pos <= gainAutomationStart + noteLen && gainAutomationStart + noteLen < pos + n)
+        if (automateGain && pos <= gainAutomationStart + noteLen && gainAutomationStart + noteLen < pos + n)
             changes.add(12, gainAutomationStart + noteLen - pos, 60.0 / 72.0);
         uint64_t flags = inst.process(&L[pos], &R[pos], n, events.events.empty() ? nullptr : &events,
                                       changes.queues.empty() ? nullptr : &changes);
@@ -320,7 +325,7 @@ static std::string play_scale(double rate, const std::string& outdir, double* re
     }
     double idlePeak = 0;
     for (int i = idleStart; i < total; i++) idlePeak = std::max(idlePeak, (double)std::max(std::fabs(L[i]), std::fabs(R[i])));
-    std::string wav = outdir + "/scale_" + std::to_string((int)rate) + ".wav";
+    std::string wav = outdir + "/scale_" + std::to_string((int)rate) + (mode == 2 ? "_offline" : "_realtime") + ".wav";
     write_wav(wav, L, R, (int)rate);
     uint32_t tail = inst.processor->getTailSamples();
     uint32_t left = inst.stop_and_release();
@@ -332,11 +337,54 @@ static std::string play_scale(double rate, const std::string& outdir, double* re
     }
     notes += "]";
     char buf[512];
-    std::snprintf(buf, sizeof buf, "{\"rate\":%d,\"ok\":%s,\"error\":\"%s\",\"wav\":\"%s\",\"ready_ms\":%.2f,\"idle_start\":%d,\"idle_peak\":%.9g,"
+    std::snprintf(buf, sizeof buf, "{\"rate\":%d,\"mode\":%d,\"gain_automation\":%s,\"wall_ms\":%.1f,\"ok\":%s,\"error\":\"%s\",\"wav\":\"%s\",\"ready_ms\":%.2f,\"idle_start\":%d,\"idle_peak\":%.9g,"
                   "\"idle_blocks\":%d,\"idle_silent_blocks\":%d,\"tail_samples\":%u,\"refs_left\":%u,\"notes\":",
-                  (int)rate, inst.error.empty() ? "true" : "false", json_escape(inst.error).c_str(), json_escape(wav).c_str(), *readyMs,
+                  (int)rate, mode, automateGain ? "true" : "false", now_ms() - t0, inst.error.empty() ? "true" : "false", json_escape(inst.error).c_str(), json_escape(wav).c_str(), *readyMs,
                   idleStart, idlePeak, idleBlocks, silentBlocksIdle, tail, left);
     return std::string(buf) + notes + "}";
+}
+
+// Cold start in realtime mode, as a musician meets it: instantiate, then hold middle C (re-striking it every 0.25 s,
+// as nothing can sound before the model has loaded) until the first non-zero sample, processing at real-time pace.
+static std::string first_sound(double* readyMs) {
+    double t0 = now_ms();
+    Instance inst;
+    if (!inst.create() || !inst.start(48000, 256, 0)) return "{\"error\":\"" + inst.error + "\"}";
+    double ready = *readyMs = now_ms() - t0;
+    std::vector<float> L(256), R(256);
+    double heard = -1;
+    for (int b = 0; b < 48000 / 256 * 120 && heard < 0; b++) {
+        EventList ev;
+        if (b % 47 == 0) { ev.events.push_back(note(false, 0, 60, 0)); ev.events.push_back(note(true, 1, 60, 0.8f)); }
+        inst.process(L.data(), R.data(), 256, ev.events.empty() ? nullptr : &ev, nullptr);
+        for (int i = 0; i < 256; i++) if (L[i] != 0) { heard = now_ms() - t0; break; }
+        usleep(256 * 1000000 / 48000);
+    }
+    inst.stop_and_release();
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "{\"ready_ms\":%.2f,\"first_sound_ms\":%.1f}", ready, heard);
+    return buf;
+}
+
+// Renders the default sound's whole keyboard (MIDI 24-84 x velocities 50/90/127) through an offline instance, so
+// the shared voice cache is complete before instances are counted for leaks (background renders would grow RSS).
+static std::string warm_keyboard() {
+    double t0 = now_ms();
+    Instance inst;
+    if (!inst.create() || !inst.start(48000, 512, 2)) return "{\"error\":\"" + inst.error + "\"}";
+    std::vector<float> L(512), R(512);
+    int notes = 0;
+    for (int velocity : {50, 90, 127}) {
+        EventList on, off;
+        for (int p = 24; p <= 84; p++) { on.events.push_back(note(true, 0, p, velocity / 127.0f)); off.events.push_back(note(false, 0, p, 0)); notes++; }
+        inst.process(L.data(), R.data(), 512, &on, nullptr);
+        inst.process(L.data(), R.data(), 512, &off, nullptr);
+    }
+    double ms = now_ms() - t0;
+    inst.stop_and_release();
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "{\"notes\":%d,\"ms\":%.1f}", notes, ms);
+    return buf;
 }
 
 // A fresh instance that never gets a note must output exact silence with the silence flags set.
@@ -505,7 +553,7 @@ static std::string second_bundle(const std::string& bundle) {
         IPluginFactory* first = g_factory;
         g_factory = factory;
         Instance inst;
-        if (inst.create() && inst.start(48000, 480)) {
+        if (inst.create() && inst.start(48000, 480, 2)) {   // offline: this bundle's copy of the plugin loads its own model
             std::vector<float> L(480), R(480);
             EventList ev;
             ev.events.push_back(note(true, 0, 69, 1.0f));
@@ -565,13 +613,16 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    double ready44 = 0, ready48 = 0;
-    std::string s44 = play_scale(44100, outdir, &ready44);
-    double firstReadyMs = (now_ms() - t0);   // dlopen -> first instance ready (and its scale played)
-    std::string s48 = play_scale(48000, outdir, &ready48);
+    double ready44 = 0, ready48 = 0, ready48rt = 0, readyCold = 0;
+    std::string cold = first_sound(&readyCold);
+    double firstSoundMs = now_ms() - t0;      // dlopen -> the first note heard in realtime (model load included)
+    std::string s44 = play_scale(44100, outdir, &ready44, 2);
+    std::string s48 = play_scale(48000, outdir, &ready48, 2);
+    std::string s48rt = play_scale(48000, outdir, &ready48rt, 0, false);   // the same notes, now cached, in realtime
     std::string idle = idle_check();
     std::string state = state_check();
     std::string params = params_check();
+    std::string warm = warm_keyboard();
     std::string inst = instances_check(20, 6);
     std::string second = argc > 3 ? second_bundle(argv[3]) : "null";
     long rssEnd = rss_kb();
@@ -579,10 +630,10 @@ int main(int argc, char** argv) {
     uint32_t factoryLeft = g_factory->release();
     bool exited = exitFn();
     int closed = dlclose(lib);
-    std::printf("{\"factory_ms\":%.2f,\"first_instance_ready_ms\":%.2f,\"dlopen_to_scale_done_ms\":%.2f,\"classes\":%s,"
-                "\"scales\":[%s,%s],\"idle\":%s,\"state\":%s,%s,\"instances\":%s,\"rss_kb_start\":%ld,\"rss_kb_end\":%ld,"
+    std::printf("{\"factory_ms\":%.2f,\"first_instance_ready_ms\":%.2f,\"dlopen_to_first_sound_ms\":%.2f,\"cold_start\":%s,\"keyboard\":%s,\"classes\":%s,"
+                "\"scales\":[%s,%s,%s],\"idle\":%s,\"state\":%s,%s,\"instances\":%s,\"rss_kb_start\":%ld,\"rss_kb_end\":%ld,"
                 "\"second_bundle\":%s,\"factory_refs_left\":%u,\"module_exit\":%s,\"dlclose\":%d}\n",
-                factoryMs, factoryMs + ready44, firstReadyMs, classes.c_str(), s44.c_str(), s48.c_str(), idle.c_str(), state.c_str(),
+                factoryMs, factoryMs + readyCold, firstSoundMs, cold.c_str(), warm.c_str(), classes.c_str(), s44.c_str(), s48.c_str(), s48rt.c_str(), idle.c_str(), state.c_str(),
                 params.substr(1, params.size() - 2).c_str(), inst.c_str(), rssStart, rssEnd, second.c_str(), factoryLeft, exited ? "true" : "false", closed);
     return 0;
 }

@@ -22,6 +22,34 @@ public sealed class PresetCommand : ICliCommand
         cmd.Subcommands.Add(Show());
         cmd.Subcommands.Add(Render());
         cmd.Subcommands.Add(Bank());
+        cmd.Subcommands.Add(Export());
+        return cmd;
+    }
+
+    /// A JSON preset as a Steinberg .vstpreset holding the plug-in's state (its corners, XY, macros, seed, gain,
+    /// envelope): the way a timbre captured with `invert`, or any preset, reaches a DAW's preset browser.
+    static Command Export()
+    {
+        var file = new Argument<string>("preset") { Description = "Preset JSON file" };
+        var outPath = new Option<string?>("--out") { Description = "Output .vstpreset (default: the preset's name beside it)" };
+        var cmd = new Command("export", "Write a preset as a .vstpreset for the NeuralSynth VST3 plug-in (load it from the DAW's preset browser).") { file, outPath };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(file)!;
+            var preset = Preset.Load(path);
+            string modelDir = preset.ResolveModelDir(path);
+            string weights = Path.Combine(modelDir, "model.safetensors");
+            string modelId = File.Exists(weights) ? GansynthModel.HashFile(weights) : preset.Model;
+            var state = NeuralSynth.Plugin.PluginState.FromPreset(preset, modelId);
+            string classId = VstPresetFile.ClassIdFromTuid(NeuralSynth.Plugin.PluginInfo.ProcessorCid);
+            string meta = $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<MetaInfo>\n\t<Attr id=\"MediaType\" value=\"VstPreset\" type=\"string\" flags=\"writeProtected\"/>\n" +
+                $"\t<Attr id=\"PlugInName\" value=\"{System.Security.SecurityElement.Escape(NeuralSynth.Plugin.PluginInfo.Name)}\" type=\"string\" flags=\"writeProtected\"/>\n" +
+                $"\t<Attr id=\"Name\" value=\"{System.Security.SecurityElement.Escape(preset.Name)}\" type=\"string\"/>\n</MetaInfo>\n";
+            string target = r.GetValue(outPath) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, preset.Name + ".vstpreset");
+            new VstPresetFile(classId, state.Serialize(), null, meta).Write(target);
+            AnsiConsole.MarkupLineInterpolated($"wrote {target}: {preset.Name}, corners {string.Join(", ", preset.Corners)}, model {modelId}");
+            return 0;
+        });
         return cmd;
     }
 

@@ -56,7 +56,7 @@ public sealed class GansynthModel : IDisposable
         ModelId = HashFile(wPath);
     }
 
-    internal static string HashFile(string path)
+    public static string HashFile(string path)
     {
         using var fs = File.OpenRead(path);
         return Convert.ToHexString(SHA256.HashData(fs))[..16].ToLowerInvariant();

@@ -1,0 +1,90 @@
+using NeuralSynth.Models.Rendering;
+using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
+
+namespace NeuralSynth.Plugin;
+
+/// The process-wide model side of the plugin: the default generator (and vocoder) from the bundle's
+/// Resources/presets/models, one voice cache and one render scheduler per inversion path, shared by
+/// every instance. Loaded once, on a background thread, so instantiating the plugin never waits for
+/// torch; instances start sounding as soon as their notes are cached.
+public sealed class ModelHost
+{
+    static readonly object s_gate = new();
+    static Task<ModelHost>? s_loading;
+
+    public string PresetsDir { get; }
+    public VoiceCache Cache { get; }
+    public TimbreDirections? Directions { get; }
+    public int LatentSize { get; }
+    /// Wall time of loading torch and the generator (reported by the test host, not asserted).
+    public TimeSpan LoadTime { get; }
+    public string ModelDir { get; }
+    /// The generator's weights hash: what the plug-in state records as its model (the inversion path is a parameter).
+    public string GeneratorId { get; }
+    readonly RenderScheduler?[] schedulers = new RenderScheduler?[2];
+    readonly Latent[][] bankCorners;
+
+    ModelHost(string presetsDir)
+    {
+        var start = DateTime.UtcNow;
+        PresetsDir = presetsDir;
+        ModelDir = Path.Combine(presetsDir, "models", "gansynth");
+        // Rendering shares the machine with the host's audio thread: one torch thread.
+        TorchSharp.torch.set_num_threads(1);
+        var ifRenderer = NoteRenderer.Load(ModelDir, InversionPath.If);
+        LatentSize = ifRenderer.LatentSize;
+        GeneratorId = ifRenderer.Generator.ModelId;
+        Directions = TimbreDirections.TryLoad(ModelDir);
+        Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes);
+        bankCorners = new Latent[SoundBank.Names.Length][];
+        for (int i = 0; i < bankCorners.Length; i++) bankCorners[i] = SoundBank.Corners(i, LatentSize);
+        schedulers[0] = new RenderScheduler(ifRenderer, Cache, new RenderSchedulerOptions { Workers = 1 });
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Shutdown();
+        LoadTime = DateTime.UtcNow - start;
+    }
+
+    /// The four morph corners of sound `index` of the bank (see <see cref="SoundBank"/>).
+    public Latent[] Corners(int index) => bankCorners[Math.Clamp(index, 0, bankCorners.Length - 1)];
+
+    /// Starts (once) and returns the load. Failures surface through the task, never as a crash.
+    public static Task<ModelHost> LoadAsync()
+    {
+        lock (s_gate)
+            return s_loading ??= Task.Run(() => new ModelHost(SoundBank.PresetsDir ?? throw new FileNotFoundException(
+                $"no presets/models/gansynth next to {SoundBank.AssemblyDir}: the bundle lacks its default model")));
+    }
+
+    /// Stops the render workers and forgets the model: ModuleExit of the last module, or the managed process ending.
+    /// libtorch's globals are destroyed when the host process exits; a worker still inside a convolution then
+    /// crashes the host on quit, so no worker may outlive this. Blocks until in-flight batches stop (under a second).
+    public static void Shutdown()
+    {
+        Task<ModelHost>? loading;
+        lock (s_gate) { loading = s_loading; s_loading = null; }
+        if (loading == null) return;
+        try { loading.Wait(); } catch (Exception) { return; }   // a failed load started no workers
+        var host = loading.Result;
+        lock (host.schedulers)
+            for (int i = 0; i < host.schedulers.Length; i++) { host.schedulers[i]?.Dispose(); host.schedulers[i] = null; }
+    }
+
+    /// The loaded host, or null while loading or after a failure.
+    /// (Does not start a load: after Shutdown nothing may bring torch back but a new instance.)
+    public static ModelHost? Ready => Volatile.Read(ref s_loading) is { IsCompletedSuccessfully: true } t ? t.Result : null;
+
+    public static string? LoadError => Volatile.Read(ref s_loading) is { IsFaulted: true } t ? t.Exception!.GetBaseException().Message : null;
+
+    /// The scheduler for an inversion path (the vocoder one is loaded on first use). Not the audio thread.
+    public RenderScheduler Scheduler(InversionPath path)
+    {
+        int i = (int)path;
+        lock (schedulers)
+        {
+            if (schedulers[i] is { } s) return s;
+            ObjectDisposedException.ThrowIf(!ReferenceEquals(Ready, this), this);   // shut down: no new workers
+            var renderer = NoteRenderer.Load(ModelDir, path);
+            return schedulers[i] = new RenderScheduler(renderer, Cache, new RenderSchedulerOptions { Workers = 1 });
+        }
+    }
+}

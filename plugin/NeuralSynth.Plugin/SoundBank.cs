@@ -1,0 +1,58 @@
+using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
+
+namespace NeuralSynth.Plugin;
+
+/// The bundled preset bank (Contents/Resources/presets/*.json) as the plugin's "Sound" list parameter: each sound is
+/// the four morph corners of one preset, which the XY pad, macros and seed then move around. Read without torch
+/// (the controller needs the names before any model loads). A preset file that fails to parse is left out of the
+/// list with one stderr line; with none at all the list holds one sound made of seeds 1-4.
+public static class SoundBank
+{
+    /// The sound a fresh instance starts on: a playable keyboard timbre, not the first file (a bass).
+    public const string DefaultFile = "09_keyboard_1.json";
+
+    public static string AssemblyDir { get; } = Path.GetDirectoryName(typeof(SoundBank).Assembly.Location) ?? AppContext.BaseDirectory;
+    public static string? PresetsDir { get; } = FindPresets();
+    static readonly (string Name, string File, Preset? Preset)[] s_sounds = Load();
+    public static string[] Names { get; } = s_sounds.Select(s => s.Name).ToArray();
+    public static int DefaultIndex { get; } = DefaultSound();
+
+    static string? FindPresets()
+    {
+        for (var d = new DirectoryInfo(AssemblyDir); d != null; d = d.Parent)
+        {
+            string p = Path.Combine(d.FullName, "presets");
+            if (File.Exists(Path.Combine(p, "models", "gansynth", "config.json"))) return p;
+        }
+        return null;
+    }
+
+    static (string, string, Preset?)[] Load()
+    {
+        var list = new List<(string, string, Preset?)>();
+        if (PresetsDir != null)
+        {
+            foreach (var f in Directory.GetFiles(PresetsDir, "*.json").Order(StringComparer.Ordinal))
+            {
+                try { var p = Preset.Load(f); list.Add((p.Name, Path.GetFileName(f), p)); }
+                catch (Exception e) { Console.Error.WriteLine($"NeuralSynth: preset left out of the sound list: {e.Message}"); }
+            }
+        }
+        if (list.Count == 0) list.Add(("Seeds 1-4", "", null));
+        return [.. list];
+    }
+
+    static int DefaultSound() => Math.Max(0, Array.FindIndex(s_sounds, s => s.File == DefaultFile));
+
+    /// Corner latents of sound `index` for a generator with latents of `size` values.
+    public static Latent[] Corners(int index, int size)
+    {
+        var preset = s_sounds[Math.Clamp(index, 0, s_sounds.Length - 1)].Preset;
+        return preset?.CornerLatents(size)
+            ?? [Latent.FromSeed(1, size), Latent.FromSeed(2, size), Latent.FromSeed(3, size), Latent.FromSeed(4, size)];
+    }
+
+    /// The preset behind sound `index` (null for the seed fallback).
+    public static Preset? PresetOf(int index) => s_sounds[Math.Clamp(index, 0, s_sounds.Length - 1)].Preset;
+}
