@@ -30,8 +30,11 @@ public sealed class ModelHost
         var start = DateTime.UtcNow;
         PresetsDir = presetsDir;
         ModelDir = Path.Combine(presetsDir, "models", "gansynth");
-        // Rendering shares the machine with the host's audio thread: one torch thread.
+        // Rendering shares the machine with the host's audio thread: one torch thread. Renders allocate note-sized
+        // arrays; a blocking full GC would stop the audio thread with every other managed thread, so the runtime
+        // (ours alone: the native module started it) avoids blocking gen-2 collections.
         TorchSharp.torch.set_num_threads(1);
+        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
         var ifRenderer = NoteRenderer.Load(ModelDir, InversionPath.If);
         LatentSize = ifRenderer.LatentSize;
         GeneratorId = ifRenderer.Generator.ModelId;

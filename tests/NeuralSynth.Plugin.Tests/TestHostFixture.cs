@@ -64,7 +64,7 @@ public sealed class TestHostFixture
         using var p = Process.Start(psi)!;
         var stderrTask = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException($"{exe} took more than 2 minutes"); }
+        if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException($"{exe} took more than 10 minutes"); }
         return (p.ExitCode, stdout, stderrTask.Result);
     }
 }
