@@ -139,9 +139,12 @@ public static class GansynthEvaluation
             if (vocoder is null) audio = model.RenderIf(z, pitch, velocity);
             else
             {
+                // Exactly what the product renders (NoteRenderer's vocoder path), so the figures describe what users hear.
                 var (logMel, ifMel) = model.GenerateTensors(z, pitch, velocity);
+                var f0 = pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray();
                 using (logMel) using (ifMel)
-                    audio = vocoder.Synthesize(logMel, pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray());
+                using (var clean = NoteRenderer.SuppressBelowFundamental(logMel, f0, cfg.Spectral))
+                    audio = vocoder.Synthesize(clean, f0);
             }
             for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), pitch[i]);
         }
