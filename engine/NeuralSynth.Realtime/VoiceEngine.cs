@@ -105,6 +105,13 @@ public sealed class VoiceEngine
         timbreFadeStep = (float)(1 / Math.Max(1, options.TimbreCrossfadeSeconds * hostRate));
         swapFadeStep = (float)(1 / Math.Max(1, options.SwapCrossfadeSeconds * hostRate));
         stealFadeStep = (float)(1 / Math.Max(1, options.StealFadeSeconds * hostRate));
+        FreeAllVoices();
+    }
+
+    /// Frees every voice at once (no fade) and unpins its cached notes, so the cache may evict them: for an engine
+    /// being discarded or reset. Not while another thread runs Process on this engine.
+    public void FreeAllVoices()
+    {
         foreach (var v in voices) Free(v);
         eventCount = 0;
     }

@@ -64,6 +64,7 @@ public sealed unsafe class InstrumentEngine
 
     VoiceEngine? _engine;       // the audio thread's engine
     VoiceEngine? _nextEngine;   // built by the updater, swapped in by the audio thread
+    VoiceEngine? _retired;      // swapped out by the audio thread, its voices freed by the updater
     double _sampleRate = 44100;
     int _maxBlock = 8192;
     int _processMode;
@@ -123,6 +124,20 @@ public sealed unsafe class InstrumentEngine
         Volatile.Read(ref _engine)?.AllSoundOff();
     }
 
+    /// <summary>Frees every voice (unpinning its cached notes) when the instance stops for good (terminate, final
+    /// release): not while processing.</summary>
+    public void Stop()
+    {
+        lock (_update)
+        {
+            Interlocked.Exchange(ref _retired, null)?.FreeAllVoices();
+            Volatile.Read(ref _nextEngine)?.FreeAllVoices();
+            Volatile.Read(ref _engine)?.FreeAllVoices();
+            Array.Clear(_heldVelocity);
+            _eventCount = 0;
+        }
+    }
+
     public bool IsSilent => Volatile.Read(ref _engine) is not { ActiveVoices: > 0 };
 
     /// <summary>Samples of sound after the last note-off: the release time (-60 dB) plus the crossfades.</summary>
@@ -164,12 +179,13 @@ public sealed unsafe class InstrumentEngine
     public void Process(float* left, float* right, int n)
     {
         if (_processMode == OfflineMode) UpdateNow(wait: true);
-        if (Volatile.Read(ref _nextEngine) is { } next)
+        // Taken atomically: the updater may replace (and free) a next engine the audio thread has not taken yet.
+        if (Volatile.Read(ref _nextEngine) != null && Interlocked.Exchange(ref _nextEngine, null) is { } next)
         {
+            // The old engine's voices pin cached notes: the updater frees them (not the audio thread's work).
+            if (_engine is { } old) Volatile.Write(ref _retired, old);
             Volatile.Write(ref _engine, next);
-            Volatile.Write(ref _nextEngine, null);
-            for (int p = 0; p < _heldVelocity.Length; p++)
-                if (_heldVelocity[p] != 0) next.NoteOn(0, p, _heldVelocity[p]);
+            RestartHeldKeys(next);
         }
         if (n <= 0)
         {
@@ -183,6 +199,12 @@ public sealed unsafe class InstrumentEngine
             Render(left + done, right + done, m);
             done += m;
         }
+    }
+
+    void RestartHeldKeys(VoiceEngine engine)
+    {
+        for (int p = 0; p < _heldVelocity.Length; p++)
+            if (_heldVelocity[p] != 0) engine.NoteOn(0, p, _heldVelocity[p]);
     }
 
     void Render(float* left, float* right, int n)
@@ -299,6 +321,7 @@ public sealed unsafe class InstrumentEngine
     /// is loaded and the new engine is in place (offline).</summary>
     void UpdateNow(bool wait)
     {
+        Interlocked.Exchange(ref _retired, null)?.FreeAllVoices();
         ModelHost? host;
         if (wait)
         {
@@ -328,8 +351,16 @@ public sealed unsafe class InstrumentEngine
                 // Controller state the old engine held (safe: nobody else sees the new engine yet).
                 engine.PitchBend(0, (float)_plain[ParamIds.PitchBend]);
                 engine.Sustain(0, _plain[ParamIds.Sustain] >= 0.5);
-                if (wait) { Volatile.Write(ref _engine, engine); Volatile.Write(ref _nextEngine, null); }
-                else Volatile.Write(ref _nextEngine, engine);
+                if (wait)
+                {
+                    // Offline: this is the thread that processes (or Setup, before processing), so swap right here.
+                    var old = Volatile.Read(ref _engine);
+                    Volatile.Write(ref _engine, engine);
+                    Interlocked.Exchange(ref _nextEngine, null)?.FreeAllVoices();
+                    old?.FreeAllVoices();
+                    RestartHeldKeys(engine);
+                }
+                else Interlocked.Exchange(ref _nextEngine, engine)?.FreeAllVoices();
                 _appliedSetup = setup; _appliedStructure = structure; _appliedTimbre = timbre;
             }
             else if (timbre != _appliedTimbre)

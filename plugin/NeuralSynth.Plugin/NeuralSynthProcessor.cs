@@ -41,6 +41,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
 
     protected override void OnFinalRelease()
     {
+        _engine.Stop();
         ReleaseRef(ref _peer);
         ReleaseRef(ref _hostContext);
         NativeMemory.Free(_scratchL);
@@ -60,6 +61,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
 
     public int Terminate()
     {
+        _engine.Stop();
         ReleaseRef(ref _peer);
         ReleaseRef(ref _hostContext);
         return Tresult.Ok;

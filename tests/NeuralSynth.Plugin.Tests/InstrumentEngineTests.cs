@@ -225,6 +225,26 @@ public unsafe class InstrumentEngineTests
         Assert.Equal(bank.Hash, e.Voices!.Timbre!.Hash);
     }
 
+    /// Playing voices pin their cached notes (the cache must not evict a note mid-play); an engine swapped out for a
+    /// new polyphony, or an instance stopped, must unpin them or the shared cache could never free those notes.
+    [Fact]
+    public void SwappedOutEngines_AndStoppedInstances_UnpinTheirNotes()
+    {
+        var e = Engine(Offline);
+        e.NoteOn(0, 57, 0.5f);   // velocity 64 -> layer 50: no other test holds this note
+        Render(e, 2400);
+        var voices = e.Voices!;
+        var note = ModelHost.Ready!.Cache.TryGet(voices.KeyFor(voices.Timbre!, 57, 64))!;
+        Assert.Equal(1, note.PinCount);
+        e.SetParameter(ParamIds.Polyphony, 32, 0);
+        Render(e, 2400);                        // the new engine takes over (and restarts the held key)
+        Render(e, 256);                         // the retired engine is freed by the next update
+        Assert.NotSame(voices, e.Voices);
+        Assert.Equal(1, note.PinCount);         // only the new engine's voice
+        e.Stop();
+        Assert.Equal(0, note.PinCount);
+    }
+
     static bool SameAs(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         for (int i = 0; i < x.Length; i++) if (Math.Abs(x[i] - y[i]) > 1e-6f) return false;
