@@ -158,13 +158,19 @@ Task("Bundle").IsDependentOn("Native").Does(() =>
     Information($"Bundle: {bundleDir}");
 });
 
-Task("Install").IsDependentOn("Bundle").Does(() =>
+Task("Install").IsDependentOn("Build").IsDependentOn("Bundle").Does(() =>
 {
     var home = Environment.GetEnvironmentVariable("HOME") ?? throw new Exception("HOME is not set");
     var dest = new DirectoryPath(home).Combine(".vst3/NeuralSynth.vst3");
     if (DirectoryExists(dest)) DeleteDirectory(dest, new DeleteDirectorySettings { Recursive = true, Force = true });
     CopyDirectory(bundleDir, dest);
     Information($"Installed: {dest}");
+    // The preset bank as .vstpreset files where DAWs' preset browsers look for them (VST3 preset locations, Linux).
+    var presets = new DirectoryPath(home).Combine(".vst3/presets/NeuralSynth/NeuralSynth");
+    var cli = root.CombineWithFilePath($"engine/NeuralSynth.Cli/bin/{configuration}/net10.0/linux-x64/neuralsynth");
+    var code = StartProcess(cli, new ProcessSettings { Arguments = $"preset export presets --out \"{presets.FullPath}\"", WorkingDirectory = root });
+    if (code != 0) throw new Exception($"neuralsynth preset export exited with {code}");
+    Information($"Presets: {presets}");
 });
 
 // ---- Demo: the main job on the shipped default model ----

@@ -26,31 +26,48 @@ public sealed class PresetCommand : ICliCommand
         return cmd;
     }
 
-    /// A JSON preset as a Steinberg .vstpreset holding the plug-in's state (its corners, XY, macros, seed, gain,
-    /// envelope): the way a timbre captured with `invert`, or any preset, reaches a DAW's preset browser.
+    /// JSON presets as Steinberg .vstpreset files holding the plug-in's state (corners, XY, macros, seed, gain,
+    /// envelope): the way a timbre captured with `invert`, or the whole bank, reaches a DAW's preset browser.
     static Command Export()
     {
-        var file = new Argument<string>("preset") { Description = "Preset JSON file" };
-        var outPath = new Option<string?>("--out") { Description = "Output .vstpreset (default: the preset's name beside it)" };
-        var cmd = new Command("export", "Write a preset as a .vstpreset for the NeuralSynth VST3 plug-in (load it from the DAW's preset browser).") { file, outPath };
+        var input = new Argument<string>("preset") { Description = "Preset JSON file, or a folder of them" };
+        var outPath = new Option<string?>("--out") { Description = "Output .vstpreset for one preset, or output folder for a folder (default: beside the input)" };
+        var cmd = new Command("export", "Write presets as .vstpreset files for the NeuralSynth VST3 plug-in (~/.vst3/presets/NeuralSynth/NeuralSynth is where DAWs look).") { input, outPath };
         cmd.SetAction(r =>
         {
-            string path = r.GetValue(file)!;
-            var preset = Preset.Load(path);
-            string modelDir = preset.ResolveModelDir(path);
-            string weights = Path.Combine(modelDir, "model.safetensors");
-            string modelId = File.Exists(weights) ? GansynthModel.HashFile(weights) : preset.Model;
-            var state = NeuralSynth.Plugin.PluginState.FromPreset(preset, modelId);
-            string classId = VstPresetFile.ClassIdFromTuid(NeuralSynth.Plugin.PluginInfo.ProcessorCid);
-            string meta = $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<MetaInfo>\n\t<Attr id=\"MediaType\" value=\"VstPreset\" type=\"string\" flags=\"writeProtected\"/>\n" +
-                $"\t<Attr id=\"PlugInName\" value=\"{System.Security.SecurityElement.Escape(NeuralSynth.Plugin.PluginInfo.Name)}\" type=\"string\" flags=\"writeProtected\"/>\n" +
-                $"\t<Attr id=\"Name\" value=\"{System.Security.SecurityElement.Escape(preset.Name)}\" type=\"string\"/>\n</MetaInfo>\n";
-            string target = r.GetValue(outPath) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, preset.Name + ".vstpreset");
-            new VstPresetFile(classId, state.Serialize(), null, meta).Write(target);
-            AnsiConsole.MarkupLineInterpolated($"wrote {target}: {preset.Name}, corners {string.Join(", ", preset.Corners)}, model {modelId}");
+            string path = r.GetValue(input)!;
+            string? target = r.GetValue(outPath);
+            if (Directory.Exists(path))
+            {
+                string dir = target ?? path;
+                Directory.CreateDirectory(dir);
+                var files = Directory.GetFiles(path, "*.json").Order(StringComparer.Ordinal).ToList();
+                if (files.Count == 0) throw new CliException($"{path}: no *.json presets");
+                foreach (var f in files) ExportOne(f, Path.Combine(dir, Path.GetFileNameWithoutExtension(f) + ".vstpreset"));
+                AnsiConsole.MarkupLineInterpolated($"{files.Count} presets -> {dir}");
+                return 0;
+            }
+            ExportOne(path, target ?? Path.ChangeExtension(Path.GetFullPath(path), ".vstpreset"));
             return 0;
         });
         return cmd;
+    }
+
+    static void ExportOne(string path, string target)
+    {
+        var preset = Preset.Load(path);
+        string modelDir = preset.ResolveModelDir(path);
+        string weights = Path.Combine(modelDir, "model.safetensors");
+        string modelId = File.Exists(weights) ? GansynthModel.HashFile(weights) : preset.Model;
+        var state = NeuralSynth.Plugin.PluginState.FromPreset(preset, modelId);
+        string classId = VstPresetFile.ClassIdFromTuid(NeuralSynth.Plugin.PluginInfo.ProcessorCid);
+        string Attr(string id, string value, string flags) =>
+            $"\t<Attr id=\"{id}\" value=\"{System.Security.SecurityElement.Escape(value)}\" type=\"string\"{flags}/>\n";
+        string meta = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<MetaInfo>\n" + Attr("MediaType", "VstPreset", " flags=\"writeProtected\"") +
+            Attr("PlugInName", NeuralSynth.Plugin.PluginInfo.Name, " flags=\"writeProtected\"") + Attr("Name", preset.Name, "") +
+            (preset.Family is { } family ? Attr("MusicalCategory", family, "") : "") + "</MetaInfo>\n";
+        new VstPresetFile(classId, state.Serialize(), null, meta).Write(target);
+        AnsiConsole.MarkupLineInterpolated($"wrote {target}: {preset.Name}, corners {string.Join(", ", preset.Corners)}, model {modelId}");
     }
 
     static Command List()
