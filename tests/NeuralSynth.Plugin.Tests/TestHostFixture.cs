@@ -14,6 +14,7 @@ public sealed class TestHostFixture
     public string Bundle { get; }
     public string OutDir { get; }
     public string HostPath { get; }
+    public string PresetFile { get; }
     public JsonElement Result { get; }
     public string Stderr { get; }
     public double WallMs { get; }
@@ -39,8 +40,13 @@ public sealed class TestHostFixture
         Directory.CreateDirectory(Path.Combine(second, "Contents", "x86_64-linux"));
         File.Copy(Path.Combine(Bundle, "Contents", "x86_64-linux", "NeuralSynth.so"), Path.Combine(second, "Contents", "x86_64-linux", "Second.so"));
         Directory.CreateSymbolicLink(Path.Combine(second, "Contents", "Resources"), Path.Combine(Bundle, "Contents", "Resources"));
+        // A .vstpreset of another bank sound, as `neuralsynth preset export` writes it, for the host to load.
+        PresetFile = Path.Combine(OutDir, "Bass I.vstpreset");
+        var bass = NeuralSynth.Realtime.Timbre.Preset.Load(Path.Combine(Root, "presets", "01_bass_1.json"));
+        new NeuralSynth.Realtime.Timbre.VstPresetFile(NeuralSynth.Realtime.Timbre.VstPresetFile.ClassIdFromTuid(PluginInfo.ProcessorCid),
+            PluginState.FromPreset(bass, "exported-by-test").Serialize()).Write(PresetFile);
         var sw = Stopwatch.StartNew();
-        var (code, stdout, stderr) = Run(host, $"\"{Bundle}\" \"{OutDir}\" \"{second}\"");
+        var (code, stdout, stderr) = Run(host, $"\"{Bundle}\" \"{OutDir}\" \"{second}\"", ("NSHOST_VSTPRESET", PresetFile));
         WallMs = sw.Elapsed.TotalMilliseconds;
         Stderr = stderr;
         if (code != 0) throw new InvalidOperationException($"nshost exited {code}: {stdout} {stderr}");
@@ -54,9 +60,10 @@ public sealed class TestHostFixture
         throw new InvalidOperationException("repository root (NeuralSynthPlugin.sln) not found above " + AppContext.BaseDirectory);
     }
 
-    public static (int, string, string) Run(string exe, string args)
+    public static (int, string, string) Run(string exe, string args, params (string Name, string Value)[] environment)
     {
         var psi = new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         // A small gen-0 budget for the plugin's runtime inside the host: by default the GC lets megabytes of
         // short-lived garbage pile up before collecting, so RSS between rounds of instances measured GC timing
         // (10 MB swings in CI) rather than leaks.

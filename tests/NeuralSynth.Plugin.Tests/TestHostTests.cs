@@ -102,6 +102,22 @@ public class TestHostTests(TestHostFixture host, ITestOutputHelper output)
         for (int i = Start(4) + rate / 10; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= lsb, $"sample {i}: {a[i]} vs {b[i]}");
     }
 
+    /// The DAW path of a preset: a .vstpreset's 'Comp' chunk given to setState (and setComponentState) makes the
+    /// plug-in play that preset's sound, and getState gives the same bytes back, before and after playing.
+    [Fact]
+    public void VstPreset_LoadedLikeADaw_PlaysItsSound_AndSavesBackUnchanged()
+    {
+        var p = R.GetProperty("vstpreset");
+        Assert.True(p.GetProperty("class_matches").GetBoolean());
+        Assert.Equal(0, p.GetProperty("set_rc").GetInt32());
+        Assert.Equal(0, p.GetProperty("controller_rc").GetInt32());
+        Assert.True(p.GetProperty("state_equal").GetBoolean());
+        Assert.True(p.GetProperty("state_equal_after_playing").GetBoolean());
+        Assert.True(p.GetProperty("peak").GetDouble() > 1e-3);
+        Assert.NotEqual(p.GetProperty("default_checksum").GetString(), p.GetProperty("checksum").GetString());
+        output.WriteLine($"Bass I preset: peak {p.GetProperty("peak").GetDouble():F3}; default sound: peak {p.GetProperty("default_peak").GetDouble():F3}");
+    }
+
     [Fact]
     public void Idle_IsExactSilence_WithSilenceFlags()
     {

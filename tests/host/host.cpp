@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -387,6 +388,84 @@ static std::string warm_keyboard() {
     return buf;
 }
 
+// A .vstpreset loaded the way a DAW's preset browser does: read the file, check its class id, hand the 'Comp' chunk
+// to setState (and to the controller), then bounce middle C offline. Reports whether getState gives the chunk back,
+// and the note's peak and checksum next to the same note from a fresh (default) instance.
+static bool read_file(const std::string& path, std::vector<uint8_t>& out) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    uint8_t buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
+    std::fclose(f);
+    return true;
+}
+
+static int64_t le64(const uint8_t* p) { int64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+
+static bool vstpreset_comp(const std::vector<uint8_t>& f, std::string& classId, std::vector<uint8_t>& comp) {
+    if (f.size() < 48 || std::memcmp(f.data(), "VST3", 4) != 0) return false;
+    classId.assign((const char*)f.data() + 8, 32);
+    int64_t list = le64(f.data() + 40);
+    if (list < 48 || list + 8 > (int64_t)f.size() || std::memcmp(f.data() + list, "List", 4) != 0) return false;
+    int32_t count = (int32_t)(f[list + 4] | f[list + 5] << 8 | f[list + 6] << 16 | f[list + 7] << 24);
+    for (int32_t i = 0; i < count; i++) {
+        int64_t e = list + 8 + (int64_t)i * 20;
+        if (e + 20 > (int64_t)f.size()) return false;
+        int64_t off = le64(f.data() + e + 4), size = le64(f.data() + e + 12);
+        if (std::memcmp(f.data() + e, "Comp", 4) == 0 && off >= 0 && size >= 0 && off + size <= (int64_t)f.size()) {
+            comp.assign(f.begin() + off, f.begin() + off + size);
+            return true;
+        }
+    }
+    return false;
+}
+
+static std::string bounce_middle_c(Instance& inst, double* peak, uint64_t* checksum) {
+    std::vector<float> L(24000), R(24000);
+    for (int pos = 0; pos < 24000; pos += 480) {
+        EventList ev;
+        if (pos == 0) ev.events.push_back(note(true, 0, 60, 0.8f));
+        inst.process(&L[pos], &R[pos], 480, pos == 0 ? &ev : nullptr, nullptr);
+    }
+    *peak = 0; *checksum = 1469598103934665603ull;
+    for (float v : L) {
+        *peak = std::max(*peak, (double)std::fabs(v));
+        uint32_t bits; std::memcpy(&bits, &v, 4);
+        *checksum = (*checksum ^ bits) * 1099511628211ull;
+    }
+    return inst.error;
+}
+
+static std::string preset_check(const char* path) {
+    if (!path) return "null";
+    std::vector<uint8_t> file, comp;
+    std::string classId;
+    if (!read_file(path, file) || !vstpreset_comp(file, classId, comp)) return "{\"error\":\"unreadable vstpreset\"}";
+    bool classMatches = classId == hex(g_processorCid, 16);
+    Instance inst, fresh;
+    if (!inst.create() || !fresh.create()) return "{\"error\":\"create\"}";
+    MemoryStream in(comp);
+    tresult setRc = inst.component->setState(&in);
+    MemoryStream cin(comp);
+    tresult ctrlRc = inst.controller->setComponentState(&cin);
+    bool same = inst.state() == comp;
+    if (!inst.start(48000, 480, 2) || !fresh.start(48000, 480, 2)) return "{\"error\":\"start\"}";
+    double peak = 0, freshPeak = 0;
+    uint64_t sum = 0, freshSum = 0;
+    bounce_middle_c(inst, &peak, &sum);
+    bounce_middle_c(fresh, &freshPeak, &freshSum);
+    bool sameAfterPlaying = inst.state() == comp;
+    inst.stop_and_release();
+    fresh.stop_and_release();
+    char buf[400];
+    std::snprintf(buf, sizeof buf, "{\"class_matches\":%s,\"set_rc\":%d,\"controller_rc\":%d,\"state_equal\":%s,\"state_equal_after_playing\":%s,"
+                  "\"peak\":%.6g,\"checksum\":\"%016llx\",\"default_peak\":%.6g,\"default_checksum\":\"%016llx\"}",
+                  classMatches ? "true" : "false", setRc, ctrlRc, same ? "true" : "false", sameAfterPlaying ? "true" : "false",
+                  peak, (unsigned long long)sum, freshPeak, (unsigned long long)freshSum);
+    return buf;
+}
+
 // A fresh instance that never gets a note must output exact silence with the silence flags set.
 static std::string idle_check() {
     Instance inst;
@@ -622,6 +701,7 @@ int main(int argc, char** argv) {
     std::string idle = idle_check();
     std::string state = state_check();
     std::string params = params_check();
+    std::string preset = preset_check(std::getenv("NSHOST_VSTPRESET"));
     std::string warm = warm_keyboard();
     std::string inst = instances_check(20, 6);
     std::string second = argc > 3 ? second_bundle(argv[3]) : "null";
@@ -630,10 +710,10 @@ int main(int argc, char** argv) {
     uint32_t factoryLeft = g_factory->release();
     bool exited = exitFn();
     int closed = dlclose(lib);
-    std::printf("{\"factory_ms\":%.2f,\"first_instance_ready_ms\":%.2f,\"dlopen_to_first_sound_ms\":%.2f,\"cold_start\":%s,\"keyboard\":%s,\"classes\":%s,"
+    std::printf("{\"factory_ms\":%.2f,\"first_instance_ready_ms\":%.2f,\"dlopen_to_first_sound_ms\":%.2f,\"cold_start\":%s,\"keyboard\":%s,\"vstpreset\":%s,\"classes\":%s,"
                 "\"scales\":[%s,%s,%s],\"idle\":%s,\"state\":%s,%s,\"instances\":%s,\"rss_kb_start\":%ld,\"rss_kb_end\":%ld,"
                 "\"second_bundle\":%s,\"factory_refs_left\":%u,\"module_exit\":%s,\"dlclose\":%d}\n",
-                factoryMs, factoryMs + readyCold, firstSoundMs, cold.c_str(), warm.c_str(), classes.c_str(), s44.c_str(), s48.c_str(), s48rt.c_str(), idle.c_str(), state.c_str(),
+                factoryMs, factoryMs + readyCold, firstSoundMs, cold.c_str(), warm.c_str(), preset.c_str(), classes.c_str(), s44.c_str(), s48.c_str(), s48rt.c_str(), idle.c_str(), state.c_str(),
                 params.substr(1, params.size() - 2).c_str(), inst.c_str(), rssStart, rssEnd, second.c_str(), factoryLeft, exited ? "true" : "false", closed);
     return 0;
 }
