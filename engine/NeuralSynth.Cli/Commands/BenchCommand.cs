@@ -66,6 +66,18 @@ public sealed class BenchCommand : ICliCommand
                     Row("cache fill rate (one layer, whole range)", $"{fill.NotesPerSecond:F2} notes/s, {fill.AudioSecondsPerSecond:F2} audio s/s ({fill.Notes} notes in {fill.Seconds:F1} s)", "", null);
                     ctx.Status($"measuring process() while the model renders ({loadSeconds:F0} s)");
                     AddLoad(Row, "NoteRenderer load", EngineMeasurements.MeasureProcessWhileRendering(loadSeconds, renderer: renderer));
+                    // The plug-in's configuration: vocoder path, and the GC kept from blocking gen-2 collections; the
+                    // runtime's default GC mode is measured in the same run as the reference.
+                    if (File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelDir).TrimEnd('/'))!, "vocoder", "config.json")))
+                    {
+                        ctx.Status("loading the vocoder path");
+                        using var vocoderPath = NoteRenderer.Load(modelDir, InversionPath.Vocoder);
+                        ctx.Status($"measuring process() while the vocoder path renders, two GC modes ({2 * loadSeconds:F0} s)");
+                        AddLoad(Row, "vocoder path, GC Interactive (runtime default)",
+                            EngineMeasurements.MeasureProcessWhileRendering(loadSeconds, renderer: vocoderPath, latencyMode: System.Runtime.GCLatencyMode.Interactive));
+                        AddLoad(Row, "vocoder path, GC SustainedLowLatency (the plug-in's)",
+                            EngineMeasurements.MeasureProcessWhileRendering(loadSeconds, renderer: vocoderPath, latencyMode: System.Runtime.GCLatencyMode.SustainedLowLatency));
+                    }
                 }
             });
             AnsiConsole.Write(table);
