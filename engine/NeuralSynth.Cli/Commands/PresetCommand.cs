@@ -224,9 +224,10 @@ public sealed class PresetCommand : ICliCommand
         var perFamily = new Option<int>("--per-family") { Description = "Presets per family", DefaultValueFactory = _ => 2 };
         var pitches = new Option<string>("--pitches") { Description = "Pitches each seed is classified at", DefaultValueFactory = _ => "43,55,67" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var path = new Option<string>("--path") { Description = "Inversion path the seeds are scored on: vocoder (the plug-in's and render's default) or if", DefaultValueFactory = _ => "vocoder" };
         var cmd = new Command("bank", "Make the preset bank: sample many seeds, render them, let the evaluation classifier assign families, write presets whose corners are each family's most confident, in-tune seeds.")
         {
-            model, classifier, outDir, modelName, seeds, first, perFamily, pitches, threads,
+            model, classifier, outDir, modelName, seeds, first, perFamily, pitches, threads, path,
         };
         cmd.SetAction(r =>
         {
@@ -234,14 +235,23 @@ public sealed class PresetCommand : ICliCommand
             string modelDir = r.GetValue(model)!;
             using var g = GansynthModel.Load(modelDir);
             using var clf = NeuralSynth.Models.Evaluation.ClassifierModel.Load(r.GetValue(classifier)!);
-            var o = new BankOptions { Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches") };
+            var inversion = r.GetValue(path) switch
+            {
+                "vocoder" => InversionPath.Vocoder,
+                "if" => InversionPath.If,
+                var other => throw new CliException($"--path: '{other}' is not if or vocoder"),
+            };
+            using var renderer = inversion == InversionPath.Vocoder ? NoteRenderer.Load(modelDir, InversionPath.Vocoder, batchSize: 16) : null;
+            Func<List<Latent>, List<int>, List<int>, float[][]>? render = renderer is null ? null
+                : (z, p, v) => renderer.Render(z.Select((x, i) => new NoteRequest(x, p[i], v[i])).ToList(), CancellationToken.None);
+            var o = new BankOptions { Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches"), Path = r.GetValue(path)! };
             var start = DateTime.UtcNow;
             List<SeedScore> scores = [];
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask($"scoring {o.Seeds} seeds x {o.Pitches.Length} pitches", maxValue: 1.0);
-                    scores = PresetBank.ScoreSeeds(g, clf, o, p => task.Value = p);
+                    scores = PresetBank.ScoreSeeds(g, clf, o, p => task.Value = p, render);
                 });
             var families = clf.Config.Families;
             string name = r.GetValue(modelName) ?? Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar));

@@ -17,6 +17,8 @@ public sealed record BankOptions
     public int Batch { get; init; } = 16;
     /// Loudness the presets' gain_db aims for (RMS of the notes' first second, dBFS).
     public double TargetRmsDb { get; init; } = -20;
+    /// Inversion path the notes were rendered on (recorded in the presets' notes).
+    public string Path { get; init; } = "if";
 }
 
 /// How one seed's notes came out: family distribution (classifier, averaged over pitches), pitch accuracy
@@ -30,8 +32,12 @@ public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccur
 /// evaluation classifier; per family the most confident seeds (with correct pitch) become the corners of its presets.
 public static class PresetBank
 {
-    public static List<SeedScore> ScoreSeeds(GansynthModel model, ClassifierModel classifier, BankOptions o, Action<double>? progress = null)
+    /// Scores seeds on the notes `render` makes (default: the IF path of `model`); pass the product's renderer
+    /// (e.g. NoteRenderer on the vocoder path) so the ranking describes what players hear.
+    public static List<SeedScore> ScoreSeeds(GansynthModel model, ClassifierModel classifier, BankOptions o, Action<double>? progress = null,
+        Func<List<Latent>, List<int>, List<int>, float[][]>? render = null)
     {
+        render ??= (z, pitch, vel) => model.RenderIf(z, pitch, vel);
         int latent = model.Config.LatentSize, sr = model.Config.Spectral.SampleRate;
         if (classifier.Config.SampleRate != sr) throw new ArgumentException($"classifier rate {classifier.Config.SampleRate} Hz differs from the model's {sr} Hz");
         foreach (int p in o.Pitches) model.Config.PitchIndex(p);
@@ -43,7 +49,7 @@ public static class PresetBank
             var z = new List<Latent>(); var pitch = new List<int>(); var vel = new List<int>();
             foreach (long s in chunk)
                 foreach (int p in o.Pitches) { z.Add(Latent.FromSeed(s, latent)); pitch.Add(p); vel.Add(o.Velocity); }
-            var audio = model.RenderIf(z, pitch, vel);
+            var audio = render(z, pitch, vel);
             var outs = classifier.Predict(audio.Select(a => Fit(a, classifier.Config.Samples)).ToArray());
             for (int c = 0; c < chunk.Length; c++)
             {
@@ -121,7 +127,7 @@ public static class PresetBank
                     Family = fam,
                     Notes = string.Create(CultureInfo.InvariantCulture,
                         $"Corners = seeds the eval classifier assigns to '{fam}' (p = {string.Join(", ", corners.Select(c => c.FamilyProbs[f].ToString("F2", CultureInfo.InvariantCulture)))}; " +
-                        $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}), " +
+                        $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}, {o.Path} path), " +
                         $"best of {scores.Count} seeds; model {modelId}. The pad morphs between four {fam} timbres."),
                 };
                 result.Add(($"{index:00}_{fam}_{v + 1}.json", preset));
