@@ -143,7 +143,7 @@ public static class GansynthEvaluation
                 var (logMel, ifMel) = model.GenerateTensors(z, pitch, velocity);
                 var f0 = pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray();
                 using (logMel) using (ifMel)
-                using (var clean = NoteRenderer.SuppressBelowFundamental(logMel, f0, cfg.Spectral))
+                using (var clean = NoteRenderer.PrepareForVocoder(logMel, f0, cfg.Spectral))
                     audio = vocoder.Synthesize(clean, f0);
             }
             for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), pitch[i]);

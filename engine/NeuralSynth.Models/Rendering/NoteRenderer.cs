@@ -99,7 +99,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         {
             // The note's own f0 drives the vocoder's excitation: pitch is exact whatever the mel says.
             var f0 = pitch.Select(p => (float)(440.0 * Math.Pow(2, (p - 69) / 12.0))).ToArray();
-            using var clean = SuppressBelowFundamental(logMel, f0, generator.Config.Spectral);
+            using var clean = PrepareForVocoder(logMel, f0, generator.Config.Spectral);
             return vocoder!.Synthesize(clean, f0);
         }
     }
@@ -118,6 +118,16 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         using var keep = TorchSharp.torch.tensor(mask, [b, mels, 1], device: logMel.device);
         float floor = MathF.Log(spectral.LogFloor);
         return logMel * keep + floor * (1 - keep);
+    }
+
+    /// The generated log-mel as the vocoder path plays it: sub-fundamental bands suppressed, then a 3-frame moving
+    /// mean over time (±16 ms): the generator's frame-to-frame flicker, which real notes do not have, makes the
+    /// vocoder noisy. On 200 notes (EVAL.md) the mean moved YIN pitch accuracy 0.475 -> 0.550, classifier pitch
+    /// 0.610 -> 0.725 and FID 3.30x -> 2.84x the real yardstick; 5 frames scored better FID but worse YIN.
+    public static TorchSharp.torch.Tensor PrepareForVocoder(TorchSharp.torch.Tensor logMel, IReadOnlyList<float> f0, NeuralSynth.Models.Audio.SpectralConfig spectral)
+    {
+        using var suppressed = SuppressBelowFundamental(logMel, f0, spectral);
+        return TorchSharp.torch.nn.functional.avg_pool1d(suppressed, 3, 1, 1, count_include_pad: false);
     }
 
     public void Dispose() { generator.Dispose(); vocoder?.Dispose(); }

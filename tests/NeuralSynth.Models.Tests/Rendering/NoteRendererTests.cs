@@ -7,6 +7,40 @@ namespace NeuralSynth.Models.Tests.Rendering;
 
 public class NoteRendererTests
 {
+    /// The vocoder path's mel clean-up: bands wholly below 0.85 f0 go to the log floor (per note), the rest is a
+    /// 3-frame moving mean over time: a steady band stays as it is, a one-frame flicker is spread over three.
+    [Fact]
+    public void PrepareForVocoder_SilencesBandsBelowTheFundamental_AndSmoothsFlicker()
+    {
+        var spectral = NeuralSynth.Models.Audio.SpectralConfig.Default;
+        int mels = spectral.NMels, frames = 12;
+        var x = new float[2 * mels * frames];
+        Array.Fill(x, -2f);
+        for (int b = 0; b < 2; b++) x[(b * mels + 60) * frames + 6] = 4f;   // a one-frame spike in band 60
+        using var logMel = TorchSharp.torch.tensor(x, [2, mels, frames]);
+        float[] f0 = [65.4f, 523.3f];   // C2, C5
+        using var clean = NoteRenderer.PrepareForVocoder(logMel, f0, spectral);
+        var y = clean.data<float>().ToArray();
+        var edges = NeuralSynth.Dsp.MelScale.MelFrequencies(mels + 2, spectral.FMin, spectral.FMax);
+        float floor = MathF.Log(spectral.LogFloor);
+        for (int b = 0; b < 2; b++)
+            for (int m = 0; m < mels; m++)
+            {
+                bool below = edges[m + 2] < 0.85 * f0[b];
+                float v = y[(b * mels + m) * frames + 1];
+                Assert.Equal(below ? floor : -2f, v, 5);
+            }
+        Assert.Contains(Enumerable.Range(0, mels), m => edges[m + 2] < 0.85 * 523.3 && edges[m + 2] >= 0.85 * 65.4);   // the notes differ
+        for (int b = 0; b < 2; b++)
+        {
+            int row = (b * mels + 60) * frames;
+            Assert.Equal(0f, y[row + 5], 5);    // (-2 - 2 + 4) / 3 ... (-2 + 4 - 2) / 3 = 0
+            Assert.Equal(0f, y[row + 6], 5);
+            Assert.Equal(0f, y[row + 7], 5);
+            Assert.Equal(-2f, y[row + 4], 5);
+        }
+    }
+
     static GansynthModel TinyGenerator()
     {
         TorchSharp.torch.manual_seed(9);
