@@ -22,7 +22,7 @@ public sealed record BankOptions
 }
 
 /// How one seed's notes came out: family distribution (classifier, averaged over pitches), pitch accuracy
-/// (classifier top-1 == intended pitch), loudness.
+/// (half classifier top-1 == intended pitch, half YIN within 50 cents of it), loudness.
 public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb)
 {
     public int TopFamily => Array.IndexOf(FamilyProbs, FamilyProbs.Max());
@@ -62,7 +62,10 @@ public static class PresetBank
                     for (int f = 0; f < families; f++) fam[f] += outs.FamilyProbs[i][f] / o.Pitches.Length;
                     var pp = outs.PitchProbs[i];
                     int top = Array.IndexOf(pp, pp.Max()) + classifier.Config.MinPitch;
-                    if (top == o.Pitches[k]) correct++;
+                    if (top == o.Pitches[k]) correct += 0.5;
+                    // ... and what a tuner reads: YIN within 50 cents (the classifier alone forgives octave errors).
+                    double hz = NeuralSynth.Dsp.Yin.MedianPitch(audio[i], sr, 30, 2000);
+                    if (double.IsFinite(hz) && Math.Abs(NeuralSynth.Dsp.Yin.Cents(hz, NeuralSynth.Dsp.Yin.MidiToHz(o.Pitches[k]))) <= 50) correct += 0.5;
                     int n = Math.Min(sr, audio[i].Length);
                     for (int t = 0; t < n; t++) power += audio[i][t] * (double)audio[i][t];
                     count += n;
