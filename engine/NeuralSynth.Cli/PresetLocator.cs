@@ -21,6 +21,19 @@ public static class PresetLocator
 
     public static string DefaultModelDir(string kind = "gansynth") => Path.Combine(PresetsDir(), "models", kind);
 
+    /// --path: if, vocoder, or auto = the vocoder path when a vocoder sits beside the generator (what the plug-in plays).
+    public static NeuralSynth.Models.Rendering.InversionPath Inversion(string value, string generatorDir)
+    {
+        bool hasVocoder = File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(generatorDir).TrimEnd('/'))!, "vocoder", "config.json"));
+        return value.ToLowerInvariant() switch
+        {
+            "if" => NeuralSynth.Models.Rendering.InversionPath.If,
+            "vocoder" => NeuralSynth.Models.Rendering.InversionPath.Vocoder,
+            "auto" => hasVocoder ? NeuralSynth.Models.Rendering.InversionPath.Vocoder : NeuralSynth.Models.Rendering.InversionPath.If,
+            var p => throw new CliException($"--path '{p}': expected auto, if or vocoder"),
+        };
+    }
+
     /// The model folder from --model, or the shipped default.
     public static string ModelDir(string? option, string kind = "gansynth")
     {

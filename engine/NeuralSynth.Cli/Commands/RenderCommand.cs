@@ -40,13 +40,7 @@ public sealed class RenderCommand : ICliCommand
             TorchDevice.Resolve(r.GetValue(device)!);
             set_num_threads(Math.Max(1, r.GetValue(threads)));
             string modelDir = PresetLocator.ModelDir(r.GetValue(model));
-            bool hasVocoder = File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelDir).TrimEnd('/'))!, "vocoder", "config.json"));
-            var inversion = r.GetValue(path)!.ToLowerInvariant() switch
-            {
-                "if" => InversionPath.If, "vocoder" => InversionPath.Vocoder,
-                "auto" => hasVocoder ? InversionPath.Vocoder : InversionPath.If,
-                var p => throw new CliException($"--path '{p}': expected auto, if or vocoder"),
-            };
+            var inversion = PresetLocator.Inversion(r.GetValue(path)!, modelDir);
             using var renderer = NoteRenderer.Load(modelDir, inversion);
             var directions = TimbreDirections.TryLoad(modelDir);
             var sounds = ChooseSounds(midi, r.GetValue(preset), r.GetValue(trackPreset) ?? [], renderer.LatentSize, directions);

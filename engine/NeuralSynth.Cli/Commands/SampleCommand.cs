@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NeuralSynth.Formats;
 using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Rendering;
 using NeuralSynth.Models.Vocoder;
 using NeuralSynth.Realtime;
 using Spectre.Console;
@@ -78,9 +79,14 @@ public sealed class SampleCommand : ICliCommand
                 genTime.Start();
                 var (lm, ifm) = m.GenerateTensors(zs.GetRange(i, n), ps.GetRange(i, n), vs.GetRange(i, n));
                 genTime.Stop(); invTime.Start();
-                notes.AddRange(voc is null
-                    ? m.ToWaveformIf(lm, ifm)
-                    : voc.Synthesize(lm, ps.GetRange(i, n).Select(q => (float)(440.0 * Math.Pow(2, (q - 69) / 12.0))).ToArray()));
+                if (voc is null) notes.AddRange(m.ToWaveformIf(lm, ifm));
+                else
+                {
+                    // The vocoder path as the plug-in and `render` play it (NoteRenderer.PrepareForVocoder).
+                    var f0 = ps.GetRange(i, n).Select(q => (float)(440.0 * Math.Pow(2, (q - 69) / 12.0))).ToArray();
+                    using var clean = NoteRenderer.PrepareForVocoder(lm, f0, cfg.Spectral);
+                    notes.AddRange(voc.Synthesize(clean, f0));
+                }
                 invTime.Stop();
                 logMels.Add(lm); ifMels.Add(ifm);
             }
