@@ -69,6 +69,7 @@ public sealed unsafe class InstrumentEngine
     int _maxBlock = 8192;
     int _processMode;
     float _gain = 1, _gainTarget = 1, _gainCoef = 0.004f;
+    float _trim = 1;   // the Sound's level trim (its preset's gain_db), smoothed like the gain
 
     static readonly List<WeakReference<InstrumentEngine>> s_instances = new();
     static Thread? s_updater;
@@ -85,6 +86,7 @@ public sealed unsafe class InstrumentEngine
     {
         foreach (var p in Parameters.All) _plain[p.Id] = p.DefaultPlain;
         _gainTarget = _gain = DbToGain(_plain[ParamIds.Gain]);
+        _trim = TrimTarget();
         ModelHost.LoadAsync();   // start loading torch and the model now, in the background
         lock (s_instances)
         {
@@ -121,6 +123,7 @@ public sealed unsafe class InstrumentEngine
         _eventCount = 0;
         Array.Clear(_heldVelocity);
         _gain = _gainTarget;
+        _trim = TrimTarget();
         Volatile.Read(ref _engine)?.AllSoundOff();
     }
 
@@ -215,23 +218,31 @@ public sealed unsafe class InstrumentEngine
         var r = new Span<float>(right, n);
         if (engine == null) { l.Clear(); r.Clear(); }
         else engine.Process(l, r);
-        // Gain: each automation point takes effect at its offset, smoothed (~5 ms) so steps do not click.
-        float g = _gain, target = _gainTarget, coef = _gainCoef;
+        // Gain: each automation point takes effect at its offset, smoothed (~5 ms) so steps do not click; the Sound's
+        // trim follows the same way when the Sound (or custom corners) change.
+        float g = _gain, target = _gainTarget, coef = _gainCoef, t = _trim, trimTarget = TrimTarget();
         int p = 0;
         for (int i = 0; i < n; i++)
         {
             while (p < gainPoints && _gainPoints[p].Offset <= i) target = _gainPoints[p++].Gain;
             g += (target - g) * coef;
+            t += (trimTarget - t) * coef;
             // Settle exactly (a step of at most -80 dB): float smoothing would otherwise stall ~1e-5 short of the
             // target, and unity gain should be bit-transparent.
             if (MathF.Abs(target - g) < 1e-4f) g = target;
-            l[i] *= g;
-            r[i] *= g;
+            if (MathF.Abs(trimTarget - t) < 1e-4f) t = trimTarget;
+            l[i] *= g * t;
+            r[i] *= g * t;
         }
         while (p < gainPoints) target = _gainPoints[p++].Gain;
         _gain = g;
         _gainTarget = target;
+        _trim = t;
     }
+
+    /// <summary>Bank sounds play at their preset's level (gain_db brings each to the same loudness); custom corners
+    /// come with a state or preset whose Gain parameter already carries it.</summary>
+    float TrimTarget() => Volatile.Read(ref _corners) != null ? 1f : SoundBank.Trim[Math.Clamp((int)_plain[ParamIds.Sound], 0, SoundBank.Trim.Length - 1)];
 
     /// <summary>Hands queued events before offset <paramref name="limit"/> to the engine and shifts the rest down by
     /// <paramref name="shift"/>. Returns the number of gain points collected for this piece.</summary>
