@@ -39,11 +39,48 @@ public sealed class VoiceCache
     /// Raised (on the writer's thread) after a note becomes visible to the audio thread.
     public event Action<CachedNote>? NoteAdded;
 
-    public VoiceCache(long budgetBytes = DefaultBudgetBytes, string? persistDirectory = null)
+    /// Bytes the persisted files may take on disk (all models together); past it the least recently written or
+    /// loaded files are deleted, oldest first, down to 90 % of it. Unbounded unless set.
+    public long PersistCapBytes { get; }
+    readonly object persistLock = new();
+    long persistedBytes = -1;   // measured on the first write
+
+    public VoiceCache(long budgetBytes = DefaultBudgetBytes, string? persistDirectory = null, long persistCapBytes = long.MaxValue)
     {
         if (budgetBytes <= 0) throw new ArgumentOutOfRangeException(nameof(budgetBytes));
+        if (persistCapBytes <= 0) throw new ArgumentOutOfRangeException(nameof(persistCapBytes));
         this.budgetBytes = budgetBytes;
         PersistDirectory = persistDirectory;
+        PersistCapBytes = persistCapBytes;
+    }
+
+    /// Bytes of persisted note files on disk (all models), as this cache counts them.
+    public long PersistedBytes { get { lock (persistLock) return persistedBytes < 0 ? MeasurePersisted().Sum(f => f.Length) : persistedBytes; } }
+
+    IEnumerable<FileInfo> MeasurePersisted() =>
+        PersistDirectory is { } d && Directory.Exists(d)
+            ? new DirectoryInfo(d).EnumerateFiles("*" + NoteFile.Extension, SearchOption.AllDirectories)
+            : [];
+
+    void Persist(CachedNote note)
+    {
+        lock (persistLock)
+        {
+            if (persistedBytes < 0) persistedBytes = MeasurePersisted().Sum(f => f.Length);
+            string path = NoteFile.PathFor(PersistDirectory!, note.Key);
+            long before = File.Exists(path) ? new FileInfo(path).Length : 0;
+            NoteFile.Write(PersistDirectory!, note);
+            persistedBytes += new FileInfo(path).Length - before;
+            if (persistedBytes <= PersistCapBytes) return;
+            long target = PersistCapBytes / 10 * 9;
+            foreach (var f in MeasurePersisted().OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.FullName, StringComparer.Ordinal).ToList())
+            {
+                if (persistedBytes <= target) break;
+                if (f.FullName == Path.GetFullPath(path)) continue;   // never the note just written
+                try { long n = f.Length; f.Delete(); persistedBytes -= n; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Warning?.Invoke($"could not trim the disk cache at {f.FullName}: {e.Message}"); }
+            }
+        }
     }
 
     public long BudgetBytes
@@ -128,7 +165,7 @@ public sealed class VoiceCache
         }
         if (persist && PersistDirectory is not null)
         {
-            try { NoteFile.Write(PersistDirectory, note); }
+            try { Persist(note); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Warning?.Invoke($"could not persist {note.Key}: {e.Message}"); }
         }
         NoteAdded?.Invoke(note);
@@ -207,6 +244,8 @@ public sealed class VoiceCache
             }
             if (note is null) continue;
             Add(note, persist: false);
+            // Loaded counts as used: the disk cap deletes the least recently written or loaded files first.
+            try { File.SetLastWriteTimeUtc(path, DateTime.UtcNow); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             loaded++;
         }
         return loaded;

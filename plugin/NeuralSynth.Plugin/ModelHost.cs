@@ -39,12 +39,26 @@ public sealed class ModelHost
         LatentSize = ifRenderer.LatentSize;
         GeneratorId = ifRenderer.Generator.ModelId;
         Directions = TimbreDirections.TryLoad(ModelDir);
-        Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes);
+        Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes, CacheDirectory(), DiskCapBytes);
+        Cache.Warning += w => Console.Error.WriteLine($"NeuralSynth: voice cache: {w}");
+        Cache.LoadPersisted(ifRenderer.ModelId);
         bankCorners = new Latent[SoundBank.Names.Length][];
         for (int i = 0; i < bankCorners.Length; i++) bankCorners[i] = SoundBank.Corners(i, LatentSize);
         schedulers[0] = new RenderScheduler(ifRenderer, Cache, new RenderSchedulerOptions { Workers = 1 });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Shutdown();
         LoadTime = DateTime.UtcNow - start;
+    }
+
+    /// Disk space the rendered notes may keep between sessions (all models), so a reopened project plays at once.
+    public const long DiskCapBytes = 256L << 20;
+
+    /// Where rendered notes persist: NEURALSYNTH_CACHE (empty: nowhere), else $XDG_CACHE_HOME or ~/.cache, /neuralsynth/voices.
+    static string? CacheDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("NEURALSYNTH_CACHE") is { } env) return env.Length == 0 ? null : env;
+        string? root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".cache") : null;
+        return root == null ? null : Path.Combine(root, "neuralsynth", "voices");
     }
 
     /// The four morph corners of sound `index` of the bank (see <see cref="SoundBank"/>).
@@ -87,6 +101,7 @@ public sealed class ModelHost
             if (schedulers[i] is { } s) return s;
             ObjectDisposedException.ThrowIf(!ReferenceEquals(Ready, this), this);   // shut down: no new workers
             var renderer = NoteRenderer.Load(ModelDir, path);
+            Cache.LoadPersisted(renderer.ModelId);   // notes of earlier sessions: before the scheduler would redo them
             return schedulers[i] = new RenderScheduler(renderer, Cache, new RenderSchedulerOptions { Workers = 1 });
         }
     }

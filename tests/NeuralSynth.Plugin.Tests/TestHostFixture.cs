@@ -15,6 +15,7 @@ public sealed class TestHostFixture
     public string OutDir { get; }
     public string HostPath { get; }
     public string PresetFile { get; }
+    public string CacheDir { get; }
     public JsonElement Result { get; }
     public string Stderr { get; }
     public double WallMs { get; }
@@ -46,7 +47,10 @@ public sealed class TestHostFixture
         new NeuralSynth.Realtime.Timbre.VstPresetFile(NeuralSynth.Realtime.Timbre.VstPresetFile.ClassIdFromTuid(PluginInfo.ProcessorCid),
             PluginState.FromPreset(bass, "exported-by-test").Serialize()).Write(PresetFile);
         var sw = Stopwatch.StartNew();
-        var (code, stdout, stderr) = Run(host, $"\"{Bundle}\" \"{OutDir}\" \"{second}\"", ("NSHOST_VSTPRESET", PresetFile));
+        // A fresh disk cache: the cold start measures loading and rendering, not notes of an earlier run.
+        var (code, stdout, stderr) = Run(host, $"\"{Bundle}\" \"{OutDir}\" \"{second}\"", ("NSHOST_VSTPRESET", PresetFile),
+            ("NEURALSYNTH_CACHE", Path.Combine(OutDir, "voice-cache")));
+        CacheDir = Path.Combine(OutDir, "voice-cache");
         WallMs = sw.Elapsed.TotalMilliseconds;
         Stderr = stderr;
         if (code != 0) throw new InvalidOperationException($"nshost exited {code}: {stdout} {stderr}");

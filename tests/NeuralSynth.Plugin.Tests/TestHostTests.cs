@@ -118,6 +118,15 @@ public class TestHostTests(TestHostFixture host, ITestOutputHelper output)
         output.WriteLine($"Bass I preset: peak {p.GetProperty("peak").GetDouble():F3}; default sound: peak {p.GetProperty("default_peak").GetDouble():F3}");
     }
 
+    /// Rendered notes persist for the next session (the keyboard nshost rendered is on disk, under the cap).
+    [Fact]
+    public void RenderedNotes_ArePersisted_UnderTheDiskCap()
+    {
+        var files = Directory.GetFiles(host.CacheDir, "*.nsnote", SearchOption.AllDirectories);
+        Assert.True(files.Length >= 183, $"{files.Length} notes persisted");
+        Assert.True(files.Sum(f => new FileInfo(f).Length) <= ModelHost.DiskCapBytes);
+    }
+
     [Fact]
     public void Idle_IsExactSilence_WithSilenceFlags()
     {

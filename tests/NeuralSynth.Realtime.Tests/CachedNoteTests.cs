@@ -192,4 +192,29 @@ public class NoteFileTests : IDisposable
         Assert.All(warnings, w => Assert.Contains("corrupt", w));
         Assert.Single(NoteFile.FilesFor(dir, "model/a:1"));
     }
+
+    [Fact]
+    public void DiskCap_DeletesTheOldestFilesFirst_AndNeverTheNewest()
+    {
+        long fileBytes;
+        {
+            var probe = new VoiceCache(persistDirectory: dir);
+            probe.Add(Note(40, model: "probe"));
+            fileBytes = probe.PersistedBytes;
+            Directory.Delete(dir, true);
+        }
+        var cache = new VoiceCache(persistDirectory: dir, persistCapBytes: 5 * fileBytes);
+        for (int p = 50; p < 62; p++)
+        {
+            cache.Add(Note(p));
+            File.SetLastWriteTimeUtc(NoteFile.PathFor(dir, Note(p).Key), DateTime.UtcNow.AddMinutes(p - 100));   // p = age order
+        }
+        Assert.True(cache.PersistedBytes <= 5 * fileBytes, $"{cache.PersistedBytes} > cap {5 * fileBytes}");
+        var left = NoteFile.FilesFor(dir, "model/a:1").Select(f => Path.GetFileName(f)).ToArray();
+        Assert.Contains(left, f => f.Contains("-p61-"));
+        Assert.DoesNotContain(left, f => f.Contains("-p50-"));
+        var warm = new VoiceCache(persistDirectory: dir);
+        Assert.Equal(left.Length, warm.LoadPersisted("model/a:1"));
+        Assert.Equal(cache.PersistedBytes, new DirectoryInfo(dir).EnumerateFiles("*" + NoteFile.Extension, SearchOption.AllDirectories).Sum(f => f.Length));
+    }
 }

@@ -20,6 +20,9 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public int MaxPitch => generator.Config.MaxPitch;
     public GansynthModel Generator => generator;
 
+    /// Version of the vocoder path's mel preparation (2: sub-fundamental suppression + 3-frame mean).
+    public const int VocoderPathVersion = 2;
+
     public NoteRenderer(GansynthModel generator, VocoderModel? vocoder, InversionPath path = InversionPath.If, int batchSize = 8)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size must be at least 1");
@@ -30,9 +33,11 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         this.vocoder = vocoder;
         Path = path;
         BatchSize = batchSize;
-        // The id names everything a cached note depends on: generator weights, path and vocoder weights.
+        // The id names everything a cached note depends on: generator weights, path, vocoder weights and how the
+        // vocoder path prepares the mel (bump VocoderPathVersion whenever PrepareForVocoder changes: notes persisted on
+        // disk by an earlier build must not be played).
         ModelId = path == InversionPath.Vocoder
-            ? $"{generator.ModelId}:vocoder:{WeightsHash(vocoder!)}"
+            ? $"{generator.ModelId}:vocoder:{WeightsHash(vocoder!)}:v{VocoderPathVersion}"
             : $"{generator.ModelId}:if";
     }
 

@@ -66,7 +66,7 @@ public class NoteRendererTests
         double err = 0, sig = 0;
         for (int i = 0; i < audio[1].Length; i++) { err += Math.Pow(audio[1][i] - again[0][i], 2); sig += Math.Pow(audio[1][i], 2); }
         Assert.True(10 * Math.Log10(sig / Math.Max(err, 1e-30)) > 60, "re-rendering a note alone must match it within 60 dB SNR");
-        Assert.EndsWith(path == InversionPath.If ? ":if" : ":vocoder:unsaved", r.ModelId);
+        Assert.EndsWith(path == InversionPath.If ? ":if" : $":vocoder:unsaved:v{NoteRenderer.VocoderPathVersion}", r.ModelId);
     }
 
     [Fact]
