@@ -155,7 +155,8 @@ public sealed class RenderScheduler : IDisposable
                 {
                     if (Cache.Contains(k)) continue;
                     all = false;
-                    if (failures.TryGetValue(k, out var error)) throw new InvalidOperationException($"rendering {k} failed: {error.Message}", error);
+                    // Reported once: the next wait for this key renders it again (a failure may be transient).
+                    if (failures.Remove(k, out var error)) throw new InvalidOperationException($"rendering {k} failed: {error.Message}", error);
                     if (!pending.ContainsKey(k) && !inFlight.Contains(k))
                     {
                         if (k.ModelId != Renderer.ModelId) throw new ArgumentException($"{k} is not a note of model {Renderer.ModelId}");

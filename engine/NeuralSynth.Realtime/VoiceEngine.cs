@@ -270,7 +270,10 @@ public sealed class VoiceEngine
             note = cache.GetTable(Model.ModelId, z.Hash, layer)?[wanted];
             if (note is null && options.Offline)
             {
-                scheduler!.WaitUntilRendered(z, [(wanted, layer)]); // offline: allocation and blocking are fine
+                // Offline: allocation and blocking are fine. A failed render leaves the voice to a stand-in (or
+                // silence) rather than failing the whole block; the scheduler's RenderFailed reports it.
+                try { scheduler!.WaitUntilRendered(z, [(wanted, layer)]); }
+                catch (InvalidOperationException) { }
                 note = cache.GetTable(Model.ModelId, z.Hash, layer)?[wanted];
             }
             exact = note is not null;
@@ -395,7 +398,10 @@ public sealed class VoiceEngine
             if (v.State != Voice.Kind.Active) continue;
             v.WantedLatent = z;
             if (options.Offline && cache.GetTable(Model.ModelId, z.Hash, v.Layer)?[v.WantedPitch] is null)
-                scheduler!.WaitUntilRendered(z, [(v.WantedPitch, v.Layer)]);
+            {
+                try { scheduler!.WaitUntilRendered(z, [(v.WantedPitch, v.Layer)]); }
+                catch (InvalidOperationException) { }   // keeps the old timbre's note (see StartNote)
+            }
         }
         PollStandIns(timbreFadeStep);
     }

@@ -44,7 +44,7 @@ public sealed class ModelHost
         Cache.LoadPersisted(ifRenderer.ModelId);
         bankCorners = new Latent[SoundBank.Names.Length][];
         for (int i = 0; i < bankCorners.Length; i++) bankCorners[i] = SoundBank.Corners(i, LatentSize);
-        schedulers[0] = new RenderScheduler(ifRenderer, Cache, new RenderSchedulerOptions { Workers = 1 });
+        schedulers[0] = NewScheduler(ifRenderer);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Shutdown();
         LoadTime = DateTime.UtcNow - start;
     }
@@ -93,6 +93,13 @@ public sealed class ModelHost
     public static string? LoadError => Volatile.Read(ref s_loading) is { IsFaulted: true } t ? t.Exception!.GetBaseException().Message : null;
 
     /// The scheduler for an inversion path (the vocoder one is loaded on first use). Not the audio thread.
+    RenderScheduler NewScheduler(NoteRenderer renderer)
+    {
+        var scheduler = new RenderScheduler(renderer, Cache, new RenderSchedulerOptions { Workers = 1 });
+        scheduler.RenderFailed += (keys, e) => Vst3.Guard.Fail(e, $"rendering {keys.Count} note(s) of {renderer.ModelId}");
+        return scheduler;
+    }
+
     public RenderScheduler Scheduler(InversionPath path)
     {
         int i = (int)path;
@@ -102,7 +109,7 @@ public sealed class ModelHost
             ObjectDisposedException.ThrowIf(!ReferenceEquals(Ready, this), this);   // shut down: no new workers
             var renderer = NoteRenderer.Load(ModelDir, path);
             Cache.LoadPersisted(renderer.ModelId);   // notes of earlier sessions: before the scheduler would redo them
-            return schedulers[i] = new RenderScheduler(renderer, Cache, new RenderSchedulerOptions { Workers = 1 });
+            return schedulers[i] = NewScheduler(renderer);
         }
     }
 }

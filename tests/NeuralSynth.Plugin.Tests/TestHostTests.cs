@@ -44,7 +44,7 @@ public class TestHostTests(TestHostFixture host, ITestOutputHelper output)
     public void CMajorScale_PlaysAtTheRightPitches(int index, int rate)
     {
         var scale = R.GetProperty("scales")[index];
-        Assert.True(scale.GetProperty("ok").GetBoolean(), scale.GetProperty("error").GetString());
+        Assert.True(scale.GetProperty("ok").GetBoolean(), scale.GetProperty("error").GetString() + "; plug-in stderr: " + host.Stderr);
         Assert.Equal(rate, scale.GetProperty("rate").GetInt32());
         var wav = WavFile.Read(scale.GetProperty("wav").GetString()!);
         Assert.Equal(rate, wav.SampleRate);
