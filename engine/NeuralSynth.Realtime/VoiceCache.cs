@@ -31,7 +31,8 @@ public sealed class VoiceCache
     Dictionary<TableKey, NoteTable> tables = new();
     long usedBytes, budgetBytes, clock;
     int count;
-    readonly List<CachedNote> evictionScratch = new();
+    // (LastUsed snapshot, note): readers touch notes while the writer sorts, so the sort key must not move under it.
+    readonly List<(long LastUsed, CachedNote Note)> evictionScratch = new();
 
     public string? PersistDirectory { get; }
     /// Raised (on the writer's thread) for recoverable problems, e.g. a corrupt cache file that was discarded.
@@ -210,9 +211,9 @@ public sealed class VoiceCache
         evictionScratch.Clear();
         foreach (var t in tables.Values)
             for (int p = 0; p < 128; p++)
-                if (t.Slots[p] is { } n && n.PinCount == 0 && !ReferenceEquals(n, keep)) evictionScratch.Add(n);
+                if (t.Slots[p] is { } n && n.PinCount == 0 && !ReferenceEquals(n, keep)) evictionScratch.Add((n.LastUsed, n));
         evictionScratch.Sort(static (a, b) => a.LastUsed.CompareTo(b.LastUsed));
-        foreach (var n in evictionScratch)
+        foreach (var (_, n) in evictionScratch)
         {
             if (usedBytes + incoming <= budgetBytes) break;
             if (n.PinCount != 0) continue; // a voice picked it up meanwhile
