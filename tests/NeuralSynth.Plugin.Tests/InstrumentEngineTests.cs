@@ -55,9 +55,9 @@ public unsafe class InstrumentEngineTests
         var e = Engine(Offline, (ParamIds.PitchBendRange, range), (ParamIds.PitchBend, bend));
         e.NoteOn(0, pitch, 0.8f);
         var x = Render(e, 24000);
-        double expected = PitchDetector.MidiToHz(pitch + bend * range);
+        double expected = NeuralSynth.Dsp.Yin.MidiToHz(pitch + bend * range);
         double hz = PitchDetector.HarmonicF0(x.AsSpan(2400, 16384), Rate, expected);
-        Assert.InRange(Math.Abs(PitchDetector.Cents(hz, expected)), 0, 10);
+        Assert.InRange(Math.Abs(NeuralSynth.Dsp.Yin.Cents(hz, expected)), 0, 10);
     }
 
     [Fact]
@@ -68,8 +68,8 @@ public unsafe class InstrumentEngineTests
         Render(e, 4800);
         e.SetParameter(ParamIds.PitchBendRange, 7, 0);   // C4 bent up a fifth
         var x = Render(e, 24000);
-        double expected = PitchDetector.MidiToHz(67);
-        Assert.InRange(Math.Abs(PitchDetector.Cents(PitchDetector.HarmonicF0(x.AsSpan(2400, 16384), Rate, expected), expected)), 0, 10);
+        double expected = NeuralSynth.Dsp.Yin.MidiToHz(67);
+        Assert.InRange(Math.Abs(NeuralSynth.Dsp.Yin.Cents(PitchDetector.HarmonicF0(x.AsSpan(2400, 16384), Rate, expected), expected)), 0, 10);
         Assert.Equal(1, e.Voices!.ActiveVoices);
     }
 
@@ -97,8 +97,8 @@ public unsafe class InstrumentEngineTests
         e.NoteOn(100, 67, 0.8f);
         var x = Render(e, 24000);
         Assert.Equal(1, e.Voices.ActiveVoices);
-        double expected = PitchDetector.MidiToHz(67);
-        Assert.InRange(Math.Abs(PitchDetector.Cents(PitchDetector.HarmonicF0(x.AsSpan(2400, 16384), Rate, expected), expected)), 0, 10);
+        double expected = NeuralSynth.Dsp.Yin.MidiToHz(67);
+        Assert.InRange(Math.Abs(NeuralSynth.Dsp.Yin.Cents(PitchDetector.HarmonicF0(x.AsSpan(2400, 16384), Rate, expected), expected)), 0, 10);
     }
 
     [Fact]

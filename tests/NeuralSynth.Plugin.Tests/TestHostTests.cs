@@ -57,13 +57,13 @@ public class TestHostTests(TestHostFixture host, ITestOutputHelper output)
             int start = n.GetProperty("start").GetInt32(), end = n.GetProperty("end").GetInt32();
             int pitch = n.GetProperty("pitch").GetInt32();
             var body = wav.Channels[0].AsSpan(start + (end - start) / 8, (end - start) * 7 / 8);
-            double hz = PitchDetector.HarmonicF0(body, rate, PitchDetector.MidiToHz(pitch));
-            double cents = PitchDetector.Cents(hz, PitchDetector.MidiToHz(pitch));
+            double hz = PitchDetector.HarmonicF0(body, rate, NeuralSynth.Dsp.Yin.MidiToHz(pitch));
+            double cents = NeuralSynth.Dsp.Yin.Cents(hz, NeuralSynth.Dsp.Yin.MidiToHz(pitch));
             // YIN reported beside it (not asserted): it follows the heard periodicity, which the under-trained
             // generator's noisy spectral envelope can pull an octave off (see presets/models/gansynth/EVAL.md).
             double yin = NeuralSynth.Dsp.Yin.MedianPitch(body.ToArray(), rate, 30, 2000);
             output.WriteLine($"{rate} Hz mode {scale.GetProperty("mode").GetInt32()}: MIDI {pitch}: {hz:F2} Hz ({cents:+0.00;-0.00;0.00} cents); " +
-                $"YIN {yin:F2} Hz ({PitchDetector.Cents(yin, PitchDetector.MidiToHz(pitch)):+0;-0;0} cents)");
+                $"YIN {yin:F2} Hz ({NeuralSynth.Dsp.Yin.Cents(yin, NeuralSynth.Dsp.Yin.MidiToHz(pitch)):+0;-0;0} cents)");
             Assert.InRange(Math.Abs(cents), 0, 10);
             if (pitch == expected[0])
             {

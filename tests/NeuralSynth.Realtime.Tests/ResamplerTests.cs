@@ -126,30 +126,15 @@ public class ResamplerTests
             var dst = new float[40000];
             Resampler.Process(f, src, origin, ref pos, 1 / 3.0, -1, 0, len, dst);
             var seg = dst.AsSpan(4000, 32768);
-            double tone = Tone(seg, hz / 48000);
+            double tone = EngineMeasurements.ToneAmplitude(seg, hz / 48000);
             foreach (double image in new[] { 16000 - hz, 16000 + hz, 32000 - hz })
             {
-                double att = 20 * Math.Log10(tone / Tone(seg, image / 48000));
+                double att = 20 * Math.Log10(tone / EngineMeasurements.ToneAmplitude(seg, image / 48000));
                 Assert.True(att >= 97, $"{hz} Hz: image at {image} Hz only {att:F1} dB down");
             }
         }
     }
 
-    /// Amplitude of one frequency (cycles/sample) through a Blackman-Harris window.
-    internal static double Tone(ReadOnlySpan<float> x, double freq)
-    {
-        double re = 0, im = 0, wsum = 0;
-        int n = x.Length;
-        for (int i = 0; i < n; i++)
-        {
-            double t = 2 * Math.PI * i / (n - 1);
-            double w = 0.35875 - 0.48829 * Math.Cos(t) + 0.14128 * Math.Cos(2 * t) - 0.01168 * Math.Cos(3 * t);
-            re += w * x[i] * Math.Cos(2 * Math.PI * freq * i);
-            im -= w * x[i] * Math.Sin(2 * Math.PI * freq * i);
-            wsum += w;
-        }
-        return 2 * Math.Sqrt(re * re + im * im) / wsum + 1e-30;
-    }
 }
 
 public class MixerTests
