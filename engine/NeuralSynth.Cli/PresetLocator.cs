@@ -24,7 +24,7 @@ public static class PresetLocator
     /// --path: if, vocoder, or auto = the vocoder path when a vocoder sits beside the generator (what the plug-in plays).
     public static NeuralSynth.Models.Rendering.InversionPath Inversion(string value, string generatorDir)
     {
-        bool hasVocoder = File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(generatorDir).TrimEnd('/'))!, "vocoder", "config.json"));
+        bool hasVocoder = NeuralSynth.Models.Rendering.NoteRenderer.HasDefaultVocoder(generatorDir);
         return value.ToLowerInvariant() switch
         {
             "if" => NeuralSynth.Models.Rendering.InversionPath.If,

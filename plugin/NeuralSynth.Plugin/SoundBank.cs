@@ -53,8 +53,7 @@ public static class SoundBank
     /// Corner latents of sound `index` for a generator with latents of `size` values.
     public static Latent[] Corners(int index, int size)
     {
-        var preset = s_sounds[Math.Clamp(index, 0, s_sounds.Length - 1)].Preset;
-        return preset?.CornerLatents(size)
+        return PresetOf(index)?.CornerLatents(size)
             ?? [Latent.FromSeed(1, size), Latent.FromSeed(2, size), Latent.FromSeed(3, size), Latent.FromSeed(4, size)];
     }
 

@@ -68,7 +68,7 @@ public sealed class BenchCommand : ICliCommand
                     AddLoad(Row, "NoteRenderer load", EngineMeasurements.MeasureProcessWhileRendering(loadSeconds, renderer: renderer));
                     // The plug-in's configuration: vocoder path, and the GC kept from blocking gen-2 collections; the
                     // runtime's default GC mode is measured in the same run as the reference.
-                    if (File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelDir).TrimEnd('/'))!, "vocoder", "config.json")))
+                    if (NoteRenderer.HasDefaultVocoder(modelDir))
                     {
                         ctx.Status("loading the vocoder path");
                         using var vocoderPath = NoteRenderer.Load(modelDir, InversionPath.Vocoder);

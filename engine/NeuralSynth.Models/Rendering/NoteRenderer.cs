@@ -41,6 +41,14 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
             : $"{generator.ModelId}:if";
     }
 
+    /// The vocoder a generator comes with: the "vocoder" folder beside the generator's.
+    public static string DefaultVocoderDir(string generatorDir) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(generatorDir).TrimEnd('/'))!, "vocoder");
+
+    /// True when DefaultVocoderDir holds a vocoder model (the vocoder path can be loaded without naming one).
+    public static bool HasDefaultVocoder(string generatorDir) =>
+        File.Exists(System.IO.Path.Combine(DefaultVocoderDir(generatorDir), VocoderModel.ConfigFile));
+
     /// Loads the generator from `modelDir` (config.json + model.safetensors) and, for the vocoder
     /// path, the vocoder from `vocoderDir` (default: a "vocoder" folder beside the generator's).
     public static NoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8, string? vocoderDir = null)
@@ -48,7 +56,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         VocoderModel? vocoder = null;
         if (path == InversionPath.Vocoder)
         {
-            vocoderDir ??= System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(modelDir).TrimEnd('/'))!, "vocoder");
+            vocoderDir ??= DefaultVocoderDir(modelDir);
             if (!File.Exists(System.IO.Path.Combine(vocoderDir, VocoderModel.ConfigFile)))
                 throw new FileNotFoundException($"{vocoderDir}: no vocoder model (config.json) for the vocoder path", vocoderDir);
             vocoder = VocoderModel.Load(vocoderDir);
