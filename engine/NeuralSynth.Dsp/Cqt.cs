@@ -22,19 +22,9 @@ namespace NeuralSynth.Dsp;
 
 public sealed record CqtResult(int Frames, int Bins, int Hop, int SampleRate, double[] Frequencies, float[] Re, float[] Im)
 {
-    public float[] Magnitude()
-    {
-        var m = new float[Re.Length];
-        Kernels.Magnitude(Re, Im, m);
-        return m;
-    }
+    public float[] Magnitude() => Kernels.Magnitude(Re, Im);
 
-    public float[] Phase()
-    {
-        var p = new float[Re.Length];
-        for (int i = 0; i < p.Length; i++) p[i] = MathF.Atan2(Im[i], Re[i]);
-        return p;
-    }
+    public float[] Phase() => Kernels.Phase(Re, Im);
 }
 
 public sealed class Cqt

@@ -126,6 +126,23 @@ public static class Kernels
         }
     }
 
+    /// |re + i im| per element, into a new array.
+    public static float[] Magnitude(ReadOnlySpan<float> re, ReadOnlySpan<float> im)
+    {
+        var m = new float[re.Length];
+        Magnitude(re, im, m);
+        return m;
+    }
+
+    /// atan2(im, re) per element (radians), into a new array.
+    public static float[] Phase(ReadOnlySpan<float> re, ReadOnlySpan<float> im)
+    {
+        Check(re.Length, im.Length, re.Length);
+        var p = new float[re.Length];
+        for (int i = 0; i < p.Length; i++) p[i] = MathF.Atan2(im[i], re[i]);
+        return p;
+    }
+
     public static void Magnitude(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> dst, KernelPath path = KernelPath.Auto)
     {
         Check(re.Length, im.Length, dst.Length);

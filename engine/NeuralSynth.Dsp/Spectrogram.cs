@@ -37,20 +37,10 @@ public sealed class Spectrogram
     public Spectrogram CloneEmpty() => new(Frames, NFft, Hop, Center, SignalLength);
 
     /// <summary>|X| per element, frame-major like Re/Im.</summary>
-    public float[] Magnitude()
-    {
-        var m = new float[Re.Length];
-        Kernels.Magnitude(Re, Im, m);
-        return m;
-    }
+    public float[] Magnitude() => Kernels.Magnitude(Re, Im);
 
     /// <summary>Phase angle atan2(Im, Re) in radians per element, frame-major.</summary>
-    public float[] Phase()
-    {
-        var p = new float[Re.Length];
-        for (int i = 0; i < p.Length; i++) p[i] = MathF.Atan2(Im[i], Re[i]);
-        return p;
-    }
+    public float[] Phase() => Kernels.Phase(Re, Im);
 
     /// <summary>Builds a spectrogram from magnitude and phase (both frame-major, frames*bins).</summary>
     public static Spectrogram FromPolar(float[] magnitude, float[] phase, int frames, int nFft, int hop, bool center, int signalLength)
