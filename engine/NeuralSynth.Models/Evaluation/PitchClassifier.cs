@@ -18,6 +18,7 @@ public sealed class PitchClassifier : Module<Tensor, Tensor>
 
     public PitchClassifier(ClassifierConfig config) : base("pitch_classifier")
     {
+        TorchRuntime.Ensure();
         config.Validate("classifier config");
         Config = config;
         int inChannels = 1;

@@ -17,6 +17,7 @@ public sealed class EqConv2d : nn.Module<Tensor, Tensor>
 
     public EqConv2d(string name, long inChannels, long outChannels, long kernel, double gain = 1.4142135623730951) : base(name)
     {
+        TorchRuntime.Ensure();
         if (kernel % 2 != 1) throw new ArgumentException("EqConv2d needs an odd kernel for same padding");
         weight = new Parameter(randn(outChannels, inChannels, kernel, kernel));
         bias = new Parameter(zeros(outChannels));

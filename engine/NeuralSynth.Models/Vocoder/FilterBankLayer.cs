@@ -20,6 +20,7 @@ public sealed class FilterBankLayer : IDisposable
 
     public FilterBankLayer(FilterBankDesign design, Device? device = null)
     {
+        TorchRuntime.Ensure();
         Design = design;
         synthesis = design.Bands.Select(b => tensor(b.SynthesisTaps, [1, 1, b.Length], device: device)).ToArray();
         analysis = design.Bands.Select(b => tensor(b.AnalysisTaps, [1, 1, b.Length], device: device)).ToArray();

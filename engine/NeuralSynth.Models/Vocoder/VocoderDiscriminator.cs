@@ -19,6 +19,7 @@ public sealed class VocoderDiscriminator : nn.Module
 
     public VocoderDiscriminator(VocoderConfig config) : base("vocoder_discriminator")
     {
+        TorchRuntime.Ensure();
         bandCount = config.Bands;
         scales = config.DiscScales;
         int d = config.DiscChannels;

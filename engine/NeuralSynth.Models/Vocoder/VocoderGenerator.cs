@@ -26,6 +26,7 @@ public sealed class VocoderGenerator : nn.Module
 
     public VocoderGenerator(VocoderConfig config) : base("vocoder_generator")
     {
+        TorchRuntime.Ensure();
         cfg = config;
         int h = config.CondChannels;
         enc0 = nn.Conv1d(config.Spectral.NMels + 1, h, 3, padding: 1);
