@@ -110,6 +110,7 @@ public sealed class ClassifierTrainer
             var pitchLoss = nn.functional.cross_entropy(pitchLogits, pitchTarget);
             var familyLoss = nn.functional.cross_entropy(familyLogits, familyTarget);
             var loss = pitchLoss + familyLoss * config.FamilyLossWeight;
+            NonFiniteLoss.Check(loss, "classifier", step + 1, checkpointDir);
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();

@@ -181,18 +181,28 @@ public sealed class VocoderModel : IDisposable
             double cpu1 = ThreadCpuClock.NowMs();
 
             clock.Restart();
-            var f0 = contour is null ? tensor(f0Hz, [batch]) : tensor(contour, [1, contour.Length]);
-            var bands = generator.Bands(generator.Encode(logMel.to_type(ScalarType.Float32), f0), excitation);
-            var bandData = bands.Select(b => b.contiguous().data<float>().ToArray()).ToArray(); // [k][B * N_k]
+            // One note at a time through torch: oneDNN picks its kernels (and so its summation order) by batch size,
+            // which moved a note's samples by up to 1e-3 depending on what else shared its batch. Per note, a note
+            // renders to the same samples alone or in any batch, so cached and re-rendered notes always agree.
+            var mel32 = logMel.to_type(ScalarType.Float32);
+            var perItem = new float[batch][][];
+            for (int b = 0; b < batch; b++)
+            {
+                var f0 = contour is null ? tensor(new[] { f0Hz[b] }, [1]) : tensor(contour, [1, contour.Length]);
+                var bandsB = generator.Bands(generator.Encode(mel32.narrow(0, b, 1), f0), excitation.Select(x => x.narrow(0, b, 1)).ToList());
+                perItem[b] = bandsB.Select(t => t.contiguous().data<float>().ToArray()).ToArray();
+            }
+            int bandCount = perItem[0].Length;
+            var bandData = Enumerable.Range(0, bandCount).Select(k => perItem.SelectMany(item => item[k]).ToArray()).ToArray(); // [k][B * N_k]
             double torchMs = clock.Elapsed.TotalMilliseconds;
             double cpu2 = ThreadCpuClock.NowMs();
 
             clock.Restart();
             var result = new float[batch][];
-            var perNote = new float[bands.Length][];
+            var perNote = new float[bandCount][];
             for (int b = 0; b < batch; b++)
             {
-                for (int k = 0; k < bands.Length; k++)
+                for (int k = 0; k < bandCount; k++)
                 {
                     int n = samples / FilterBank.Bands[k].Decimation;
                     perNote[k] = bandData[k].AsSpan(b * n, n).ToArray();

@@ -168,6 +168,7 @@ public static class VocoderTrainer
                     : (sr - 1).pow(2).mean() + sf.pow(2).mean());
             }
             lossD = lossD / realOut.Count;
+            NonFiniteLoss.Check(lossD, "discriminator", step, "the run's checkpoint/");
             optD.zero_grad();
             lossD.backward();
             nn.utils.clip_grad_norm_(d.parameters(), cfg.GradClip);
@@ -202,6 +203,7 @@ public static class VocoderTrainer
             result["feature_match"] = fm.item<float>();
         }
         optG.zero_grad();
+        NonFiniteLoss.Check(lossG, "generator", step, "the run's checkpoint/");
         lossG.backward();
         nn.utils.clip_grad_norm_(g.parameters(), cfg.GradClip);
         optG.step();
