@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace NeuralSynth.Cli.Commands;
 
 /// `neuralsynth dataset build|import`: NSynth-style note datasets from SoundFonts or the user's samples.
-public sealed class DatasetCommand : ICliCommand
+public sealed partial class DatasetCommand : ICliCommand
 {
     public static Command Create()
     {
@@ -17,7 +17,11 @@ public sealed class DatasetCommand : ICliCommand
 
     static Command Build()
     {
-        var soundFont = new Option<string>("--soundfont") { Description = "SoundFont (.sf2) to render, e.g. /usr/share/sounds/sf2/FluidR3_GM.sf2", Required = true };
+        var soundFont = new Option<string[]>("--soundfont")
+        {
+            Description = "SoundFont (.sf2/.sf3) to render, e.g. /usr/share/sounds/sf2/FluidR3_GM.sf2; repeat it to add more (each adds its own instruments), or 'all' for every General MIDI SoundFont installed",
+            Required = true, AllowMultipleArgumentsPerToken = true,
+        };
         var outDir = new Option<string>("--out") { Description = "Output dataset directory", Required = true };
         var programs = new Option<string>("--programs") { Description = "GM programs, e.g. 0,24,40-42 (default: two or so per acoustic family)" };
         var bank = new Option<int>("--bank") { Description = "SoundFont bank", DefaultValueFactory = _ => 0 };
@@ -36,7 +40,7 @@ public sealed class DatasetCommand : ICliCommand
             var (lo, hi) = Ranges.Pitch(r.GetValue(pitches)!);
             var options = new DatasetBuildOptions
             {
-                SoundFont = r.GetValue(soundFont)!,
+                SoundFonts = SoundFonts(r.GetValue(soundFont)!),
                 OutDir = r.GetValue(outDir)!,
                 Programs = r.GetValue(programs) is { } p ? Ranges.List(p, "--programs") : GeneralMidi.AcousticDefault,
                 Bank = r.GetValue(bank),
@@ -60,6 +64,28 @@ public sealed class DatasetCommand : ICliCommand
             return 0;
         });
         return cmd;
+    }
+}
+
+public sealed partial class DatasetCommand
+{
+    /// General MIDI SoundFonts Debian packages install (fluid-soundfont-gm, timgm6mb-soundfont, musescore-general-soundfont*).
+    public static readonly string[] KnownGmSoundFonts =
+    [
+        "/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/TimGM6mb.sf2",
+        "/usr/share/sounds/sf3/MuseScore_General.sf3", "/usr/share/sounds/sf2/MuseScore_General.sf2",
+    ];
+
+    static string[] SoundFonts(string[] given)
+    {
+        if (given is ["all"])
+        {
+            var found = KnownGmSoundFonts.Where(File.Exists).ToArray();
+            if (found.Length == 0) throw new CliException($"--soundfont all: none of {string.Join(", ", KnownGmSoundFonts)} is installed (apt-get install fluid-soundfont-gm timgm6mb-soundfont)");
+            return found;
+        }
+        foreach (var f in given) if (!File.Exists(f)) throw new CliException($"{f}: SoundFont not found");
+        return given;
     }
 }
 

@@ -4,7 +4,10 @@ namespace NeuralSynth.Models.Dataset;
 
 public sealed record DatasetBuildOptions
 {
-    public required string SoundFont { get; init; }
+    /// SoundFonts to render, each a separate set of instruments (instrument number = 1000 x its index + bank x 128 + program).
+    public IReadOnlyList<string> SoundFonts { get; init; } = [];
+    /// One SoundFont (the common case).
+    public string SoundFont { get => string.Join(", ", SoundFonts); init => SoundFonts = [value]; }
     public required string OutDir { get; init; }
     public IReadOnlyList<int> Programs { get; init; } = GeneralMidi.AcousticDefault;
     public int Bank { get; init; }
@@ -29,9 +32,8 @@ public static class DatasetBuilder
     public static DatasetBuildResult Build(DatasetBuildOptions o, Action<int, int>? progress = null, CancellationToken cancel = default)
     {
         Validate(o);
-        var instruments = o.Programs.Distinct().Select(p => InstrumentName(o.Bank, p)).ToList();
-        var split = AssignSplits(instruments);
-        var programs = o.Programs.Distinct().ToList();
+        var programs = (from sf in Enumerable.Range(0, o.SoundFonts.Count) from p in o.Programs.Distinct() select (sf, p)).ToList();
+        var split = AssignSplits(programs.Select(u => InstrumentName(o.Bank, u.p, u.sf)).ToList());
         var pitchesAndVelocities = (from pitch in Enumerable.Range(o.MinPitch, o.MaxPitch - o.MinPitch + 1)
                                     from v in o.Velocities.Distinct()
                                     select (pitch, velocity: v)).ToList();
@@ -41,7 +43,7 @@ public static class DatasetBuilder
         int perProgram = pitchesAndVelocities.Count, jobCount = programs.Count * perProgram;
         var results = new NoteExample?[jobCount];
         int done = 0, rendered = 0, reused = 0, silent = 0, next = -1;
-        // The unit of work is a program, rendered in a fixed note order by a fresh synthesizer:
+        // The unit of work is a (SoundFont, program), rendered in a fixed note order by a fresh synthesizer:
         // fluidsynth carries state from note to note (even across a reset), so a note is reproducible
         // only with the same history. Resuming therefore skips finished programs and redoes a partial one.
         var workers = Enumerable.Range(0, Math.Min(o.Threads, programs.Count)).Select(_ => Task.Run(() =>
@@ -49,9 +51,9 @@ public static class DatasetBuilder
             int j;
             while ((j = Interlocked.Increment(ref next)) < programs.Count)
             {
-                int program = programs[j];
-                string inst = InstrumentName(o.Bank, program);
-                var examples = pitchesAndVelocities.Select(pv => Example(o, program, inst, pv.pitch, pv.velocity)).ToList();
+                var (sf, program) = programs[j];
+                string inst = InstrumentName(o.Bank, program, sf);
+                var examples = pitchesAndVelocities.Select(pv => Example(o, sf, program, inst, pv.pitch, pv.velocity)).ToList();
                 string Wav(NoteExample e) => Path.Combine(o.OutDir, split[inst], "audio", e.NoteStr + ".wav");
                 string doneMarker = Path.Combine(o.OutDir, split[inst], "audio", $".{inst}.done");
                 if (File.Exists(doneMarker))
@@ -61,7 +63,7 @@ public static class DatasetBuilder
                     progress?.Invoke(Interlocked.Add(ref done, perProgram), jobCount);
                     continue;
                 }
-                using var synth = new FluidSynth(o.SoundFont, o.SampleRate);
+                using var synth = new FluidSynth(o.SoundFonts[sf], o.SampleRate);
                 for (int k = 0; k < perProgram; k++)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -98,20 +100,26 @@ public static class DatasetBuilder
         if (o.MinPitch < 0 || o.MaxPitch > 127 || o.MinPitch > o.MaxPitch) throw new ArgumentException($"pitch range {o.MinPitch}-{o.MaxPitch} must lie within 0-127 and not be empty");
         foreach (var v in o.Velocities) if (v is < 1 or > 127) throw new ArgumentException($"velocity {v} must lie within 1-127");
         foreach (var p in o.Programs) if (p is < 0 or > 127) throw new ArgumentException($"program {p} must lie within 0-127");
+        if (o.SoundFonts.Count == 0) throw new ArgumentException("need at least one SoundFont");
+        if (o.SoundFonts.Count > 9) throw new ArgumentException($"{o.SoundFonts.Count} SoundFonts: at most 9 fit the instrument numbering");
+        foreach (var sf in o.SoundFonts) if (!File.Exists(sf)) throw new FileNotFoundException($"{sf}: SoundFont not found", sf);
         if (o.Programs.Count == 0 || o.Velocities.Count == 0) throw new ArgumentException("need at least one program and one velocity");
         if (o.Seconds <= 0 || o.Release < 0 || o.Release >= o.Seconds) throw new ArgumentException($"--seconds {o.Seconds} and --release {o.Release}: need 0 <= release < seconds");
         if (o.SampleRate is < 8000 or > 192000) throw new ArgumentException($"sample rate {o.SampleRate} must lie within 8000-192000");
     }
 
-    public static string InstrumentName(int bank, int program) =>
-        $"{GeneralMidi.Family(program)}_{GeneralMidi.Source(program)}_{bank * 128 + program:000}";
+    /// NSynth-style name, family_source_number; the number is 1000 x the SoundFont's index + bank x 128 + program.
+    public static string InstrumentName(int bank, int program, int soundFontIndex = 0) =>
+        $"{GeneralMidi.Family(program)}_{GeneralMidi.Source(program)}_{InstrumentNumber(bank, program, soundFontIndex):000}";
 
-    static NoteExample Example(DatasetBuildOptions o, int program, string inst, int pitch, int velocity) => new()
+    static int InstrumentNumber(int bank, int program, int soundFontIndex) => soundFontIndex * 1000 + bank * 128 + program;
+
+    static NoteExample Example(DatasetBuildOptions o, int soundFontIndex, int program, string inst, int pitch, int velocity) => new()
     {
         NoteStr = $"{inst}-{pitch:000}-{velocity:000}",
         Pitch = pitch,
         Velocity = velocity,
-        Instrument = o.Bank * 128 + program,
+        Instrument = InstrumentNumber(o.Bank, program, soundFontIndex),
         InstrumentStr = inst,
         InstrumentFamily = Array.IndexOf(GeneralMidi.Families, GeneralMidi.Family(program)),
         InstrumentFamilyStr = GeneralMidi.Family(program),
