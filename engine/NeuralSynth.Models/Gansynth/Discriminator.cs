@@ -21,7 +21,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
     public Discriminator(GansynthConfig config) : base("discriminator")
     {
         cfg = config;
-        fromInput = new EqConv2d("from_input", 2, cfg.Channels[^1], 1);
+        fromInput = new EqConv2d("from_input", cfg.DiscriminatorChannels, cfg.Channels[^1], 1);
         for (int s = cfg.Stages - 1; s >= 1; s--)
         {
             if (cfg.ConvsPerStage == 2) convs.Add(new EqConv2d($"down{s}a", cfg.Channels[s], cfg.Channels[s], 3));
@@ -34,9 +34,11 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// x: [B, 2, n_mels, frames] as the generator makes them; only the first DiscriminatorChannels are judged.
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        if (x.shape[1] > cfg.DiscriminatorChannels) x = x[.., ..cfg.DiscriminatorChannels];
         var h = Ops.LRelu(fromInput.forward(x));
         for (int i = 0; i < convs.Count; i++)
         {

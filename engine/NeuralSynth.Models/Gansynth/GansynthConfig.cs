@@ -9,7 +9,8 @@ namespace NeuralSynth.Models.Gansynth;
 /// the normalisation constants of its outputs and the training hyper-parameters. Stored as config.json next to
 /// model.safetensors (snake_case keys so a Python/PyTorch twin can read and write it too).
 ///
-/// Output layout of the generator: [batch, 2, n_mels, frames] (the layout of MelSpectrogram.LogMel), both channels in [-1, 1] (tanh):
+/// Output layout of the generator: [batch, 2, n_mels, frames] (the layout of MelSpectrogram.LogMel), both channels in [-1, 1]
+/// (tanh; with the harmonic head the stack's tanh output goes through HarmonicMel first, which yields the same layout):
 ///   channel 0: log-mel magnitude, normalised: n = 2 (ln(max(mel_mag, 1e-5)) - log_mag_min) / (log_mag_max - log_mag_min) - 1
 ///   channel 1: mel instantaneous frequency (IF-Mel of the GANSynth paper), already in [-1, 1] (phase advance per hop / pi).
 /// The "mel head" for the vocoder path is channel 0 denormalised: it is exactly the shared log-mel representation
@@ -33,6 +34,16 @@ public sealed record GansynthConfig
     /// Channel width per resolution stage, lowest resolution first. The first stage is
     /// n_mels / 2^(n-1) x frames / 2^(n-1), each later stage doubles both axes.
     [JsonPropertyName("channels")] public int[] Channels { get; init; } = [128, 128, 64, 32, 16];
+
+    /// What the convolutional stack paints, see the header of this file: "if_mel" (GANSynth's IF-Mel, the literature
+    /// baseline) or "harmonic" (per-harmonic log amplitudes + per-band noise levels, turned into the log-mel at the
+    /// note's exact f0 by the fixed HarmonicMel layer; the discriminator then judges the log-mel only).
+    [JsonPropertyName("head")] public string Head { get; init; } = HeadIfMel;
+    public const string HeadIfMel = "if_mel", HeadHarmonic = "harmonic";
+    [JsonIgnore] public bool IsHarmonic => Head == HeadHarmonic;
+    /// Channels the discriminator judges: log-mel and IF for the IF-Mel head, the log-mel alone for the harmonic head
+    /// (its IF is derived from the same amplitudes, and real noise bands' random IF would be a cue G cannot follow).
+    [JsonIgnore] public int DiscriminatorChannels => IsHarmonic ? 1 : 2;
 
     /// 3x3 convolutions per upsampling (generator) / downsampling (discriminator) stage: 2 as in progressive GAN,
     /// 1 halves the cost for CPU training.
@@ -84,6 +95,7 @@ public sealed record GansynthConfig
         if (Frames % div != 0 || MelBins % div != 0)
             throw new ArgumentException($"frames ({Frames}) and n_mels ({MelBins}) must be divisible by 2^(stages-1) = {div} for {Stages} stages");
         Spectral.Validate("spectral");
+        if (Head != HeadIfMel && Head != HeadHarmonic) throw new ArgumentException($"head '{Head}' is unknown: use '{HeadIfMel}' or '{HeadHarmonic}'");
         if (ConvsPerStage is < 1 or > 2) throw new ArgumentException("convs_per_stage must be 1 or 2");
         if (!(LogMagMax > LogMagMin)) throw new ArgumentException("log_mag_max must exceed log_mag_min");
     }

@@ -169,6 +169,7 @@ public sealed class GansynthTrainer : IDisposable
         var drift = dReal.square().mean();
         var dCe = AcLoss(outReal, pitchTarget, velTarget, np);
         var dLoss = wass + Config.GpLambda * gp + Config.DriftEpsilon * drift + Config.AcWeightD * dCe;
+        NonFiniteLoss.Check(dLoss, "discriminator", Step, CheckpointDir);
         dLoss.backward();
         optD.step();
 
@@ -179,6 +180,7 @@ public sealed class GansynthTrainer : IDisposable
         var outG = D.forward(fake2);
         var gCe = AcLoss(outG, pitchTarget, velTarget, np);
         var gLoss = -outG[.., 0].mean() + Config.AcWeightG * gCe;
+        NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
         optG.step();
         SetRequiresGrad(D, true);

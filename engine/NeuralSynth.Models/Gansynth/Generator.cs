@@ -18,6 +18,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     readonly EqConv2d conv0;
     readonly ModuleList<EqConv2d> convs = new();
     readonly EqConv2d toOutput;
+    readonly HarmonicMel? harmonic; // fixed layer, not a parameter: rebuilt from the config, never saved
 
     public Generator(GansynthConfig config) : base("generator")
     {
@@ -33,6 +34,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         }
         toOutput = new EqConv2d("to_output", cfg.Channels[^1], 2, 1, gain: 1.0);
         RegisterComponents();
+        if (cfg.IsHarmonic) harmonic = new HarmonicMel(cfg.Spectral, cfg.MinPitch, cfg.MaxPitch, cfg.MelBins);
     }
 
     /// z: [B, latent]; pitchOneHot: [B, pitches]; velocityOneHot: [B, velocities] or null when the config has none.
@@ -51,6 +53,24 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             if (i % cfg.ConvsPerStage == 0) x = F.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
             x = Ops.PixelNorm(Ops.LRelu(convs[i].forward(x)));
         }
-        return toOutput.forward(x).tanh().MoveToOuterDisposeScope();
+        var y = toOutput.forward(x).tanh();
+        if (harmonic is null) return y.MoveToOuterDisposeScope();
+        // Harmonic head: channel 0 = harmonic log amplitudes (rows), channel 1 = noise log levels (mel bands), both on
+        // the data's log-mel range; the fixed layer places the harmonics at the pitch's exact frequencies.
+        double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
+        var levels = (y + 1.0) * half + cfg.LogMagMin;
+        var harmonics = levels[.., 0];
+        var pitchIndex = pitchOneHot.argmax(1);
+        var logMel = harmonic.LogMel(harmonics, levels[.., 1], pitchIndex);
+        Tensor ifMel;
+        using (no_grad()) ifMel = harmonic.IfMel(harmonics.detach(), logMel.detach(), pitchIndex); // feeds the IF path only, never a loss
+        var normLogMel = ((logMel - cfg.LogMagMin) / half - 1.0).clamp(-1.0, 1.0);
+        return stack([normLogMel, ifMel], 1).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) harmonic?.Dispose();
+        base.Dispose(disposing);
     }
 }
