@@ -117,7 +117,7 @@ public sealed class RenderCommand : ICliCommand
                 if (chosen.Value.Item2 is null) chosen = bank[auto++ % bank.Count];
             }
             sounds[i] = chosen is { } c
-                ? new TrackSound(c.Item2.Name, c.Item2.ToLatent(latentSize, directions), c.Item2.GainDb, c.Item2.VelocitySensitivity, c.Item2.ReleaseS, c.Item2.PitchBendRange)
+                ? TrackSound.From(c.Item2, latentSize, directions)
                 : new TrackSound($"seed {i + 1}", Latent.FromSeed(i + 1, latentSize));
         }
         return sounds;

@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text;
+using NeuralSynth.Dsp;
+using NeuralSynth.Formats;
+using NeuralSynth.Models.Dataset;
+using NeuralSynth.Models.Rendering;
+using NeuralSynth.Realtime;
+
+namespace NeuralSynth.Models.Evaluation;
+
+/// One note of a scale as heard: YIN pitch error, attack delay and harmonic-to-noise ratio beside real notes.
+public sealed record ScaleNote(string Preset, int Pitch, double? Cents, double? OnsetMs, double HnrDb, double? RealHnrDb);
+
+/// A preset's scale in numbers, against the issue's bars (25 cents, 10 ms, 6 dB).
+public sealed record ScaleSummary(string Preset, string? Family, int Notes, double InTune25, double InTune50, double OnsetWithin10Ms,
+    double MedianHnrDb, double? MedianRealHnrDb, double? HnrWithin6Db, double MedianAbsCents)
+{
+    public const double CentsBar = 25, OnsetBarMs = 10, HnrBarDb = 6;
+}
+
+/// The phrase check a musician would play: a chromatic scale (default MIDI 28-96) through `render`'s own path
+/// (StemRenderer at 48 kHz: cache, voices, resampling, envelopes), 0.4 s notes with 0.1 s gaps so that every
+/// attack after the first starts inside the previous note's release. Per note: YIN median f0 over 0.1-0.35 s
+/// after the note-on, in cents from the asked pitch; onset delay (NoteMeasures.OnsetDelayMs); harmonic-to-noise ratio
+/// over 0.1-0.4 s, and the same ratio of real notes of the preset's family at that pitch (dataset test split, then
+/// train) when the data has them.
+public static class ScaleCheck
+{
+    public const double NoteSeconds = 0.4, StepSeconds = 0.5, Bpm = 120;
+    const int Tpq = 480;
+
+    public static MidiFile ScaleMidi(int from, int to, int velocity = 100)
+    {
+        var w = new MidiWriter(Tpq);
+        var t = w.AddTrack("scale").Tempo(0, Bpm);
+        long step = (long)(StepSeconds * Tpq * Bpm / 60), length = (long)(NoteSeconds * Tpq * Bpm / 60);
+        for (int p = from; p <= to; p++) t.Note((p - from) * step, length, 0, p, velocity);
+        return MidiFile.Read(w.ToArray(), $"chromatic scale {from}-{to}");
+    }
+
+    public static IReadOnlyList<ScaleNote> Run(NoteRenderer renderer, VoiceCache cache, TrackSound sound, string? family, int from, int to,
+        RealNoteHnr? real, int sampleRate = 48000)
+    {
+        var midi = ScaleMidi(from, to);
+        var stems = new StemRenderer(renderer, cache, VelocityLayers.Default)
+            .Render(midi, (_, _) => sound, new StemRenderOptions { SampleRate = sampleRate });
+        var audio = stems.Single().Left;
+        var notes = new List<ScaleNote>();
+        for (int p = from; p <= to; p++)
+        {
+            int on = (int)Math.Round((p - from) * StepSeconds * sampleRate);
+            double f0 = Yin.MidiToHz(p);
+            var segment = Slice(audio, on + (int)(0.10 * sampleRate), (int)(0.25 * sampleRate));
+            float heard = Yin.MedianPitch(segment, sampleRate, 25, Math.Min(4200, sampleRate / 2f - 1));
+            double? cents = float.IsFinite(heard) ? Yin.Cents(heard, f0) : null;
+            double hnr = NoteMeasures.HarmonicToNoiseDb(audio, sampleRate, f0, on + (int)(0.10 * sampleRate), (int)(0.30 * sampleRate));
+            notes.Add(new ScaleNote(sound.PresetName, p, cents, NoteMeasures.OnsetDelayMs(audio, sampleRate, on), hnr, family is null ? null : real?.Median(family, p)));
+        }
+        return notes;
+    }
+
+    static float[] Slice(float[] x, int start, int length)
+    {
+        var r = new float[length];
+        if (start < x.Length) Array.Copy(x, start, r, 0, Math.Min(length, x.Length - start));
+        return r;
+    }
+
+    public static ScaleSummary Summarize(string preset, string? family, IReadOnlyList<ScaleNote> notes)
+    {
+        double Frac(Func<ScaleNote, bool> ok) => notes.Count == 0 ? 0 : notes.Count(ok) / (double)notes.Count;
+        var paired = notes.Where(n => n.RealHnrDb is not null && double.IsFinite(n.HnrDb)).ToList();
+        return new ScaleSummary(preset, family, notes.Count,
+            Frac(n => n.Cents is double c && Math.Abs(c) <= ScaleSummary.CentsBar),
+            Frac(n => n.Cents is double c && Math.Abs(c) <= 50),
+            Frac(n => n.OnsetMs is double o && o <= ScaleSummary.OnsetBarMs),
+            Median(notes.Select(n => n.HnrDb)),
+            paired.Count == 0 ? null : Median(paired.Select(n => n.RealHnrDb!.Value)),
+            paired.Count == 0 ? null : paired.Count(n => Math.Abs(n.HnrDb - n.RealHnrDb!.Value) <= ScaleSummary.HnrBarDb) / (double)paired.Count,
+            Median(notes.Select(n => n.Cents is double c ? Math.Abs(c) : 2400)));
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var v = values.Where(double.IsFinite).Order().ToArray();
+        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+    }
+
+    public static void WriteCsv(string path, IEnumerable<ScaleNote> notes)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("preset,pitch,cents,onset_ms,hnr_db,real_hnr_db\n");
+        foreach (var n in notes)
+            sb.Append(ci, $"{n.Preset},{n.Pitch},{n.Cents?.ToString("F1", ci)},{n.OnsetMs?.ToString("F1", ci)},{n.HnrDb.ToString("F1", ci)},{n.RealHnrDb?.ToString("F1", ci)}\n");
+        File.WriteAllText(path, sb.ToString());
+    }
+
+    public static string Markdown(IEnumerable<ScaleSummary> summaries, int from, int to)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append(ci, $"Chromatic scale MIDI {from}-{to} through `render` (48 kHz), {NoteSeconds} s notes every {StepSeconds} s, velocity 100.\n\n");
+        sb.Append("| preset | family | notes | within 25 c | within 50 c | median abs cents | onset <= 10 ms | median HNR dB | real HNR dB | HNR within 6 dB of real |\n");
+        sb.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var s in summaries)
+            sb.Append(ci, $"| {s.Preset} | {s.Family ?? "-"} | {s.Notes} | {s.InTune25:P0} | {s.InTune50:P0} | {s.MedianAbsCents:F1} | {s.OnsetWithin10Ms:P0} | {s.MedianHnrDb:F1} | {(s.MedianRealHnrDb is double r ? r.ToString("F1", ci) : "-")} | {(s.HnrWithin6Db is double h ? h.ToString("P0", ci) : "-")} |\n");
+        return sb.ToString();
+    }
+
+    /// Cents error per pitch, one line per preset: scale.png.
+    public static void Plot(string path, IReadOnlyList<ScaleNote> notes)
+    {
+        var series = notes.GroupBy(n => n.Preset)
+            .Select(g => new LineSeries(g.Key, g.Select(n => (double)n.Pitch).ToArray(), g.Select(n => Math.Clamp(n.Cents ?? 1300, -1300, 1300)).ToArray()))
+            .ToList();
+        Plots.Lines("Scale check: YIN pitch error per note (clamped to +-1300 c; missing = 1300)", "MIDI pitch", "cents", series, path, width: 1200, height: 600);
+    }
+}
+
+/// Harmonic-to-noise ratios of real notes by (family, pitch), measured the way ScaleCheck measures generated ones.
+public sealed class RealNoteHnr
+{
+    readonly Dictionary<(string, int), double> medians = new();
+
+    public RealNoteHnr(string dataDir, int maxPerKey = 3)
+    {
+        foreach (var split in new[] { "test", "train" })
+        {
+            if (!File.Exists(Path.Combine(dataDir, split, "examples.json"))) continue;
+            var ds = NoteDataset.Load(dataDir, split);
+            foreach (var g in ds.Examples.GroupBy(e => (e.InstrumentFamilyStr, e.Pitch)))
+            {
+                if (medians.ContainsKey(g.Key)) continue;
+                var values = g.OrderBy(e => Math.Abs(e.Velocity - 100)).Take(maxPerKey)
+                    .Select(e => NoteMeasures.HarmonicToNoiseDb(ds.LoadAudio(e), e.SampleRate, Yin.MidiToHz(e.Pitch), (int)(0.10 * e.SampleRate), (int)(0.30 * e.SampleRate)))
+                    .Where(double.IsFinite).Order().ToArray();
+                if (values.Length > 0) medians[g.Key] = values[values.Length / 2];
+            }
+        }
+    }
+
+    public double? Median(string family, int pitch) => medians.TryGetValue((family, pitch), out var v) ? v : null;
+}
