@@ -20,7 +20,7 @@ try
 }
 catch (Exception e) when (UserFacing(e) is { } message)
 {
-    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+    Stderr.Error(message);
     return 1;
 }
 
@@ -29,7 +29,7 @@ static string? UserFacing(Exception e) => e switch
 {
     TargetInvocationException { InnerException: { } inner } => UserFacing(inner),
     AggregateException { InnerExceptions.Count: 1 } a => UserFacing(a.InnerExceptions[0]),
-    CliException or InvalidFileException or FileNotFoundException or DirectoryNotFoundException
+    CliException or InvalidFileException or NeuralSynth.Models.NonFiniteLossException or FileNotFoundException or DirectoryNotFoundException
         or UnauthorizedAccessException or ArgumentException or IOException or OperationCanceledException => e.Message,
     _ => null,
 };

@@ -26,7 +26,7 @@ public static class DatasetImport
                 Family = r.GetValue(family)!,
                 SampleRate = r.GetValue(rate),
                 Seconds = r.GetValue(seconds),
-            }, warning => AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}"));
+            }, Stderr.Warn);
             AnsiConsole.MarkupLineInterpolated($"imported {result.Imported} notes ({result.FromName} pitched by file name, {result.FromYin} by YIN), skipped {result.Skipped} -> {r.GetValue(outDir)}");
             return 0;
         });

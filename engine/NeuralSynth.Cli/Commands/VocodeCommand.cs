@@ -33,10 +33,7 @@ public sealed class VocodeCommand : ICliCommand
             using var vocoder = VocoderModel.Load(dir);
             if (r.GetValue(postFilter) is bool pf) vocoder.PostFilter = pf;
             var spectral = vocoder.Config.Spectral;
-            var data = WavFile.Read(input);
-            if (data.SampleRate != spectral.SampleRate)
-                throw new CliException($"{input}: sample rate {data.SampleRate} Hz; the vocoder works at {spectral.SampleRate} Hz (resample it first)");
-            var audio = data.Channels[0];
+            var audio = AudioInput.LoadMono(input, spectral.SampleRate); // any rate, depth and channel count
             if (audio.Length < spectral.Hop) throw new CliException($"{input}: only {audio.Length} samples; need at least one hop ({spectral.Hop})");
             // Whole frames only: the vocoder makes frames * hop samples.
             int frames = audio.Length / spectral.Hop;

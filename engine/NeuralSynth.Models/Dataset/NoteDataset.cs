@@ -24,6 +24,9 @@ public sealed class NoteDataset
         return wav.Channels[0];
     }
 
+    /// The note at a model's rate: resampled when the dataset was made at another rate.
+    public float[] LoadAudio(NoteExample e, int sampleRate) => Audio.AudioInput.Resample(LoadAudio(e), e.SampleRate, sampleRate);
+
     public static NoteDataset Load(string dir, string split)
     {
         if (!Splits.Contains(split)) throw new ArgumentException($"unknown split '{split}' (train, valid or test)");

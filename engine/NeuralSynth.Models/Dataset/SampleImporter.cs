@@ -1,3 +1,4 @@
+using NeuralSynth.Models.Audio;
 using System.Text.RegularExpressions;
 using NeuralSynth.Dsp;
 using NeuralSynth.Formats;
@@ -44,7 +45,7 @@ public static partial class SampleImporter
             WavData wav;
             try { wav = WavFile.Read(file); }
             catch (InvalidFileException e) { warn?.Invoke(e.Message + " (skipped)"); skipped++; continue; }
-            var mono = Resample(Mix(wav), wav.SampleRate, o.SampleRate);
+            var mono = AudioInput.Resample(AudioInput.Mix(wav), wav.SampleRate, o.SampleRate);
             string name = Path.GetFileNameWithoutExtension(file);
             int? pitch = PitchFromName(name);
             if (pitch is null)
@@ -96,29 +97,6 @@ public static partial class SampleImporter
     {
         var m = VelocityRegex().Match(name.ToLowerInvariant());
         return m.Success && int.Parse(m.Groups[1].Value) is >= 1 and <= 127 and var v ? v : null;
-    }
-
-    static float[] Mix(WavData wav)
-    {
-        var mono = new float[wav.Frames];
-        foreach (var ch in wav.Channels)
-            for (int i = 0; i < mono.Length; i++) mono[i] += ch[i] / wav.Channels.Length;
-        return mono;
-    }
-
-    /// Offline band-limited rate conversion with the engine's polyphase resampler.
-    public static float[] Resample(float[] x, int from, int to)
-    {
-        if (from == to) return x;
-        double step = (double)from / to;
-        var filter = new PolyphaseFilter(taps: 32 * Math.Max(1, (int)Math.Ceiling(step)), cutoff: Math.Min(1.0, 1.0 / step));
-        int pad = filter.Taps;
-        var src = new float[x.Length + 2 * pad];
-        Array.Copy(x, 0, src, pad, x.Length);
-        var dst = new float[(int)Math.Floor(x.Length / step)];
-        double pos = 0;
-        Resampler.Process(filter, src, pad, ref pos, step, 0, 0, x.Length, dst);
-        return dst;
     }
 
     [GeneratedRegex(@"^([a-g])(#|b|s)?(\d)$")] private static partial Regex NoteRegex();

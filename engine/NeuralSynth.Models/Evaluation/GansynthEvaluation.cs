@@ -74,7 +74,7 @@ public static class GansynthEvaluation
                 progress?.Invoke(name + " (cached)", ex.Count, ex.Count);
                 return cached;
             }
-            var set = evaluator.Extract(name, ex.Select(e => (spectral.FitLength(d.LoadAudio(e)), e.Pitch)), n => progress?.Invoke(name, n, ex.Count));
+            var set = evaluator.Extract(name, ex.Select(e => (spectral.FitLength(d.LoadAudio(e, spectral.SampleRate)), e.Pitch)), n => progress?.Invoke(name, n, ex.Count));
             if (cachePath != null) NoteSetCache.Save(set, cachePath);
             return set;
         }
@@ -157,7 +157,7 @@ public static class GansynthEvaluation
         {
             var part = ex.Skip(start).Take(batch).ToList();
             var flat = new float[part.Count * spectral.Samples];
-            for (int i = 0; i < part.Count; i++) spectral.FitLength(d.LoadAudio(part[i])).CopyTo(flat, i * spectral.Samples);
+            for (int i = 0; i < part.Count; i++) spectral.FitLength(d.LoadAudio(part[i], spectral.SampleRate)).CopyTo(flat, i * spectral.Samples);
             float[][] audio;
             using (var scope = TorchSharp.torch.NewDisposeScope())
             using (TorchSharp.torch.no_grad())

@@ -45,10 +45,7 @@ public sealed class FeatureCache : IDisposable
             var audio = new float[batch.Count * cfg.Samples];
             for (int j = 0; j < batch.Count; j++)
             {
-                var a = ds.LoadAudio(batch[j]);
-                if (batch[j].SampleRate != cfg.Spectral.SampleRate)
-                    throw new InvalidFileException(ds.AudioPath(batch[j]), 24, $"sample rate {batch[j].SampleRate} differs from the model's {cfg.Spectral.SampleRate}");
-                cfg.Spectral.FitLength(a).CopyTo(audio, j * cfg.Samples);
+                cfg.Spectral.FitLength(ds.LoadAudio(batch[j], cfg.Spectral.SampleRate)).CopyTo(audio, j * cfg.Samples);
             }
             var (lm, ifm) = ifmel.Forward(tensor(audio, [batch.Count, cfg.Samples]));
             chunks.Add(stack([lm, ifm], 1).MoveToOuterDisposeScope());

@@ -148,7 +148,7 @@ public static class VocoderEvaluator
         {
             var e = examples[n];
             if (e.SampleRate != spectral.SampleRate) throw new ArgumentException($"{ds.AudioPath(e)}: {e.SampleRate} Hz, the vocoder works at {spectral.SampleRate} Hz");
-            var reference = spectral.FitLength(ds.LoadAudio(e));
+            var reference = spectral.FitLength(ds.LoadAudio(e, spectral.SampleRate));
             float f0 = (float)Yin.MidiToHz(e.Pitch);
             var logMel = mel.LogMel(reference);
             int frames = logMel.GetLength(1);

@@ -64,9 +64,7 @@ public sealed class VocoderTrainingData
             for (int i = start; i < start + count; i++)
             {
                 var e = examples[i];
-                if (e.SampleRate != spectral.SampleRate)
-                    throw new ArgumentException($"{ds.AudioPath(e)}: sample rate {e.SampleRate} Hz, the vocoder config expects {spectral.SampleRate} Hz");
-                audio[i] = spectral.FitLength(ds.LoadAudio(e));
+                audio[i] = spectral.FitLength(ds.LoadAudio(e, spectral.SampleRate));
                 f0[i] = MidiToHz(e.Pitch);
             }
             using var scope = NewDisposeScope();
