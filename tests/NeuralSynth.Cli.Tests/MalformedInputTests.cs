@@ -137,3 +137,37 @@ public class MalformedInputTests : IDisposable
         Assert.Equal("", r.Stdout.Trim());
     }
 }
+
+/// Songs too big to render get a refusal that names the limit, at once, instead of hours of work with no output.
+public class RenderLimitTests : IDisposable
+{
+    readonly string dir = Cli.TempDir();
+
+    public void Dispose() => Directory.Delete(dir, true);
+
+    string Song(string name, Action<MidiWriter> fill)
+    {
+        var w = new MidiWriter(480);
+        fill(w);
+        string p = Path.Combine(dir, name);
+        w.Write(p);
+        return p;
+    }
+
+    [Fact]
+    public void TooLongTooManyTracksAndTooManyNotesAreRefusedQuickly()
+    {
+        var cases = new (string File, string Limit)[]
+        {
+            (Song("long.mid", w => w.AddTrack("a").Tempo(0, 120).Note(0, 480, 0, 60, 100).Note(960L * 60 * 31, 480, 0, 62, 100)), "30:00"),
+            (Song("tracks.mid", w => { for (int t = 0; t < 65; t++) w.AddTrack($"t{t}").Note(0, 480, 0, 60, 100); }), "64"),
+            (Song("notes.mid", w => { var t = w.AddTrack("a").Tempo(0, 120); for (int i = 0; i < 200_001; i++) t.Note(i * 4L, 2, 0, 40 + i % 40, 100); }), "200,000"),
+        };
+        foreach (var (file, limit) in cases)
+        {
+            var r = Cli.Run(60, "render", file, "--out", Path.Combine(dir, "out"));
+            Cli.AssertCleanRefusal(r, file);
+            Assert.Contains(limit, r.Stderr);
+        }
+    }
+}

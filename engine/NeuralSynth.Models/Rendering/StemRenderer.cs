@@ -20,6 +20,12 @@ public sealed record StemRenderOptions
     /// How long after the last event a stem may ring on (it stops earlier once silent).
     public double MaxTailSeconds { get; init; } = 4;
     public int Polyphony { get; init; } = 128;
+
+    // Bounds on one song, so a runaway file gets a clear refusal instead of hours of work or an exhausted memory:
+    // every stem is held in memory (48 kHz stereo float: 23 MB per track-minute).
+    public double MaxSongSeconds { get; init; } = 30 * 60;
+    public int MaxTracks { get; init; } = 64;
+    public int MaxNotes { get; init; } = 200_000;
 }
 
 /// Offline rendering of a Standard MIDI File to one stereo stem per track, through the same
@@ -36,6 +42,7 @@ public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, Veloc
     {
         if (options.SampleRate is < 22050 or > 192000) throw new ArgumentException($"--rate {options.SampleRate}: the engine renders at 22050-192000 Hz");
         var model = ModelInfo.From(renderer);
+        CheckLimits(midi, options);
         var tracks = Enumerable.Range(0, midi.Tracks.Count)
             .Where(t => midi.Tracks[t].Events.Any(e => e.Kind == MidiEventKind.NoteOn && e.Value > 0))
             .Select(t => (Index: t, Track: midi.Tracks[t], Sound: soundFor(t, midi.Tracks[t])))
@@ -114,6 +121,21 @@ public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, Veloc
             progress?.Invoke($"track {index} '{track.Name}'", 1);
         }
         return stems;
+    }
+
+    /// Throws ArgumentException naming the file and the limit it exceeds (song length, tracks with notes, notes).
+    public static void CheckLimits(MidiFile midi, StemRenderOptions options)
+    {
+        int tracks = midi.Tracks.Count(t => t.Events.Any(e => e.Kind == MidiEventKind.NoteOn && e.Value > 0));
+        long notes = midi.Tracks.Sum(t => (long)t.Events.Count(e => e.Kind == MidiEventKind.NoteOn && e.Value > 0));
+        double seconds = midi.DurationSeconds;
+        static string Clock(double s) => s >= 3600 ? $"{(long)(s / 3600)} h {(long)(s % 3600 / 60):00} min" : $"{(long)(s / 60)}:{(long)(s % 60):00}";
+        if (seconds > options.MaxSongSeconds)
+            throw new ArgumentException($"{midi.Path}: the song lasts {Clock(seconds)}; render takes songs up to {Clock(options.MaxSongSeconds)} (split it into parts)");
+        if (tracks > options.MaxTracks)
+            throw new ArgumentException($"{midi.Path}: {tracks} tracks have notes; render makes at most {options.MaxTracks} stems per song");
+        if (notes > options.MaxNotes)
+            throw new ArgumentException($"{midi.Path}: {notes:N0} notes; render takes at most {options.MaxNotes:N0} per song (split it into parts)");
     }
 
     /// Sum of the stems, padded to the longest.
