@@ -13,7 +13,26 @@ var configuration = Argument("configuration", "Release");
 var root = MakeAbsolute(Directory("."));
 var outDir = root.Combine("out");
 
-Task("Build").Does(() =>
+// ---- Debian packages the tests and the dataset need (README lists them); installed when we may, else one clear error ----
+var debianPackages = new[] { "libfluidsynth3", "fluid-soundfont-gm", "timgm6mb-soundfont", "cmake", "ninja-build", "g++", "libsamplerate0", "libsoxr0" };
+
+Task("Prerequisites").Does(() =>
+{
+    if (!System.IO.File.Exists("/usr/bin/dpkg")) { Information("not a Debian system: skipping the package check"); return; }
+    var missing = debianPackages.Where(p => StartProcess("dpkg", new ProcessSettings { Arguments = $"-s {p}", RedirectStandardOutput = true, RedirectStandardError = true }) != 0).ToList();
+    if (missing.Count == 0) return;
+    string list = string.Join(" ", missing);
+    bool root = Environment.UserName == "root";
+    bool sudo = !root && StartProcess("sudo", new ProcessSettings { Arguments = "-n true", RedirectStandardOutput = true, RedirectStandardError = true }) == 0;
+    if (!root && !sudo) throw new Exception($"missing Debian packages: {list}. Install them with: sudo apt-get install -y {list}");
+    Information($"installing missing Debian packages: {list}");
+    string prefix = root ? "" : "sudo -n ";
+    var env = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+    if (StartProcess("/bin/sh", new ProcessSettings { Arguments = $"-c \"{prefix}apt-get update -qq && {prefix}apt-get install -y -qq {list}\"", EnvironmentVariables = env }) != 0)
+        throw new Exception($"apt-get install failed; install them by hand: sudo apt-get install -y {list}");
+});
+
+Task("Build").IsDependentOn("Prerequisites").Does(() =>
 {
     DotNetBuild("NeuralSynthPlugin.sln", new DotNetBuildSettings { Configuration = configuration });
 });
