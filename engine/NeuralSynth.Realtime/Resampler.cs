@@ -17,6 +17,25 @@ namespace NeuralSynth.Realtime;
 /// never sees the seam.
 public static class Resampler
 {
+    /// Offline band-limited conversion of a whole signal (not for the audio thread: it allocates): the polyphase
+    /// filter with 32 taps per zero crossing of the lower rate's band, cutoff 0.97 of it.
+    public static float[] Offline(float[] x, int fromRate, int toRate)
+    {
+        if (fromRate == toRate) return x;
+        if (fromRate <= 0 || toRate <= 0) throw new ArgumentException($"cannot resample {fromRate} Hz to {toRate} Hz");
+        double step = (double)fromRate / toRate;
+        int k = (int)Math.Ceiling(Math.Max(1.0, step));
+        var filter = new PolyphaseFilter(taps: 32 * k, phases: 256, cutoff: Math.Min(1.0, 0.97 / step));
+        int pad = filter.Taps;
+        var src = new float[x.Length + 2 * pad];
+        x.CopyTo(src, pad);
+        int outLength = (int)Math.Floor((x.Length - 1) / step) + 1;
+        var dst = new float[outLength];
+        double pos = 0;
+        int n = Process(filter, src, pad, ref pos, step, double.PositiveInfinity, 0, x.Length, dst);
+        return n == dst.Length ? dst : dst[..n];
+    }
+
     /// Fills dst[..n] and returns n: dst.Length, or fewer when the position reached `end` (the
     /// source is exhausted; only happens without a loop). `pos` advances.
     public static int Process(PolyphaseFilter filter, ReadOnlySpan<float> source, int origin, ref double pos, double step,

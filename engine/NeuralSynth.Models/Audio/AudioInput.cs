@@ -24,21 +24,6 @@ public static class AudioInput
         return mono;
     }
 
-    /// Offline band-limited rate conversion (96 dB+ stopband from the 32-tap-per-zero-crossing polyphase filter).
-    public static float[] Resample(float[] x, int fromRate, int toRate)
-    {
-        if (fromRate == toRate) return x;
-        if (fromRate <= 0 || toRate <= 0) throw new ArgumentException($"cannot resample {fromRate} Hz to {toRate} Hz");
-        double step = (double)fromRate / toRate;
-        int k = (int)Math.Ceiling(Math.Max(1.0, step));
-        var filter = new PolyphaseFilter(taps: 32 * k, phases: 256, cutoff: Math.Min(1.0, 0.97 / step));
-        int pad = filter.Taps;
-        var src = new float[x.Length + 2 * pad];
-        x.CopyTo(src, pad);
-        int outLength = (int)Math.Floor((x.Length - 1) / step) + 1;
-        var dst = new float[outLength];
-        double pos = 0;
-        int n = Resampler.Process(filter, src, pad, ref pos, step, double.PositiveInfinity, 0, x.Length, dst);
-        return n == dst.Length ? dst : dst[..n];
-    }
+    /// Offline band-limited rate conversion with the engine's polyphase filter.
+    public static float[] Resample(float[] x, int fromRate, int toRate) => Resampler.Offline(x, fromRate, toRate);
 }
