@@ -82,10 +82,7 @@ public sealed class SampleCommand : ICliCommand
                 if (voc is null) notes.AddRange(m.ToWaveformIf(lm, ifm));
                 else
                 {
-                    // The vocoder path as the plug-in and `render` play it (NoteRenderer.PrepareForVocoder).
-                    var f0 = ps.GetRange(i, n).Select(q => (float)(440.0 * Math.Pow(2, (q - 69) / 12.0))).ToArray();
-                    using var clean = NoteRenderer.PrepareForVocoder(lm, f0, cfg.Spectral);
-                    notes.AddRange(voc.Synthesize(clean, f0));
+                    notes.AddRange(NoteRenderer.Vocode(cfg, voc, lm, ps.GetRange(i, n))); // as the plug-in and `render` play it
                 }
                 invTime.Stop();
                 logMels.Add(lm); ifMels.Add(ifm);

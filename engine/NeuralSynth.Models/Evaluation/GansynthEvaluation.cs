@@ -141,10 +141,7 @@ public static class GansynthEvaluation
             {
                 // Exactly what the product renders (NoteRenderer's vocoder path), so the figures describe what users hear.
                 var (logMel, ifMel) = model.GenerateTensors(z, pitch, velocity);
-                var f0 = pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray();
-                using (logMel) using (ifMel)
-                using (var clean = NoteRenderer.PrepareForVocoder(logMel, f0, cfg.Spectral))
-                    audio = vocoder.Synthesize(clean, f0);
+                using (logMel) using (ifMel) audio = NoteRenderer.Vocode(cfg, vocoder, logMel, pitch);
             }
             for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), pitch[i]);
         }

@@ -44,7 +44,7 @@ public sealed class PitchClassifier : Module<Tensor, Tensor>
         int n = Config.Channels.Length;
         for (int i = 0; i < n; i++)
         {
-            h = functional.leaky_relu(norms[i].call(convs[i].call(h)), 0.2);
+            h = functional.leaky_relu(norms[i].call(Convolution.Call((TorchSharp.Modules.Conv2d)convs[i], h)), 0.2);
             if (i < n - 1) h = functional.max_pool2d(h, new long[] { 2, i == 0 ? 1 : 2 });
         }
         h = h.mean(new long[] { 3 }).flatten(1);

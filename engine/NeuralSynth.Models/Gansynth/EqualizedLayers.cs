@@ -29,7 +29,7 @@ public sealed class EqConv2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var w = weight * scale;
-        return F.conv2d(x, w, bias, padding: [pad, pad]);
+        return Convolution.Conv2d(x, w, bias, stride: [1, 1], padding: [pad, pad]);
     }
 }
 

@@ -20,8 +20,9 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public int MaxPitch => generator.Config.MaxPitch;
     public GansynthModel Generator => generator;
 
-    /// Version of the vocoder path's mel preparation (2: sub-fundamental suppression + 3-frame mean).
-    public const int VocoderPathVersion = 2;
+    /// Version of the vocoder path's mel preparation (2: sub-fundamental suppression + 3-frame mean for every
+    /// generator; 3: none for harmonic-head generators, whose mels are harmonic by construction).
+    public const int VocoderPathVersion = 3;
 
     public NoteRenderer(GansynthModel generator, VocoderModel? vocoder, InversionPath path = InversionPath.If, int batchSize = 8)
     {
@@ -108,13 +109,16 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     float[][] RenderVocoder(Latent[] z, int[] pitch, int[] velocity)
     {
         var (logMel, ifMel) = generator.GenerateTensors(z, pitch, velocity);
-        using (logMel) using (ifMel)
-        {
-            // The note's own f0 drives the vocoder's excitation: pitch is exact whatever the mel says.
-            var f0 = pitch.Select(p => (float)(440.0 * Math.Pow(2, (p - 69) / 12.0))).ToArray();
-            using var clean = PrepareForVocoder(logMel, f0, generator.Config.Spectral);
-            return vocoder!.Synthesize(clean, f0);
-        }
+        using (logMel) using (ifMel) return Vocode(generator.Config, vocoder!, logMel, pitch);
+    }
+
+    /// The vocoder path as the product plays it: the note's own f0 drives the vocoder's excitation (pitch is exact
+    /// whatever the mel says), after PrepareForVocoder. logMel: [B, n_mels, frames] from a generator of config cfg.
+    public static float[][] Vocode(GansynthConfig cfg, VocoderModel vocoder, TorchSharp.torch.Tensor logMel, IReadOnlyList<int> pitch)
+    {
+        var f0 = pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray();
+        using var clean = PrepareForVocoder(logMel, f0, cfg);
+        return vocoder.Synthesize(clean, f0);
     }
 
     /// A harmonic note has nothing below its fundamental, but an under-trained generator paints energy into the
@@ -137,9 +141,12 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     /// mean over time (±16 ms): the generator's frame-to-frame flicker, which real notes do not have, makes the
     /// vocoder noisy. On 200 notes (EVAL.md) the mean moved YIN pitch accuracy 0.475 -> 0.550, classifier pitch
     /// 0.610 -> 0.725 and FID 3.30x -> 2.84x the real yardstick; 5 frames scored better FID but worse YIN.
-    public static TorchSharp.torch.Tensor PrepareForVocoder(TorchSharp.torch.Tensor logMel, IReadOnlyList<float> f0, NeuralSynth.Models.Audio.SpectralConfig spectral)
+    /// A harmonic-head generator needs neither step: its harmonics sit at the note's f0 by construction and its mel
+    /// is used as generated (a new tensor either way; the caller disposes it).
+    public static TorchSharp.torch.Tensor PrepareForVocoder(TorchSharp.torch.Tensor logMel, IReadOnlyList<float> f0, GansynthConfig cfg)
     {
-        using var suppressed = SuppressBelowFundamental(logMel, f0, spectral);
+        if (cfg.IsHarmonic) return logMel.alias();
+        using var suppressed = SuppressBelowFundamental(logMel, f0, cfg.Spectral);
         return TorchSharp.torch.nn.functional.avg_pool1d(suppressed, 3, 1, 1, count_include_pad: false);
     }
 

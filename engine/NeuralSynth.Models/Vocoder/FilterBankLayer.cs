@@ -56,7 +56,7 @@ public sealed class FilterBankLayer : IDisposable
         // z[q*s + r] = sum_i h[r + i*s] x[q - i]; output y[m] = z[m + c] for m in [0, n*s).
         int right = (c + s - 1) / s + 1;
         var padded = F.pad(band, [t - 1, right]);
-        var phases = F.conv1d(padded, polyphase[k]); // [B, s, n + right]
+        var phases = Convolution.Conv1d(padded, polyphase[k], null); // [B, s, n + right]
         var z = phases.transpose(1, 2).reshape(batch, 1, -1);
         return z.narrow(-1, c, n * s).MoveToOuterDisposeScope();
     }
@@ -74,7 +74,7 @@ public sealed class FilterBankLayer : IDisposable
     public Tensor AnalyzeBand(int k, Tensor audio)
     {
         var b = Design.Bands[k];
-        return F.conv1d(audio, analysis[k], stride: b.Decimation, padding: b.Center);
+        return Convolution.Conv1d(audio, analysis[k], null, stride: b.Decimation, padding: b.Center);
     }
 
     public void Dispose()

@@ -36,7 +36,7 @@ public sealed class VocoderDiscriminator : nn.Module
     public Tensor Encode(Tensor logMel, Tensor f0Hz)
     {
         using var scope = NewDisposeScope();
-        return F.leaky_relu(enc.forward(VocoderGenerator.ConditionInput(logMel, f0Hz)), 0.2).MoveToOuterDisposeScope();
+        return F.leaky_relu(Convolution.Call(enc, VocoderGenerator.ConditionInput(logMel, f0Hz)), 0.2).MoveToOuterDisposeScope();
     }
 
     /// bands[k]: [B, 1, N_k] analysis band signals. Returns, per discriminator, its score map and feature maps.
@@ -81,12 +81,12 @@ public sealed class ScaleDiscriminator : nn.Module<Tensor, Tensor, (Tensor Score
         var h = x;
         foreach (var conv in convs)
         {
-            h = F.leaky_relu(conv.forward(h), 0.2);
+            h = F.leaky_relu(Convolution.Call(conv, h), 0.2);
             features.Add(h);
         }
         long t = h.shape[2];
-        var p = F.interpolate(project.forward(condFeatures), size: [t], mode: InterpolationMode.Linear, align_corners: false);
-        var s = score.forward(h) + (h * p).sum(1, keepdim: true).mul(1f / MathF.Sqrt(h.shape[1])); // scaled like a dot product of unit-variance vectors
+        var p = F.interpolate(Convolution.Call(project, condFeatures), size: [t], mode: InterpolationMode.Linear, align_corners: false);
+        var s = Convolution.Call(score, h) + (h * p).sum(1, keepdim: true).mul(1f / MathF.Sqrt(h.shape[1])); // scaled like a dot product of unit-variance vectors
         return (s, features);
     }
 }

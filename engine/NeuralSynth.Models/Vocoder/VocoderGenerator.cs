@@ -76,9 +76,9 @@ public sealed class VocoderGenerator : nn.Module
     {
         using var scope = NewDisposeScope();
         var x = ConditionInput(logMel, f0Hz);
-        x = F.leaky_relu(enc0.forward(x), 0.2);
-        x = F.leaky_relu(enc1.forward(x), 0.2);
-        var gain = (gainMel.forward(logMel) + gainCond.forward(x)).clamp_max(5f);
+        x = F.leaky_relu(Convolution.Call(enc0, x), 0.2);
+        x = F.leaky_relu(Convolution.Call(enc1, x), 0.2);
+        var gain = (Convolution.Call(gainMel, logMel) + Convolution.Call(gainCond, x)).clamp_max(5f);
         return (x.MoveToOuterDisposeScope(), gain.MoveToOuterDisposeScope());
     }
 
@@ -142,14 +142,14 @@ public sealed class BandGenerator : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         long n = excitation.shape[2], frames = features.shape[2];
         if (n % frames != 0) throw new ArgumentException($"band length {n} is not a whole number of samples per frame ({frames} frames)");
-        var c = VocoderGenerator.UpsampleFrames(cond.forward(features), (int)(n / frames)); // [B, C + 2CL, N]
-        var x = input.forward(excitation) + c.narrow(1, 0, channels);
+        var c = VocoderGenerator.UpsampleFrames(Convolution.Call(cond, features), (int)(n / frames)); // [B, C + 2CL, N]
+        var x = Convolution.Call(input, excitation) + c.narrow(1, 0, channels);
         for (int l = 0; l < layers; l++)
         {
-            var h = dilated[l].forward(x) + c.narrow(1, channels + 2 * channels * l, 2 * channels);
+            var h = Convolution.Call(dilated[l], x) + c.narrow(1, channels + 2 * channels * l, 2 * channels);
             var g = h.narrow(1, 0, channels).tanh() * h.narrow(1, channels, channels).sigmoid();
-            x = x + residual[l].forward(g);
+            x = x + Convolution.Call(residual[l], g);
         }
-        return output.forward(x).MoveToOuterDisposeScope();
+        return Convolution.Call(output, x).MoveToOuterDisposeScope();
     }
 }

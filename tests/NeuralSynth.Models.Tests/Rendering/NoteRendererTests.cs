@@ -19,7 +19,9 @@ public class NoteRendererTests
         for (int b = 0; b < 2; b++) x[(b * mels + 60) * frames + 6] = 4f;   // a one-frame spike in band 60
         using var logMel = TorchSharp.torch.tensor(x, [2, mels, frames]);
         float[] f0 = [65.4f, 523.3f];   // C2, C5
-        using var clean = NoteRenderer.PrepareForVocoder(logMel, f0, spectral);
+        using var clean = NoteRenderer.PrepareForVocoder(logMel, f0, new GansynthConfig { Head = GansynthConfig.HeadIfMel });
+        using (var asGenerated = NoteRenderer.PrepareForVocoder(logMel, f0, new GansynthConfig { Head = GansynthConfig.HeadHarmonic }))
+            Assert.True(asGenerated.allclose(logMel, 0, 0), "a harmonic-head mel goes to the vocoder as generated");
         var y = clean.data<float>().ToArray();
         var edges = NeuralSynth.Dsp.MelScale.MelFrequencies(mels + 2, spectral.FMin, spectral.FMax);
         float floor = MathF.Log(spectral.LogFloor);

@@ -70,7 +70,7 @@ public class InversionTests
     {
         int from = 44100, to = 16000;
         var x = Enumerable.Range(0, from).Select(i => (float)Math.Sin(2 * Math.PI * 1000 * i / from)).ToArray();
-        var y = TargetAudio.Resample(x, from, to);
+        var y = NeuralSynth.Realtime.Resampler.Offline(x, from, to);
         Assert.InRange(y.Length, to - 2, to + 1);
         // Zero crossings over the middle half: 1000 Hz -> 2 per ms.
         int crossings = 0;
