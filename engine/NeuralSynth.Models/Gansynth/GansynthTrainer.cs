@@ -171,6 +171,7 @@ public sealed class GansynthTrainer : IDisposable
         var dLoss = wass + Config.GpLambda * gp + Config.DriftEpsilon * drift + Config.AcWeightD * dCe;
         NonFiniteLoss.Check(dLoss, "discriminator", Step, CheckpointDir);
         dLoss.backward();
+        NonFiniteLoss.CheckGradients(D, "discriminator", Step, CheckpointDir);
         optD.step();
 
         // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z)))
@@ -182,6 +183,7 @@ public sealed class GansynthTrainer : IDisposable
         var gLoss = -outG[.., 0].mean() + Config.AcWeightG * gCe;
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
+        NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
         optG.step();
         SetRequiresGrad(D, true);
 
