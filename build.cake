@@ -126,6 +126,10 @@ Task("Bundle").IsDependentOn("Native").Does(() =>
                     natives.Remove(key);
     System.IO.File.WriteAllText(depsPath, deps.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     if (DirectoryExists(root.Combine("presets"))) CopyDirectory(root.Combine("presets"), resources.Combine("presets"));
+    // Training resume points (G, D and optimiser states, kept in the repo so a run can continue on another machine)
+    // are not needed to play: keep them out of the bundle.
+    foreach (var dir in GetDirectories(resources.FullPath + "/presets/models/*/checkpoint"))
+        DeleteDirectory(dir, new DeleteDirectorySettings { Recursive = true, Force = true });
     // What hosts read instead of loading the .so; must agree with plugin/NeuralSynth.Plugin/PluginInfo.cs
     // (tests/NeuralSynth.Plugin.Tests checks it against the factory through the test host).
     System.IO.File.WriteAllText(resources.CombineWithFilePath("moduleinfo.json").FullPath, """
