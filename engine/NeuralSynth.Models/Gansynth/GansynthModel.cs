@@ -56,6 +56,19 @@ public sealed class GansynthModel : IDisposable
         ModelId = HashFile(wPath);
     }
 
+    /// The same generator as a torch-free C# graph (one note at a time; NeuralSynth.Dsp.Neural.GeneratorGraph).
+    public static NeuralSynth.Dsp.Neural.GeneratorGraph LoadGraph(string dir)
+    {
+        string cfgPath = Path.Combine(dir, ConfigFile), wPath = Path.Combine(dir, WeightsFileName);
+        var c = GansynthConfig.Load(cfgPath);
+        var shape = new NeuralSynth.Dsp.Neural.GeneratorShape(c.LatentSize, c.PitchCount, c.VelocityCount, c.Channels, c.ConvsPerStage,
+            c.MelBins, c.Frames, c.LogMagMin, c.LogMagMax, c.Spectral.LogFloor, c.IsHarmonic);
+        var basis = c.IsHarmonic
+            ? NeuralSynth.Dsp.Neural.HarmonicMelBasis.Compute(c.Spectral.SampleRate, c.Spectral.NFft, c.Spectral.Hop, c.MelBins, c.Spectral.FMin, c.Spectral.FMax, c.MinPitch, c.MaxPitch, c.MelBins)
+            : null;
+        return new NeuralSynth.Dsp.Neural.GeneratorGraph(shape, SafeTensors.Read(wPath), basis, wPath);
+    }
+
     public static string HashFile(string path)
     {
         using var fs = File.OpenRead(path);

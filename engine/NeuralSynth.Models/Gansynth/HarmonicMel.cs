@@ -1,4 +1,5 @@
 using NeuralSynth.Dsp;
+using NeuralSynth.Dsp.Neural;
 using NeuralSynth.Models.Audio;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ namespace NeuralSynth.Models.Gansynth;
 /// same sums with power weights and each harmonic's phase advance 2 pi h f0 hop / sr.
 public sealed class HarmonicMel : IDisposable
 {
-    public const int MaxHarmonic = 256;
+    public const int MaxHarmonic = HarmonicMelBasis.MaxHarmonic;
     readonly SpectralConfig spectral;
     readonly Tensor magnitude;            // [pitches, n_mels, rows]: M above
     readonly Tensor powerCos, powerSin;   // [pitches, n_mels, rows]: power-weighted phase-advance sums (IF)
@@ -34,75 +35,14 @@ public sealed class HarmonicMel : IDisposable
         this.spectral = spectral;
         MinPitch = minPitch;
         Rows = rows;
-        int pitches = maxPitch - minPitch + 1, mels = spectral.NMels, n = spectral.NFft, bins = spectral.Bins;
-        var melW = MelFilterBank.CreateRowMajor(spectral.SampleRate, n, mels, spectral.FMin, spectral.FMax);
-        var mag = new float[pitches * mels * rows];
-        var pc = new float[pitches * mels * rows];
-        var ps = new float[pitches * mels * rows];
-        var window = new double[n];
-        for (int i = 0; i < n; i++) window[i] = 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / n);
-        double top = Math.Min(spectral.FMax, spectral.SampleRate / 2.0);
-        var fft = Fft.Get(n);
-        var re = new float[bins]; var im = new float[bins];
-        var melMag = new double[mels]; var melPow = new double[mels];
-        var frame = new float[n];
-        for (int p = 0; p < pitches; p++)
-        {
-            double f0 = 440.0 * Math.Pow(2, (minPitch + p - 69) / 12.0);
-            for (int h = 1; h <= MaxHarmonic && h * f0 < top; h++)
-            {
-                double f = h * f0;
-                for (int i = 0; i < n; i++) frame[i] = (float)(window[i] * Math.Cos(2 * Math.PI * f * (i - n / 2) / spectral.SampleRate));
-                fft.RealForward(frame, re, im);
-                Array.Clear(melMag); Array.Clear(melPow);
-                for (int m = 0; m < mels; m++)
-                    for (int k = 0; k < bins; k++)
-                    {
-                        float w = melW[m * bins + k];
-                        if (w == 0) continue;
-                        double a2 = (double)re[k] * re[k] + (double)im[k] * im[k];
-                        melMag[m] += w * Math.Sqrt(a2);
-                        melPow[m] += w * a2;
-                    }
-                double peak = melMag.Max();
-                if (peak <= 0) continue;
-                double advance = Math.PI * (2.0 * f * spectral.Hop / spectral.SampleRate); // radians per hop
-                var (lo, hi, wHi) = RowsOf(h, rows);
-                foreach (var (r, wr) in new[] { (lo, 1 - wHi), (hi, wHi) })
-                {
-                    if (wr == 0) continue;
-                    for (int m = 0; m < mels; m++)
-                    {
-                        int idx = (p * mels + m) * rows + r;
-                        mag[idx] += (float)(wr * melMag[m] / peak);
-                        // Power scales with the square of the amplitude: the row's exp(2a) times (1/peak)^2.
-                        double pw = wr * melPow[m] / (peak * peak);
-                        pc[idx] += (float)(pw * Math.Cos(advance));
-                        ps[idx] += (float)(pw * Math.Sin(advance));
-                    }
-                }
-            }
-        }
-        magnitude = tensor(mag, [pitches, mels, rows]);
-        powerCos = tensor(pc, [pitches, mels, rows]);
-        powerSin = tensor(ps, [pitches, mels, rows]);
+        var basis = HarmonicMelBasis.Compute(spectral.SampleRate, spectral.NFft, spectral.Hop, spectral.NMels, spectral.FMin, spectral.FMax, minPitch, maxPitch, rows);
+        long[] shape = [maxPitch - minPitch + 1, spectral.NMels, rows];
+        magnitude = tensor(basis.Magnitude, shape);
+        powerCos = tensor(basis.PowerCos, shape);
+        powerSin = tensor(basis.PowerSin, shape);
     }
 
-    /// Fractional row of harmonic h: linear for the first rows/2 harmonics, geometric above, MaxHarmonic at the last row.
-    public static double RowPosition(double h, int rows)
-    {
-        int linear = rows / 2;
-        if (h <= linear) return h - 1;
-        return linear - 1 + (rows - linear) * Math.Log(h / linear) / Math.Log((double)MaxHarmonic / linear);
-    }
-
-    static (int Lo, int Hi, double WHi) RowsOf(int h, int rows)
-    {
-        double rho = Math.Min(RowPosition(h, rows), rows - 1);
-        int lo = (int)Math.Floor(rho);
-        int hi = Math.Min(lo + 1, rows - 1);
-        return (lo, hi, rho - lo);
-    }
+    public static double RowPosition(double h, int rows) => HarmonicMelBasis.RowPosition(h, rows);
 
     /// harmonics: [B, rows, T] log amplitudes (ln units); noise: [B, n_mels, T] log levels; pitchIndex: [B] (int64,
     /// pitch - min_pitch). Returns the log-mel [B, n_mels, T] in ln units, differentiable in both inputs.

@@ -1,0 +1,166 @@
+using System.Numerics.Tensors;
+using NeuralSynth.Formats;
+
+namespace NeuralSynth.Dsp.Neural;
+
+/// What the C# graph needs to know of a GANSynth-style generator (GansynthConfig maps onto it).
+public sealed record GeneratorShape(int LatentSize, int Pitches, int Velocities, int[] Channels, int ConvsPerStage, int Mels, int Frames,
+    float LogMagMin, float LogMagMax, float LogFloor, bool Harmonic)
+{
+    public int Stages => Channels.Length;
+    public int StartMels => Mels >> (Stages - 1);
+    public int StartFrames => Frames >> (Stages - 1);
+}
+
+/// The generator's forward pass on the CPU without torch, one note at a time, from the same safetensors weights:
+/// pixel-normed z ++ one-hots -> dense -> [c0, mels/2^(n-1), frames/2^(n-1)] -> per stage nearest 2x upsampling and
+/// 3x3 convolutions (LeakyReLU 0.2 + pixel norm after each) -> 1x1 conv -> tanh -> the harmonic head's fixed layer
+/// (or, for an IF-Mel generator, the two planes as they are). Equalized-learning-rate scales are folded into the
+/// weights at load. Agrees with the torch Generator to 1e-4 (GeneratorGraphTests). Not thread-safe (scratch buffers):
+/// one instance per render thread.
+public sealed class GeneratorGraph
+{
+    readonly GeneratorShape shape;
+    readonly HarmonicMelBasis? basis;
+    readonly float[] inputW, inputB, outW, outB;
+    readonly (float[] W, float[] B, int In, int Out)[] convs; // conv0 first, then the upsampling stages' convs
+    readonly float[] bufA, bufB, scratch, cond, levels, work, padded;
+
+    public GeneratorShape Shape => shape;
+
+    public GeneratorGraph(GeneratorShape shape, IReadOnlyDictionary<string, TensorData> weights, HarmonicMelBasis? basis, string source)
+    {
+        if (shape.Harmonic && basis is null) throw new ArgumentException("a harmonic-head generator needs its HarmonicMelBasis");
+        this.shape = shape;
+        this.basis = basis;
+        int c0 = shape.Channels[0];
+        int inFeatures = shape.LatentSize + shape.Pitches + shape.Velocities;
+        inputW = Scaled(weights, source, "input.weight", [(long)c0 * shape.StartMels * shape.StartFrames, inFeatures], Math.Sqrt(2) / 4 / Math.Sqrt(inFeatures));
+        inputB = Scaled(weights, source, "input.bias", [(long)c0 * shape.StartMels * shape.StartFrames], 1);
+        var list = new List<(float[], float[], int, int)> { Conv(weights, source, "conv0", c0, c0, 3, Math.Sqrt(2)) };
+        int index = 0;
+        for (int s = 1; s < shape.Stages; s++)
+            for (int k = 0; k < shape.ConvsPerStage; k++)
+            {
+                int ci = k == 0 ? shape.Channels[s - 1] : shape.Channels[s];
+                list.Add(Conv(weights, source, $"convs.{index++}", ci, shape.Channels[s], 3, Math.Sqrt(2)));
+            }
+        convs = list.ToArray();
+        (outW, outB, _, _) = Conv(weights, source, "toOutput", shape.Channels[^1], 2, 1, 1.0);
+        int largest = 0, frames = shape.StartFrames, mels = shape.StartMels;
+        for (int s = 0; s < shape.Stages; s++, frames *= 2, mels *= 2)
+            largest = Math.Max(largest, Math.Max(shape.Channels[s], s > 0 ? shape.Channels[s - 1] : 0) * mels * frames); // upsampled input too
+        largest = Math.Max(largest, 4 * shape.Mels * shape.Frames);
+        bufA = new float[largest]; bufB = new float[largest]; scratch = new float[largest];
+        padded = new float[largest * 2]; // a stage's input planes with a zero border
+        levels = new float[2 * shape.Mels * shape.Frames]; work = new float[2 * shape.Mels * shape.Frames];
+        cond = new float[inFeatures];
+    }
+
+    static float[] Scaled(IReadOnlyDictionary<string, TensorData> w, string source, string name, long[] expected, double scale)
+    {
+        if (!w.TryGetValue(name, out var t)) throw new InvalidFileException(source, 0, $"tensor '{name}' is missing");
+        if (!t.Shape.SequenceEqual(expected))
+            throw new InvalidFileException(source, 0, $"tensor '{name}' has shape [{string.Join(", ", t.Shape)}], the config needs [{string.Join(", ", expected)}]");
+        var v = t.ToFloats();
+        if (scale != 1) TensorPrimitives.Multiply(v, (float)scale, v);
+        return v;
+    }
+
+    static (float[], float[], int, int) Conv(IReadOnlyDictionary<string, TensorData> w, string source, string name, int ci, int co, int k, double gain) =>
+        (Scaled(w, source, name + ".weight", [co, ci, k, k], gain / Math.Sqrt(ci * k * k)), Scaled(w, source, name + ".bias", [co], 1), ci, co);
+
+    /// One note: z [latent], pitch and velocity-layer indices -> (log-mel in ln units, mel IF in [-1, 1]), each [mels * frames].
+    public (float[] LogMel, float[] IfMel) Forward(ReadOnlySpan<float> z, int pitchIndex, int velocityIndex)
+    {
+        if (z.Length != shape.LatentSize) throw new ArgumentException($"latent has {z.Length} values, the model needs {shape.LatentSize}");
+        if ((uint)pitchIndex >= shape.Pitches) throw new ArgumentOutOfRangeException(nameof(pitchIndex));
+        // Pixel-normed z, then the one-hot conditions.
+        float rms = MathF.Sqrt(TensorPrimitives.SumOfSquares(z) / z.Length + 1e-8f);
+        Array.Clear(cond);
+        TensorPrimitives.Multiply(z, 1f / rms, cond.AsSpan(0, z.Length));
+        cond[shape.LatentSize + pitchIndex] = 1f;
+        if (shape.Velocities > 0) cond[shape.LatentSize + shape.Pitches + velocityIndex] = 1f;
+
+        int channels = shape.Channels[0], height = shape.StartMels, width = shape.StartFrames;
+        var x = bufA.AsSpan(0, channels * height * width);
+        Layers.Dense(cond, inputW, inputB, x);
+        Activate(x, channels);
+        float[] cur = bufA, other = bufB;
+        for (int i = 0; i < convs.Length; i++)
+        {
+            var (w, b, ci, co) = convs[i];
+            if (i > 0 && (i - 1) % shape.ConvsPerStage == 0)
+            {
+                Layers.Upsample2x(cur.AsSpan(0, ci * height * width), ci, height, width, other);
+                (cur, other) = (other, cur);
+                height *= 2; width *= 2;
+            }
+            var y = other.AsSpan(0, co * height * width);
+            Layers.Conv2dSame(cur.AsSpan(0, ci * height * width), ci, height, width, w, b, co, 3, y, padded);
+            Activate(y, co);
+            (cur, other) = (other, cur);
+            channels = co;
+        }
+        int plane = height * width;
+        var planes = levels.AsSpan(0, 2 * plane);
+        Layers.Pointwise(cur.AsSpan(0, channels * plane), channels, plane, outW, outB, 2, planes);
+        TensorPrimitives.Tanh(planes, planes);
+        return shape.Harmonic ? HarmonicHead(planes, pitchIndex) : IfMelHead(planes);
+    }
+
+    void Activate(Span<float> x, int channels)
+    {
+        Layers.LeakyRelu(x, 0.2f, scratch);
+        Layers.PixelNorm(x, channels, scratch);
+    }
+
+    (float[], float[]) IfMelHead(ReadOnlySpan<float> planes)
+    {
+        int plane = shape.Mels * shape.Frames;
+        float half = (shape.LogMagMax - shape.LogMagMin) / 2;
+        var logMel = new float[plane];
+        TensorPrimitives.Add(planes[..plane], 1f, logMel);
+        TensorPrimitives.Multiply(logMel, half, logMel);
+        TensorPrimitives.Add(logMel, shape.LogMagMin, logMel);
+        return (logMel, planes.Slice(plane, plane).ToArray());
+    }
+
+    /// levels = (tanh + 1) half + min; mel = M_p exp(harmonics) + exp(noise); log-mel clamped to the model's range
+    /// exactly as the torch generator's normalisation does; IF from the power-weighted phase advances.
+    (float[], float[]) HarmonicHead(Span<float> planes, int pitchIndex)
+    {
+        int mels = shape.Mels, frames = shape.Frames, rows = basis!.Rows, plane = mels * frames;
+        float half = (shape.LogMagMax - shape.LogMagMin) / 2;
+        TensorPrimitives.Add(planes, 1f, planes);
+        TensorPrimitives.Multiply(planes, half, planes);
+        TensorPrimitives.Add(planes, shape.LogMagMin, planes);
+        var harmonics = planes[..(rows * frames)];
+        var noise = planes.Slice(plane, plane);
+        int offset = pitchIndex * mels * rows;
+        var amp = scratch.AsSpan(0, rows * frames);
+        TensorPrimitives.Exp(harmonics, amp);
+        var logMel = new float[plane];
+        Layers.MatMulRows(basis.Magnitude.AsSpan(offset, mels * rows), mels, rows, amp, frames, logMel);
+        var noiseAmp = work.AsSpan(0, plane);
+        TensorPrimitives.Exp(noise, noiseAmp);
+        TensorPrimitives.Add(logMel, noiseAmp, logMel);
+        TensorPrimitives.Max(logMel, shape.LogFloor, logMel);
+        TensorPrimitives.Log(logMel, logMel);
+        TensorPrimitives.Min(logMel, shape.LogMagMax, logMel);
+
+        var power = scratch.AsSpan(0, rows * frames);
+        TensorPrimitives.Multiply(harmonics, 2f, power);
+        TensorPrimitives.Exp(power, power);
+        var c = work.AsSpan(0, plane);
+        var s = work.AsSpan(plane, plane);
+        Layers.MatMulRows(basis.PowerCos.AsSpan(offset, mels * rows), mels, rows, power, frames, c);
+        Layers.MatMulRows(basis.PowerSin.AsSpan(offset, mels * rows), mels, rows, power, frames, s);
+        var ifMel = new float[plane];
+        TensorPrimitives.Atan2(s, c, ifMel);
+        TensorPrimitives.Multiply(ifMel, 1f / MathF.PI, ifMel);
+        float audible = MathF.Log(shape.LogFloor) + 1e-3f;
+        for (int i = 0; i < plane; i++) if (!(logMel[i] > audible)) ifMel[i] = 0;
+        return (logMel, ifMel);
+    }
+}
