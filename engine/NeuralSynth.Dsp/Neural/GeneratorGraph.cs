@@ -23,7 +23,7 @@ public sealed class GeneratorGraph
     readonly GeneratorShape shape;
     readonly HarmonicMelBasis? basis;
     readonly float[] inputW, inputB, outW, outB;
-    readonly (float[] W, float[] B, int In, int Out)[] convs; // conv0 first, then the upsampling stages' convs
+    readonly PackedConv2d[] convs; // conv0 first, then the upsampling stages' convs
     readonly float[] bufA, bufB, scratch, cond, levels, work, padded;
 
     public GeneratorShape Shape => shape;
@@ -45,7 +45,7 @@ public sealed class GeneratorGraph
                 int ci = k == 0 ? shape.Channels[s - 1] : shape.Channels[s];
                 list.Add(Conv(weights, source, $"convs.{index++}", ci, shape.Channels[s], 3, Math.Sqrt(2)));
             }
-        convs = list.ToArray();
+        convs = list.Select(c => new PackedConv2d(c.Item1, c.Item2, c.Item3, c.Item4, 3)).ToArray();
         (outW, outB, _, _) = Conv(weights, source, "toOutput", shape.Channels[^1], 2, 1, 1.0);
         int largest = 0, frames = shape.StartFrames, mels = shape.StartMels;
         for (int s = 0; s < shape.Stages; s++, frames *= 2, mels *= 2)
@@ -89,7 +89,8 @@ public sealed class GeneratorGraph
         float[] cur = bufA, other = bufB;
         for (int i = 0; i < convs.Length; i++)
         {
-            var (w, b, ci, co) = convs[i];
+            var conv = convs[i];
+            int ci = conv.InChannels, co = conv.OutChannels;
             if (i > 0 && (i - 1) % shape.ConvsPerStage == 0)
             {
                 Layers.Upsample2x(cur.AsSpan(0, ci * height * width), ci, height, width, other);
@@ -97,7 +98,7 @@ public sealed class GeneratorGraph
                 height *= 2; width *= 2;
             }
             var y = other.AsSpan(0, co * height * width);
-            Layers.Conv2dSame(cur.AsSpan(0, ci * height * width), ci, height, width, w, b, co, 3, y, padded);
+            conv.Forward(cur.AsSpan(0, ci * height * width), height, width, y, padded);
             Activate(y, co);
             (cur, other) = (other, cur);
             channels = co;

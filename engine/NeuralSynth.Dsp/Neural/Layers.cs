@@ -14,65 +14,6 @@ public static class Layers
         for (int o = 0; o < y.Length; o++) y[o] = bias[o] + TensorPrimitives.Dot(w.Slice(o * inputs, inputs), x);
     }
 
-    /// 'Same' 2-D convolution with an odd square kernel (stride 1): x [ci, h, w] -> y [co, h, w];
-    /// weight [co, ci, k, k] already scaled; zero padding. The input is first copied into zero-bordered planes
-    /// (padded, [ci, h + k - 1, w + k - 1]) so the inner loop needs no edge tests; each output row is built in
-    /// vector registers over every input channel and tap and stored once.
-    public static void Conv2dSame(ReadOnlySpan<float> x, int inChannels, int height, int width,
-        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outChannels, int kernel, Span<float> y, Span<float> padded)
-    {
-        int r = kernel / 2, pw = width + 2 * r, ph = height + 2 * r, pplane = ph * pw, plane = height * width;
-        if (kernel == 1) { Pointwise(x, inChannels, plane, weight, bias, outChannels, y); return; }
-        var pad = padded[..(inChannels * pplane)];
-        pad.Clear();
-        for (int ci = 0; ci < inChannels; ci++)
-            for (int row = 0; row < height; row++)
-                x.Slice((ci * height + row) * width, width).CopyTo(pad.Slice(ci * pplane + (row + r) * pw + r, width));
-        int vl = System.Numerics.Vector<float>.Count;
-        int taps = kernel * kernel;
-        for (int co = 0; co < outChannels; co++)
-        {
-            float b = bias.IsEmpty ? 0f : bias[co];
-            var wco = weight.Slice(co * inChannels * taps, inChannels * taps);
-            for (int row = 0; row < height; row++)
-            {
-                var dst = y.Slice(co * plane + row * width, width);
-                int col = 0;
-                for (; col + 2 * vl <= width; col += 2 * vl)
-                {
-                    var a0 = new System.Numerics.Vector<float>(b);
-                    var a1 = a0;
-                    for (int ci = 0; ci < inChannels; ci++)
-                    {
-                        var src = pad.Slice(ci * pplane + row * pw + col);
-                        var wt = wco.Slice(ci * taps, taps);
-                        for (int ky = 0; ky < kernel; ky++)
-                        {
-                            var line = src.Slice(ky * pw);
-                            for (int kx = 0; kx < kernel; kx++)
-                            {
-                                var wv = new System.Numerics.Vector<float>(wt[ky * kernel + kx]);
-                                a0 += wv * new System.Numerics.Vector<float>(line.Slice(kx, vl));
-                                a1 += wv * new System.Numerics.Vector<float>(line.Slice(kx + vl, vl));
-                            }
-                        }
-                    }
-                    a0.CopyTo(dst.Slice(col, vl));
-                    a1.CopyTo(dst.Slice(col + vl, vl));
-                }
-                for (; col < width; col++) // narrow planes and the tail: scalar
-                {
-                    float acc = b;
-                    for (int ci = 0; ci < inChannels; ci++)
-                        for (int ky = 0; ky < kernel; ky++)
-                            for (int kx = 0; kx < kernel; kx++)
-                                acc += wco[(ci * kernel + ky) * kernel + kx] * pad[ci * pplane + (row + ky) * pw + col + kx];
-                    dst[col] = acc;
-                }
-            }
-        }
-    }
-
     /// 1x1 convolution: y[co, :] = bias[co] + sum_ci w[co, ci] x[ci, :].
     public static void Pointwise(ReadOnlySpan<float> x, int inChannels, int positions, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outChannels, Span<float> y)
     {
