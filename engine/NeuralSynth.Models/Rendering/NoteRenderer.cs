@@ -10,6 +10,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
 {
     readonly GansynthModel generator;
     readonly VocoderModel? vocoder;
+    readonly NeuralSynth.Dsp.Neural.GeneratorGraph? graph; // torch-free generator (same weights), when loaded from a folder
     readonly object gate = new(); // torch modules are not re-entrant: one batch at a time
     public InversionPath Path { get; }
     public int BatchSize { get; }
@@ -24,8 +25,10 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     /// generator; 3: none for harmonic-head generators, whose mels are harmonic by construction).
     public const int VocoderPathVersion = 3;
 
-    public NoteRenderer(GansynthModel generator, VocoderModel? vocoder, InversionPath path = InversionPath.If, int batchSize = 8)
+    public NoteRenderer(GansynthModel generator, VocoderModel? vocoder, InversionPath path = InversionPath.If, int batchSize = 8,
+        NeuralSynth.Dsp.Neural.GeneratorGraph? graph = null)
     {
+        this.graph = graph;
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size must be at least 1");
         if (path == InversionPath.Vocoder && vocoder is null) throw new ArgumentException("the vocoder path needs a vocoder model");
         if (vocoder is not null && vocoder.Config.Spectral != generator.Config.Spectral)
@@ -62,7 +65,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
                 throw new FileNotFoundException($"{vocoderDir}: no vocoder model (config.json) for the vocoder path", vocoderDir);
             vocoder = VocoderModel.Load(vocoderDir);
         }
-        return new NoteRenderer(GansynthModel.Load(modelDir), vocoder, path, batchSize);
+        return new NoteRenderer(GansynthModel.Load(modelDir), vocoder, path, batchSize, GansynthModel.LoadGraph(modelDir));
     }
 
     public float[][] Render(IReadOnlyList<NoteRequest> requests, CancellationToken cancel)
@@ -84,7 +87,12 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
                 velocity[i] = r.Velocity;
             }
             float[][] audio;
-            lock (gate) audio = Path == InversionPath.Vocoder ? RenderVocoder(z, pitch, velocity) : generator.RenderIf(z, pitch, velocity);
+            lock (gate)
+            {
+                var (logMel, ifMel) = Generate(z, pitch, velocity);
+                using (logMel) using (ifMel)
+                    audio = Path == InversionPath.Vocoder ? Vocode(generator.Config, vocoder!, logMel, pitch) : generator.ToWaveformIf(logMel, ifMel);
+            }
             for (int i = 0; i < n; i++) result[start + i] = Edges(audio[i], SampleRate);
         }
         return result;
@@ -106,10 +114,23 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         return File.Exists(file) ? GansynthModel.HashFile(file) : "unsaved";
     }
 
-    float[][] RenderVocoder(Latent[] z, int[] pitch, int[] velocity)
+    /// The generator's (log-mel, IF) for a batch: through the C# graph (2.6x torch's speed on one thread, equal to 1e-4)
+    /// when there is one, else torch.
+    (TorchSharp.torch.Tensor LogMel, TorchSharp.torch.Tensor IfMel) Generate(Latent[] z, int[] pitch, int[] velocity)
     {
-        var (logMel, ifMel) = generator.GenerateTensors(z, pitch, velocity);
-        using (logMel) using (ifMel) return Vocode(generator.Config, vocoder!, logMel, pitch);
+        if (graph is null) return generator.GenerateTensors(z, pitch, velocity);
+        var cfg = generator.Config;
+        int plane = cfg.MelBins * cfg.Frames;
+        var lm = new float[z.Length * plane];
+        var ifm = new float[z.Length * plane];
+        for (int i = 0; i < z.Length; i++)
+        {
+            var (l, f) = graph.Forward(z[i].Values, cfg.PitchIndex(pitch[i]), cfg.VelocityIndex(velocity[i]));
+            l.CopyTo(lm, i * plane);
+            f.CopyTo(ifm, i * plane);
+        }
+        long[] shape = [z.Length, cfg.MelBins, cfg.Frames];
+        return (TorchSharp.torch.tensor(lm, shape), TorchSharp.torch.tensor(ifm, shape));
     }
 
     /// The vocoder path as the product plays it: the note's own f0 drives the vocoder's excitation (pitch is exact
