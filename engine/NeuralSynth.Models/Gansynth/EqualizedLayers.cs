@@ -66,5 +66,10 @@ static class Ops
         return x * rms;
     }
 
-    public static Tensor LRelu(Tensor x) => F.leaky_relu(x, 0.2);
+    /// One Scalar for the slope, alive for the process: a temporary Scalar made from 0.2 at each call was freed by its
+    /// finalizer while libtorch still read it (a training run died at step ~7,700 with "Expected false to be true" in
+    /// c10::Scalar::toFloat under leaky_relu).
+    static readonly Scalar Slope = 0.2.ToScalar();
+
+    public static Tensor LRelu(Tensor x) => x.leaky_relu(Slope);
 }
