@@ -12,7 +12,7 @@ public sealed class EqConv2d : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
     readonly Parameter bias;
-    readonly double scale;
+    readonly Scalar scale; // one Scalar per layer: see Ops.Slope
     readonly long pad;
 
     public EqConv2d(string name, long inChannels, long outChannels, long kernel, double gain = 1.4142135623730951) : base(name)
@@ -21,7 +21,7 @@ public sealed class EqConv2d : nn.Module<Tensor, Tensor>
         if (kernel % 2 != 1) throw new ArgumentException("EqConv2d needs an odd kernel for same padding");
         weight = new Parameter(randn(outChannels, inChannels, kernel, kernel));
         bias = new Parameter(zeros(outChannels));
-        scale = gain / Math.Sqrt(inChannels * kernel * kernel);
+        scale = (gain / Math.Sqrt(inChannels * kernel * kernel)).ToScalar();
         pad = kernel / 2;
         RegisterComponents();
     }
@@ -38,13 +38,13 @@ public sealed class EqLinear : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
     readonly Parameter bias;
-    readonly double scale;
+    readonly Scalar scale; // one Scalar per layer: see Ops.Slope
 
     public EqLinear(string name, long inFeatures, long outFeatures, double gain = 1.4142135623730951) : base(name)
     {
         weight = new Parameter(randn(outFeatures, inFeatures));
         bias = new Parameter(zeros(outFeatures));
-        scale = gain / Math.Sqrt(inFeatures);
+        scale = (gain / Math.Sqrt(inFeatures)).ToScalar();
         RegisterComponents();
     }
 
@@ -62,14 +62,15 @@ static class Ops
     {
         using var sq = x.square();
         using var mean = sq.mean([1L], keepdim: true);
-        using var rms = (mean + 1e-8).rsqrt_();
+        using var rms = (mean + Epsilon).rsqrt_();
         return x * rms;
     }
 
-    /// One Scalar for the slope, alive for the process: a temporary Scalar made from 0.2 at each call was freed by its
-    /// finalizer while libtorch still read it (a training run died at step ~7,700 with "Expected false to be true" in
+    /// Constants as process-lived Scalars: a temporary Scalar made from 0.2 at each call was freed by its finalizer
+    /// while libtorch still read it (a training run died at step ~7,700 with "Expected false to be true" in
     /// c10::Scalar::toFloat under leaky_relu).
-    static readonly Scalar Slope = 0.2.ToScalar();
+    /// The same for pixel norm's epsilon: a second run died the same way in add(mean, 1e-8).
+    static readonly Scalar Slope = 0.2.ToScalar(), Epsilon = 1e-8.ToScalar();
 
     public static Tensor LRelu(Tensor x) => x.leaky_relu(Slope);
 }
