@@ -9,10 +9,9 @@ namespace NeuralSynth.Plugin;
 /// list with one stderr line; with none at all the list holds one sound made of seeds 1-4.
 public static class SoundBank
 {
-    /// The sound a fresh instance starts on: the bank sound that played in tune most often at the plug-in's default
-    /// pad position (centre) with the 24,000-step model on the vocoder path. Survey of 16 notes MIDI 48-74 by YIN
-    /// within 50 cents: Flute II 13/16, Strings II 11/16, Mallet II / Organ I 10/16, ... Keys I 4/16. Strings II is
-    /// the in-tune sound that suits most music (and the loudest of those).
+    /// The sound a fresh instance starts on. With the harmonic-head generator every bank sound plays a chromatic scale
+    /// MIDI 28-96 99-100 % within 25 cents (presets/models/gansynth/SCALE.md); Strings II, with a clear attack on 94 %
+    /// of its notes, stays the all-round default (it was the most in tune with the earlier IF-Mel model, too).
     public const string DefaultFile = "18_string_2.json";
 
     public static string AssemblyDir { get; } = Path.GetDirectoryName(typeof(SoundBank).Assembly.Location) ?? AppContext.BaseDirectory;
