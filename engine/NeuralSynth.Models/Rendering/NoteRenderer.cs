@@ -93,7 +93,14 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
                 using (logMel) using (ifMel)
                     audio = Path == InversionPath.Vocoder ? Vocode(generator.Config, vocoder!, logMel, pitch) : generator.ToWaveformIf(logMel, ifMel);
             }
-            for (int i = 0; i < n; i++) result[start + i] = Edges(audio[i], SampleRate);
+            for (int i = 0; i < n; i++)
+            {
+                // A note with a non-finite sample must never reach the cache (or a voice): fail the render instead;
+                // the scheduler reports it once and tries the key again.
+                if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(audio[i]))
+                    throw new InvalidOperationException($"rendered note (pitch {pitch[i]}, velocity {velocity[i]}) has non-finite samples; not cached");
+                result[start + i] = Edges(audio[i], SampleRate);
+            }
         }
         return result;
     }

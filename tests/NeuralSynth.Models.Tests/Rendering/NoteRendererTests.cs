@@ -72,6 +72,18 @@ public class NoteRendererTests
     }
 
     [Fact]
+    public void ANoteWithNonFiniteSamplesIsRefusedNotReturned()
+    {
+        var g = TinyGenerator();
+        using (TorchSharp.torch.no_grad())
+            foreach (var (name, p) in g.Generator.named_parameters())
+                if (name.StartsWith("toOutput") && name.EndsWith("bias")) p.fill_(float.NaN);
+        using var r = new NoteRenderer(g, null, InversionPath.If);
+        var e = Assert.Throws<InvalidOperationException>(() => r.Render([new NoteRequest(Latent.FromSeed(1, 8), 60, 100)], CancellationToken.None));
+        Assert.Contains("non-finite", e.Message);
+    }
+
+    [Fact]
     public void WrongLatentSizeAndMissingVocoderAreClearErrors()
     {
         using var r = new NoteRenderer(TinyGenerator(), null);
