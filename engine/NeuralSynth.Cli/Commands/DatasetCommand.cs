@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace NeuralSynth.Cli.Commands;
 
 /// `neuralsynth dataset build|import`: NSynth-style note datasets from SoundFonts or the user's samples.
-public sealed partial class DatasetCommand : ICliCommand
+public sealed class DatasetCommand : ICliCommand
 {
     public static Command Create()
     {
@@ -13,6 +13,25 @@ public sealed partial class DatasetCommand : ICliCommand
         cmd.Subcommands.Add(Build());
         cmd.Subcommands.Add(DatasetImport.Create());
         return cmd;
+    }
+
+    /// General MIDI SoundFonts Debian packages install (fluid-soundfont-gm, timgm6mb-soundfont, musescore-general-soundfont*).
+    public static readonly string[] KnownGmSoundFonts =
+    [
+        "/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/TimGM6mb.sf2",
+        "/usr/share/sounds/sf3/MuseScore_General.sf3", "/usr/share/sounds/sf2/MuseScore_General.sf2",
+    ];
+
+    static string[] SoundFonts(string[] given)
+    {
+        if (given is ["all"])
+        {
+            var found = KnownGmSoundFonts.Where(File.Exists).ToArray();
+            if (found.Length == 0) throw new CliException($"--soundfont all: none of {string.Join(", ", KnownGmSoundFonts)} is installed (apt-get install fluid-soundfont-gm timgm6mb-soundfont)");
+            return found;
+        }
+        foreach (var f in given) if (!File.Exists(f)) throw new CliException($"{f}: SoundFont not found");
+        return given;
     }
 
     static Command Build()
@@ -64,28 +83,6 @@ public sealed partial class DatasetCommand : ICliCommand
             return 0;
         });
         return cmd;
-    }
-}
-
-public sealed partial class DatasetCommand
-{
-    /// General MIDI SoundFonts Debian packages install (fluid-soundfont-gm, timgm6mb-soundfont, musescore-general-soundfont*).
-    public static readonly string[] KnownGmSoundFonts =
-    [
-        "/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/TimGM6mb.sf2",
-        "/usr/share/sounds/sf3/MuseScore_General.sf3", "/usr/share/sounds/sf2/MuseScore_General.sf2",
-    ];
-
-    static string[] SoundFonts(string[] given)
-    {
-        if (given is ["all"])
-        {
-            var found = KnownGmSoundFonts.Where(File.Exists).ToArray();
-            if (found.Length == 0) throw new CliException($"--soundfont all: none of {string.Join(", ", KnownGmSoundFonts)} is installed (apt-get install fluid-soundfont-gm timgm6mb-soundfont)");
-            return found;
-        }
-        foreach (var f in given) if (!File.Exists(f)) throw new CliException($"{f}: SoundFont not found");
-        return given;
     }
 }
 

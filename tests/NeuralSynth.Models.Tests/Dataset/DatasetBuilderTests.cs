@@ -45,6 +45,26 @@ public class DatasetBuilderTests
     }
 
     [Fact]
+    public void EachSoundFontAddsItsOwnInstrumentsAndTestInstrumentsAreNeverTrainedOn()
+    {
+        const string Fluid = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+        string dir = TempDir();
+        try
+        {
+            var options = new DatasetBuildOptions { SoundFonts = [TimGm, Fluid, TimGm], OutDir = dir, Programs = [0], MinPitch = 60, MaxPitch = 61, Velocities = [90] };
+            var result = DatasetBuilder.Build(options);
+            Assert.Equal(6, result.Rendered);
+            var all = NoteDataset.Splits.SelectMany(sp => NoteDataset.Load(dir, sp).Examples.Select(e => (Split: sp, e.InstrumentStr, e.Instrument))).ToList();
+            Assert.Equal(new[] { 0, 1000, 2000 }, all.Select(x => x.Instrument).Distinct().Order().ToArray());
+            Assert.Equal(new[] { "keyboard_acoustic_000", "keyboard_acoustic_1000", "keyboard_acoustic_2000" }, all.Select(x => x.InstrumentStr).Distinct().Order().ToArray());
+            // Three instruments of one family: one is held out for test, and no instrument sits in two splits.
+            Assert.Single(all.Where(x => x.Split == "test").Select(x => x.InstrumentStr).Distinct());
+            Assert.All(all.GroupBy(x => x.InstrumentStr), g => Assert.Single(g.Select(x => x.Split).Distinct()));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void ResumesAndIsDeterministic()
     {
         string a = TempDir(), b = TempDir();
