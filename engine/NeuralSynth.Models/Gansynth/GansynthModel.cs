@@ -56,17 +56,22 @@ public sealed class GansynthModel : IDisposable
         ModelId = HashFile(wPath);
     }
 
-    /// The same generator as a torch-free C# graph (one note at a time; NeuralSynth.Dsp.Neural.GeneratorGraph).
+    /// The same generator as a torch-free C# graph (one note at a time; NeuralSynth.Dsp.Neural.GeneratorGraph),
+    /// from a model folder; GraphFrom below builds it from a loaded model without recomputing the harmonic basis.
     public static NeuralSynth.Dsp.Neural.GeneratorGraph LoadGraph(string dir)
     {
-        string cfgPath = Path.Combine(dir, ConfigFile), wPath = Path.Combine(dir, WeightsFileName);
-        var c = GansynthConfig.Load(cfgPath);
+        using var model = Load(dir);
+        return model.ToGraph(dir);
+    }
+
+    /// This model's weights (as saved in dir) as a C# graph, sharing the harmonic head's basis with the torch layer.
+    public NeuralSynth.Dsp.Neural.GeneratorGraph ToGraph(string dir)
+    {
+        var c = Config;
+        string wPath = Path.Combine(dir, WeightsFileName);
         var shape = new NeuralSynth.Dsp.Neural.GeneratorShape(c.LatentSize, c.PitchCount, c.VelocityCount, c.Channels, c.ConvsPerStage,
             c.MelBins, c.Frames, c.LogMagMin, c.LogMagMax, c.Spectral.LogFloor, c.IsHarmonic);
-        var basis = c.IsHarmonic
-            ? NeuralSynth.Dsp.Neural.HarmonicMelBasis.Compute(c.Spectral.SampleRate, c.Spectral.NFft, c.Spectral.Hop, c.MelBins, c.Spectral.FMin, c.Spectral.FMax, c.MinPitch, c.MaxPitch, c.MelBins)
-            : null;
-        return new NeuralSynth.Dsp.Neural.GeneratorGraph(shape, SafeTensors.Read(wPath), basis, wPath);
+        return new NeuralSynth.Dsp.Neural.GeneratorGraph(shape, SafeTensors.Read(wPath), Generator.HarmonicBasis, wPath);
     }
 
     public static string HashFile(string path)

@@ -20,6 +20,9 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     readonly EqConv2d toOutput;
     readonly HarmonicMel? harmonic; // fixed layer, not a parameter: rebuilt from the config, never saved
 
+    /// The harmonic head's fixed matrices (null for an IF-Mel generator).
+    public NeuralSynth.Dsp.Neural.HarmonicMelBasis? HarmonicBasis => harmonic?.Basis;
+
     public Generator(GansynthConfig config) : base("generator")
     {
         cfg = config;

@@ -29,13 +29,15 @@ public sealed class HarmonicMel : IDisposable
     readonly Tensor powerCos, powerSin;   // [pitches, n_mels, rows]: power-weighted phase-advance sums (IF)
     public int MinPitch { get; }
     public int Rows { get; }
+    /// The arrays the tensors were made from (the C# generator graph takes the same ones instead of recomputing them).
+    public HarmonicMelBasis Basis { get; }
 
     public HarmonicMel(SpectralConfig spectral, int minPitch, int maxPitch, int rows)
     {
         this.spectral = spectral;
         MinPitch = minPitch;
         Rows = rows;
-        var basis = HarmonicMelBasis.Compute(spectral.SampleRate, spectral.NFft, spectral.Hop, spectral.NMels, spectral.FMin, spectral.FMax, minPitch, maxPitch, rows);
+        var basis = Basis = HarmonicMelBasis.Compute(spectral.SampleRate, spectral.NFft, spectral.Hop, spectral.NMels, spectral.FMin, spectral.FMax, minPitch, maxPitch, rows);
         long[] shape = [maxPitch - minPitch + 1, spectral.NMels, rows];
         magnitude = tensor(basis.Magnitude, shape);
         powerCos = tensor(basis.PowerCos, shape);

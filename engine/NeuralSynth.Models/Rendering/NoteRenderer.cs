@@ -65,7 +65,8 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
                 throw new FileNotFoundException($"{vocoderDir}: no vocoder model (config.json) for the vocoder path", vocoderDir);
             vocoder = VocoderModel.Load(vocoderDir);
         }
-        return new NoteRenderer(GansynthModel.Load(modelDir), vocoder, path, batchSize, GansynthModel.LoadGraph(modelDir));
+        var model = GansynthModel.Load(modelDir);
+        return new NoteRenderer(model, vocoder, path, batchSize, model.ToGraph(modelDir));
     }
 
     public float[][] Render(IReadOnlyList<NoteRequest> requests, CancellationToken cancel)
