@@ -64,6 +64,10 @@ public sealed record VocoderConfig
 
     [JsonIgnore] public int Bands => Decimations.Length;
 
+    /// The generator's shape for the torch-free graph (NeuralSynth.Dsp.Neural.VocoderGraph).
+    public NeuralSynth.Dsp.Neural.VocoderShape ToShape() =>
+        new(Spectral.NMels, CondChannels, Spectral.Hop, Decimations, BandChannels, Dilations, KernelSize, HarmonicExcitation.ChannelCount(NoiseExcitation));
+
     public FilterBankDesign CreateFilterBank() =>
         FilterBankDesign.Create(Spectral.SampleRate, Decimations, CrossoversHz, TapsPerPhase, KaiserBeta);
 
