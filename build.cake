@@ -6,7 +6,6 @@
 //   Install  Bundle, then copy it to ~/.vst3
 //   Demo     Install, then render the demo song to stems in out/demo with the default model
 using System.Xml.Linq;
-using System.Text.Json.Nodes;
 
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
@@ -76,9 +75,6 @@ Task("Test").IsDependentOn("Build").IsDependentOn("Bundle").Does(() =>
 var bundleDir = outDir.Combine("NeuralSynth.vst3");
 var nativeBuild = root.Combine("native/build");
 var hostBuild = root.Combine("tests/host/build");
-// libtorch pieces only Python, tests or mobile backends use: kept out of the bundle (and out of its deps.json).
-var excludedNativeLibs = new[] { "libtorch_python.so", "libshm.so", "libbackend_with_compiler.so", "libjitbackend_test.so",
-    "libnnapi_backend.so", "libtorchbind_test.so", "libaoti_custom_ops.so" };
 
 void Run(string exe, string args)
 {
@@ -105,26 +101,13 @@ Task("Bundle").IsDependentOn("Native").Does(() =>
     if (DirectoryExists(bundleDir)) DeleteDirectory(bundleDir, new DeleteDirectorySettings { Recursive = true, Force = true });
     CreateDirectory(contents.Combine("x86_64-linux"));
     CopyFile(nativeBuild.CombineWithFilePath("NeuralSynth.so"), contents.Combine("x86_64-linux").CombineWithFilePath("NeuralSynth.so"));
-    // Managed assemblies + runtimeconfig + deps.json + libtorch flat (its .so files find each other by $ORIGIN);
-    // Directory.Build.targets patches libLibTorchSharp.so after Publish.
+    // Managed assemblies + runtimeconfig + deps.json. No libtorch: the plug-in plays through NeuralSynth.Inference's
+    // C# graphs (31 MB installed instead of 478 MB).
     DotNetPublish("plugin/NeuralSynth.Plugin/NeuralSynth.Plugin.csproj", new DotNetPublishSettings
     {
         Configuration = configuration,
         OutputDirectory = resources,
     });
-    foreach (var lib in excludedNativeLibs)
-    {
-        var f = resources.CombineWithFilePath(lib);
-        if (FileExists(f)) DeleteFile(f);
-    }
-    var depsPath = resources.CombineWithFilePath("NeuralSynth.Plugin.deps.json").FullPath;
-    var deps = JsonNode.Parse(System.IO.File.ReadAllText(depsPath))!;
-    foreach (var t in deps["targets"]!.AsObject())
-        foreach (var lib in t.Value!.AsObject())
-            if (lib.Value?["native"] is JsonObject natives)
-                foreach (var key in natives.Select(kv => kv.Key).Where(k => excludedNativeLibs.Contains(System.IO.Path.GetFileName(k))).ToList())
-                    natives.Remove(key);
-    System.IO.File.WriteAllText(depsPath, deps.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     if (DirectoryExists(root.Combine("presets"))) CopyDirectory(root.Combine("presets"), resources.Combine("presets"));
     // Training resume points (G, D and optimiser states, kept in the repo so a run can continue on another machine)
     // are not needed to play: keep them out of the bundle.

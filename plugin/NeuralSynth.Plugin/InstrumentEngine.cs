@@ -87,7 +87,7 @@ public sealed unsafe class InstrumentEngine
         foreach (var p in Parameters.All) _plain[p.Id] = p.DefaultPlain;
         _gainTarget = _gain = DbToGain(_plain[ParamIds.Gain]);
         _trim = TrimTarget();
-        ModelHost.LoadAsync();   // start loading torch and the model now, in the background
+        ModelHost.LoadAsync();   // start loading the model now, in the background
         lock (s_instances)
         {
             s_instances.Add(new WeakReference<InstrumentEngine>(this));

@@ -7,7 +7,8 @@ namespace NeuralSynth.Plugin;
 /// The process-wide model side of the plugin: the default generator (and vocoder) from the bundle's
 /// Resources/presets/models, one voice cache and one render scheduler per inversion path, shared by
 /// every instance. Loaded once, on a background thread, so instantiating the plugin never waits for
-/// torch; instances start sounding as soon as their notes are cached.
+/// the model; instances start sounding as soon as their notes are cached. No torch: the notes come from the C#
+/// generator and vocoder graphs (NeuralSynth.Inference).
 public sealed class ModelHost
 {
     static readonly object s_gate = new();
@@ -17,7 +18,7 @@ public sealed class ModelHost
     public VoiceCache Cache { get; }
     public TimbreDirections? Directions { get; }
     public int LatentSize { get; }
-    /// Wall time of loading torch and the generator (reported by the test host, not asserted).
+    /// Wall time of loading the generator (reported by the test host, not asserted).
     public TimeSpan LoadTime { get; }
     public string ModelDir { get; }
     /// The generator's weights hash: what the plug-in state records as its model (the inversion path is a parameter).
@@ -30,14 +31,13 @@ public sealed class ModelHost
         var start = DateTime.UtcNow;
         PresetsDir = presetsDir;
         ModelDir = Path.Combine(presetsDir, "models", "gansynth");
-        // Rendering shares the machine with the host's audio thread: one torch thread. Renders allocate note-sized
+        // Rendering shares the machine with the host's audio thread: one render worker. Renders allocate note-sized
         // arrays; a blocking full GC would stop the audio thread with every other managed thread, so the runtime
         // (ours alone: the native module started it) avoids blocking gen-2 collections.
-        TorchSharp.torch.set_num_threads(1);
         System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
         var ifRenderer = NoteRenderer.Load(ModelDir, InversionPath.If);
         LatentSize = ifRenderer.LatentSize;
-        GeneratorId = ifRenderer.Generator.ModelId;
+        GeneratorId = ifRenderer.GeneratorId;
         Directions = TimbreDirections.TryLoad(ModelDir);
         Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes, CacheDirectory(), DiskCapBytes);
         Cache.Warning += w => Console.Error.WriteLine($"NeuralSynth: voice cache: {w}");
@@ -73,8 +73,8 @@ public sealed class ModelHost
     }
 
     /// Stops the render workers and forgets the model: ModuleExit of the last module, or the managed process ending.
-    /// libtorch's globals are destroyed when the host process exits; a worker still inside a convolution then
-    /// crashes the host on quit, so no worker may outlive this. Blocks until in-flight batches stop (under a second).
+    /// No worker may outlive the module: a render still running while the host unloads us would run code that is gone.
+    /// Blocks until in-flight batches stop (under a second).
     public static void Shutdown()
     {
         Task<ModelHost>? loading;
@@ -87,7 +87,7 @@ public sealed class ModelHost
     }
 
     /// The loaded host, or null while loading or after a failure.
-    /// (Does not start a load: after Shutdown nothing may bring torch back but a new instance.)
+    /// (Does not start a load: after Shutdown nothing may bring the model back but a new instance.)
     public static ModelHost? Ready => Volatile.Read(ref s_loading) is { IsCompletedSuccessfully: true } t ? t.Result : null;
 
     public static string? LoadError => Volatile.Read(ref s_loading) is { IsFaulted: true } t ? t.Exception!.GetBaseException().Message : null;

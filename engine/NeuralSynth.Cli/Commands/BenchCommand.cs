@@ -75,10 +75,10 @@ public sealed class BenchCommand : ICliCommand
                         ctx.Status("loading the vocoder path");
                         using var vocoderPath = NoteRenderer.Load(modelDir, InversionPath.Vocoder);
                         ctx.Status("timing a keyboard fill, C# generator graph vs torch (same run)");
-                        using var torchPath = new NoteRenderer(GansynthModel.Load(modelDir), VocoderModel.Load(NoteRenderer.DefaultVocoderDir(modelDir)), InversionPath.Vocoder);
+                        using var torchPath = new TorchNoteRenderer(GansynthModel.Load(modelDir), VocoderModel.Load(NoteRenderer.DefaultVocoderDir(modelDir)), InversionPath.Vocoder);
                         var keyboard = Enumerable.Range(vocoderPath.MinPitch, vocoderPath.MaxPitch - vocoderPath.MinPitch + 1)
                             .Select(p => new NoteRequest(NeuralSynth.Realtime.Latent.FromSeed(7, vocoderPath.LatentSize), p, 90)).ToList();
-                        double Fill(NoteRenderer nr) { nr.Render(keyboard.Take(8).ToList(), default); var sw = System.Diagnostics.Stopwatch.StartNew(); nr.Render(keyboard, default); return sw.Elapsed.TotalSeconds; }
+                        double Fill(INoteRenderer nr) { nr.Render(keyboard.Take(8).ToList(), default); var sw = System.Diagnostics.Stopwatch.StartNew(); nr.Render(keyboard, default); return sw.Elapsed.TotalSeconds; }
                         double graphFill = Fill(vocoderPath), torchFill = Fill(torchPath);
                         Row($"keyboard fill, {keyboard.Count} notes, vocoder path (generator + vocoder, as played), {get_num_threads()} torch thread(s)",
                             $"{graphFill:F2} s with the C# generator graph, {torchFill:F2} s with the torch generator ({torchFill / graphFill:F2}x); {keyboard.Count * 2.048 / graphFill:F0}x real time",

@@ -161,6 +161,7 @@ public sealed class PresetCommand : ICliCommand
 
             using var renderer = NoteRenderer.Load(modelDir, PresetLocator.Inversion(r.GetValue(inversionPath)!, modelDir));
             var dirs = TimbreDirections.TryLoad(modelDir);
+            using var sweepModel = r.GetValue(sweep) ? GansynthModel.Load(modelDir) : null; // torch: the sweep measures mels in batches
             var z = preset.ToLatent(renderer.LatentSize, dirs);
             var pitches = Enumerable.Range(0, (hi - lo) / step + 1).Select(i => lo + i * step)
                 .Where(p => p >= renderer.MinPitch && p <= renderer.MaxPitch).ToArray();
@@ -175,7 +176,7 @@ public sealed class PresetCommand : ICliCommand
                 {
                     var task = ctx.AddTask($"rendering {pitches.Length} notes", maxValue: pitches.Length);
                     var list = new List<float[]>();
-                    foreach (var chunk in pitches.Chunk(renderer.BatchSize))
+                    foreach (var chunk in pitches.Chunk(8))
                     {
                         list.AddRange(renderer.Render(chunk.Select(p => new NoteRequest(z, p, vel)).ToArray(), CancellationToken.None));
                         task.Value = list.Count;
@@ -195,7 +196,7 @@ public sealed class PresetCommand : ICliCommand
             foreach (var pathKind in new[] { SweepPath.X, SweepPath.Y, SweepPath.Diagonal })
             {
                 var points = MorphSweep.Points(preset, renderer.LatentSize, dirs, pathKind, steps);
-                var result = MorphSweep.Measure(renderer.Generator, points, sp, vel, pathKind);
+                var result = MorphSweep.Measure(sweepModel!, points, sp, vel, pathKind);
                 allSmooth &= result.Smooth;
                 table.AddRow(pathKind.ToString(), $"{result.Median:F4}", $"{result.Max:F4}", $"{result.Ratio:F2}", result.Smooth ? "[green]yes[/]" : "[red]no[/]");
                 if (pathKind == SweepPath.X)

@@ -82,7 +82,7 @@ public sealed class SampleCommand : ICliCommand
                 if (voc is null) notes.AddRange(m.ToWaveformIf(lm, ifm));
                 else
                 {
-                    notes.AddRange(NoteRenderer.Vocode(cfg, voc, lm, ps.GetRange(i, n))); // as the plug-in and `render` play it
+                    notes.AddRange(TorchNoteRenderer.Vocode(cfg, voc, lm, ps.GetRange(i, n))); // as the plug-in and `render` play it
                 }
                 invTime.Stop();
                 logMels.Add(lm); ifMels.Add(ifm);

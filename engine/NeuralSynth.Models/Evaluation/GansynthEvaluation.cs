@@ -141,7 +141,7 @@ public static class GansynthEvaluation
             {
                 // Exactly what the product renders (NoteRenderer's vocoder path), so the figures describe what users hear.
                 var (logMel, ifMel) = model.GenerateTensors(z, pitch, velocity);
-                using (logMel) using (ifMel) audio = NoteRenderer.Vocode(cfg, vocoder, logMel, pitch);
+                using (logMel) using (ifMel) audio = TorchNoteRenderer.Vocode(cfg, vocoder, logMel, pitch);
             }
             for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), pitch[i]);
         }

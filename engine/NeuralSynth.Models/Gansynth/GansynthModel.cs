@@ -74,11 +74,7 @@ public sealed class GansynthModel : IDisposable
         return new NeuralSynth.Dsp.Neural.GeneratorGraph(shape, SafeTensors.Read(wPath), Generator.HarmonicBasis, wPath);
     }
 
-    public static string HashFile(string path)
-    {
-        using var fs = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(fs))[..16].ToLowerInvariant();
-    }
+    public static string HashFile(string path) => ModelFiles.Hash(path);
 
     /// Generator output [B, 2, n_mels, frames] in [-1, 1] for a batch (no grad).
     public Tensor GenerateNormalized(IReadOnlyList<Latent> z, IReadOnlyList<int> pitch, IReadOnlyList<int> velocity)

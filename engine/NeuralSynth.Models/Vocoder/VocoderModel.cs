@@ -231,7 +231,7 @@ public sealed class VocoderModel : IDisposable
                 var band = FilterBank.Bands[k];
                 int n = samples / band.Decimation;
                 var buf = new float[e * n];
-                HarmonicExcitation.FillContour(buf, n, band, FilterBank.SampleRate, Config.Spectral.Hop, contour, 0, Config.NoiseExcitation, NoiseSeed(k));
+                HarmonicExcitation.FillContour(buf, n, band, FilterBank.SampleRate, Config.Spectral.Hop, contour, 0, Config.NoiseExcitation, HarmonicExcitation.NoiseSeed(k));
                 list[k] = tensor(buf, [1, e, n]);
             }
             return list;
@@ -258,14 +258,13 @@ public sealed class VocoderModel : IDisposable
             var band = FilterBank.Bands[k];
             int n = samples / band.Decimation;
             bands[k] = new float[e * n];
-            HarmonicExcitation.Fill(bands[k], n, band, f0, 0, Config.NoiseExcitation, NoiseSeed(k));
+            HarmonicExcitation.Fill(bands[k], n, band, f0, 0, Config.NoiseExcitation, HarmonicExcitation.NoiseSeed(k));
         }
         if (excitationCache.Count >= ExcitationCacheLimit) excitationCache.Clear();
         excitationCache[(f0, samples)] = bands;
         return bands;
     }
 
-    static ulong NoiseSeed(int band) => 0x243F6A8885A308D3UL + (ulong)band * 0x9E3779B97F4A7C15UL;
 
     /// Clears the excitation cache (benchmarks measure the uncached cost with it).
     public void ClearExcitationCache()

@@ -15,6 +15,9 @@ public static class HarmonicExcitation
 {
     public static int ChannelCount(bool noise) => noise ? 3 : 2;
 
+    /// The noise channel's seed for band k: the vocoder's notes are the same samples on every machine and run.
+    public static ulong NoiseSeed(int band) => 0x243F6A8885A308D3UL + (ulong)band * 0x9E3779B97F4A7C15UL;
+
     /// Harmonic range [a, b] of f0 inside the band's filter support (b &lt; a when the band holds none).
     public static (int First, int Last) HarmonicRange(FilterBankBand band, double f0Hz)
     {

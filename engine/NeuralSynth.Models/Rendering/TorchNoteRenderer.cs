@@ -4,9 +4,11 @@ using NeuralSynth.Realtime;
 
 namespace NeuralSynth.Models.Rendering;
 
-/// (model set, z, pitch, velocity) -> note waveform at the model rate, batched, through either
-/// inversion path. The scheduler's workers call Render; nothing here touches the audio thread.
-public sealed class NoteRenderer : INoteRenderer, IDisposable
+/// The torch twin of NoteRenderer, for models held in memory (the trainer's, tests, the bench's reference row):
+/// (model set, z, pitch, velocity) -> note waveform at the model rate, batched, through either inversion path.
+/// NoteRenderer (torch-free, what the product plays) computes the same notes to 1e-4; the ids differ (":torch") so the
+/// two never share cached notes.
+public sealed class TorchNoteRenderer : INoteRenderer, IDisposable
 {
     readonly GansynthModel generator;
     readonly VocoderModel? vocoder;
@@ -21,11 +23,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public int MaxPitch => generator.Config.MaxPitch;
     public GansynthModel Generator => generator;
 
-    /// Version of the vocoder path's mel preparation (2: sub-fundamental suppression + 3-frame mean for every
-    /// generator; 3: none for harmonic-head generators, whose mels are harmonic by construction).
-    public const int VocoderPathVersion = 3;
-
-    public NoteRenderer(GansynthModel generator, VocoderModel? vocoder, InversionPath path = InversionPath.If, int batchSize = 8,
+    public TorchNoteRenderer(GansynthModel generator, VocoderModel? vocoder, InversionPath path = InversionPath.If, int batchSize = 8,
         NeuralSynth.Dsp.Neural.GeneratorGraph? graph = null)
     {
         this.graph = graph;
@@ -41,32 +39,24 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         // vocoder path prepares the mel (bump VocoderPathVersion whenever PrepareForVocoder changes: notes persisted on
         // disk by an earlier build must not be played).
         ModelId = path == InversionPath.Vocoder
-            ? $"{generator.ModelId}:vocoder:{WeightsHash(vocoder!)}:v{VocoderPathVersion}"
-            : $"{generator.ModelId}:if";
+            ? $"{generator.ModelId}:vocoder:{WeightsHash(vocoder!)}:v{NoteRenderer.VocoderPathVersion}:torch"
+            : $"{generator.ModelId}:if:v{NoteRenderer.IfPathVersion}:torch";
     }
-
-    /// The vocoder a generator comes with: the "vocoder" folder beside the generator's.
-    public static string DefaultVocoderDir(string generatorDir) =>
-        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(generatorDir).TrimEnd('/'))!, "vocoder");
-
-    /// True when DefaultVocoderDir holds a vocoder model (the vocoder path can be loaded without naming one).
-    public static bool HasDefaultVocoder(string generatorDir) =>
-        File.Exists(System.IO.Path.Combine(DefaultVocoderDir(generatorDir), VocoderModel.ConfigFile));
 
     /// Loads the generator from `modelDir` (config.json + model.safetensors) and, for the vocoder
     /// path, the vocoder from `vocoderDir` (default: a "vocoder" folder beside the generator's).
-    public static NoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8, string? vocoderDir = null)
+    public static TorchNoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8, string? vocoderDir = null)
     {
         VocoderModel? vocoder = null;
         if (path == InversionPath.Vocoder)
         {
-            vocoderDir ??= DefaultVocoderDir(modelDir);
+            vocoderDir ??= NoteRenderer.DefaultVocoderDir(modelDir);
             if (!File.Exists(System.IO.Path.Combine(vocoderDir, VocoderModel.ConfigFile)))
                 throw new FileNotFoundException($"{vocoderDir}: no vocoder model (config.json) for the vocoder path", vocoderDir);
             vocoder = VocoderModel.Load(vocoderDir);
         }
         var model = GansynthModel.Load(modelDir);
-        return new NoteRenderer(model, vocoder, path, batchSize, model.ToGraph(modelDir));
+        return new TorchNoteRenderer(model, vocoder, path, batchSize, model.ToGraph(modelDir));
     }
 
     public float[][] Render(IReadOnlyList<NoteRequest> requests, CancellationToken cancel)
@@ -100,20 +90,10 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
                 // the scheduler reports it once and tries the key again.
                 if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(audio[i]))
                     throw new InvalidOperationException($"rendered note (pitch {pitch[i]}, velocity {velocity[i]}) has non-finite samples; not cached");
-                result[start + i] = Edges(audio[i], SampleRate);
+                result[start + i] = NoteRenderer.Edges(audio[i], SampleRate);
             }
         }
         return result;
-    }
-
-    /// Generated notes start and end mid-waveform: a 3 ms raised-cosine fade-in and a 10 ms fade-out keep
-    /// the attack but remove the broadband click a step from silence makes.
-    public static float[] Edges(float[] x, int sampleRate)
-    {
-        int fadeIn = Math.Min(x.Length / 2, (int)(0.003 * sampleRate)), fadeOut = Math.Min(x.Length / 2, (int)(0.010 * sampleRate));
-        for (int i = 0; i < fadeIn; i++) x[i] *= 0.5f - 0.5f * MathF.Cos(MathF.PI * (i + 0.5f) / fadeIn);
-        for (int i = 0; i < fadeOut; i++) x[x.Length - 1 - i] *= 0.5f - 0.5f * MathF.Cos(MathF.PI * (i + 0.5f) / fadeOut);
-        return x;
     }
 
     static string WeightsHash(VocoderModel v)

@@ -1,0 +1,170 @@
+using NeuralSynth.Dsp.Neural;
+using NeuralSynth.Formats;
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Vocoder;
+using NeuralSynth.Realtime;
+
+namespace NeuralSynth.Models.Rendering;
+
+/// (z, pitch, velocity) -> note waveform at the model rate, through either inversion path, without torch: the C#
+/// generator graph, then the C# vocoder graph (vocoder path) or the C# IF-Mel inversion (IF path). What the plug-in,
+/// `render`, `sample` and the preset tools play. Thread-safe: every render worker may call Render at once (each note is
+/// computed on the calling thread with pooled scratch). TorchNoteRenderer computes the same notes with torch (to 1e-4)
+/// for models held in memory (training, tests).
+public sealed class NoteRenderer : INoteRenderer, IDisposable
+{
+    public GansynthConfig Config { get; }
+    public InversionPath Path { get; }
+    public string ModelId { get; }
+    /// The generator's weights hash (what plug-in state records as its model).
+    public string GeneratorId { get; }
+    public int SampleRate => Config.Spectral.SampleRate;
+    public int LatentSize => Config.LatentSize;
+    public int MinPitch => Config.MinPitch;
+    public int MaxPitch => Config.MaxPitch;
+    public GraphVocoder? Vocoder { get; }
+
+    readonly string modelDir;
+    readonly HarmonicMelBasis? basis;
+    readonly IReadOnlyDictionary<string, TensorData> weights;
+    readonly IfMelInversion? ifInversion;
+    // GeneratorGraph keeps scratch buffers: one per thread that renders.
+    readonly ThreadLocal<GeneratorGraph> graphs;
+
+    /// Version of how the vocoder path turns a generated note into audio; part of ModelId, so notes persisted on disk by
+    /// an earlier build are never played (2: sub-fundamental suppression + 3-frame mean for every generator; 3: none
+    /// for harmonic-head generators; 4: the C# vocoder graph instead of torch, equal to 1e-4).
+    public const int VocoderPathVersion = 4;
+    /// The same for the IF path (2: the C# inversion instead of torch).
+    public const int IfPathVersion = 2;
+
+    NoteRenderer(string modelDir, GansynthConfig config, InversionPath path, GraphVocoder? vocoder)
+    {
+        this.modelDir = modelDir;
+        Config = config;
+        Path = path;
+        Vocoder = vocoder;
+        string weightsPath = System.IO.Path.Combine(modelDir, ModelFile);
+        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: weights file not found", weightsPath);
+        weights = SafeTensors.Read(weightsPath);
+        GeneratorId = ModelFiles.Hash(weightsPath);
+        var s = config.Spectral;
+        basis = config.IsHarmonic ? HarmonicMelBasis.Compute(s.SampleRate, s.NFft, s.Hop, s.NMels, s.FMin, s.FMax, config.MinPitch, config.MaxPitch, config.MelBins) : null;
+        graphs = new ThreadLocal<GeneratorGraph>(NewGraph);
+        _ = graphs.Value; // a weights file that does not fit the config fails here, at load, naming the file
+        ifInversion = path == InversionPath.If ? new IfMelInversion(s) : null;
+        ModelId = path == InversionPath.Vocoder
+            ? $"{GeneratorId}:vocoder:{vocoder!.WeightsId}:v{VocoderPathVersion}"
+            : $"{GeneratorId}:if:v{IfPathVersion}";
+    }
+
+    public const string ConfigFile = "config.json";
+    public const string ModelFile = "model.safetensors";
+
+    GeneratorGraph NewGraph()
+    {
+        var c = Config;
+        var shape = new GeneratorShape(c.LatentSize, c.PitchCount, c.VelocityCount, c.Channels, c.ConvsPerStage, c.MelBins, c.Frames,
+            c.LogMagMin, c.LogMagMax, c.Spectral.LogFloor, c.IsHarmonic);
+        return new GeneratorGraph(shape, weights, basis, System.IO.Path.Combine(modelDir, ModelFile));
+    }
+
+    /// The vocoder a generator comes with: the "vocoder" folder beside the generator's.
+    public static string DefaultVocoderDir(string generatorDir) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(generatorDir).TrimEnd('/'))!, "vocoder");
+
+    /// True when DefaultVocoderDir holds a vocoder model (the vocoder path can be loaded without naming one).
+    public static bool HasDefaultVocoder(string generatorDir) =>
+        File.Exists(System.IO.Path.Combine(DefaultVocoderDir(generatorDir), GraphVocoder.ConfigFile));
+
+    /// Loads the generator from `modelDir` (config.json + model.safetensors) and, for the vocoder path, the vocoder from
+    /// `vocoderDir` (default: a "vocoder" folder beside the generator's). batchSize is accepted for the torch renderer's
+    /// signature and ignored (notes render one at a time here).
+    public static NoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8, string? vocoderDir = null)
+    {
+        if (!Directory.Exists(modelDir)) throw new DirectoryNotFoundException($"{modelDir}: model directory not found");
+        var config = GansynthConfig.Load(System.IO.Path.Combine(modelDir, ConfigFile));
+        GraphVocoder? vocoder = null;
+        if (path == InversionPath.Vocoder)
+        {
+            vocoderDir ??= DefaultVocoderDir(modelDir);
+            if (!File.Exists(System.IO.Path.Combine(vocoderDir, GraphVocoder.ConfigFile)))
+                throw new FileNotFoundException($"{vocoderDir}: no vocoder model (config.json) for the vocoder path", vocoderDir);
+            vocoder = GraphVocoder.Load(vocoderDir);
+            if (vocoder.Config.Spectral != config.Spectral)
+                throw new ArgumentException($"vocoder {vocoderDir} and generator {modelDir} disagree on the spectral representation ({vocoder.Config.Spectral} vs {config.Spectral})");
+        }
+        return new NoteRenderer(modelDir, config, path, vocoder);
+    }
+
+    public float[][] Render(IReadOnlyList<NoteRequest> requests, CancellationToken cancel)
+    {
+        var result = new float[requests.Count][];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            result[i] = RenderOne(requests[i]);
+        }
+        return result;
+    }
+
+    /// One note on the calling thread.
+    public float[] RenderOne(NoteRequest r)
+    {
+        if (r.Z.Size != LatentSize) throw new ArgumentException($"latent has {r.Z.Size} values, the model expects {LatentSize}");
+        int pitch = Math.Clamp(r.Pitch, MinPitch, MaxPitch);
+        var (logMel, ifMel) = graphs.Value!.Forward(r.Z.Values, Config.PitchIndex(pitch), Config.VelocityIndex(r.Velocity));
+        int frames = Config.Frames;
+        float[] audio;
+        if (Path == InversionPath.Vocoder)
+        {
+            float f0 = (float)NeuralSynth.Dsp.Yin.MidiToHz(pitch);
+            var mel = Config.IsHarmonic ? logMel.ToArray() : PrepareForVocoder(logMel, f0, Config);
+            audio = Vocoder!.Synthesize(mel, frames, f0);
+        }
+        else audio = ifInversion!.ToWaveform(logMel, ifMel, frames);
+        // A note with a non-finite sample must never reach the cache (or a voice): fail the render instead; the
+        // scheduler reports it once and tries the key again.
+        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(audio))
+            throw new InvalidOperationException($"rendered note (pitch {pitch}, velocity {r.Velocity}) has non-finite samples; not cached");
+        return Edges(audio, SampleRate);
+    }
+
+    /// Generated notes start and end mid-waveform: a 3 ms raised-cosine fade-in and a 10 ms fade-out keep
+    /// the attack but remove the broadband click a step from silence makes.
+    public static float[] Edges(float[] x, int sampleRate)
+    {
+        int fadeIn = Math.Min(x.Length / 2, (int)(0.003 * sampleRate)), fadeOut = Math.Min(x.Length / 2, (int)(0.010 * sampleRate));
+        for (int i = 0; i < fadeIn; i++) x[i] *= 0.5f - 0.5f * MathF.Cos(MathF.PI * (i + 0.5f) / fadeIn);
+        for (int i = 0; i < fadeOut; i++) x[x.Length - 1 - i] *= 0.5f - 0.5f * MathF.Cos(MathF.PI * (i + 0.5f) / fadeOut);
+        return x;
+    }
+
+    /// An IF-Mel generator's log-mel as the vocoder path plays it (a harmonic-head generator's mel is used as generated):
+    /// mel bands lying wholly below 0.85 f0 set to the log floor (the under-trained IF-Mel generator paints energy there
+    /// whatever the pitch, which the vocoder turned into a drone), then a 3-frame moving mean over time (its
+    /// frame-to-frame flicker made the vocoder noisy; EVAL.md of gansynth-ifmel). logMel: [n_mels, frames] row-major.
+    public static float[] PrepareForVocoder(ReadOnlySpan<float> logMel, float f0, GansynthConfig cfg)
+    {
+        var s = cfg.Spectral;
+        int mels = s.NMels, frames = cfg.Frames;
+        var edges = NeuralSynth.Dsp.MelScale.MelFrequencies(mels + 2, s.FMin, s.FMax);
+        float floor = MathF.Log(s.LogFloor);
+        var result = new float[mels * frames];
+        for (int m = 0; m < mels; m++)
+        {
+            bool below = edges[m + 2] < 0.85 * f0;
+            for (int t = 0; t < frames; t++)
+            {
+                // avg_pool1d(3, stride 1, padding 1, count_include_pad: false) of the suppressed mel.
+                float sum = 0; int n = 0;
+                for (int d = -1; d <= 1; d++)
+                    if (t + d >= 0 && t + d < frames) { sum += below ? floor : logMel[m * frames + t + d]; n++; }
+                result[m * frames + t] = sum / n;
+            }
+        }
+        return result;
+    }
+
+    public void Dispose() => graphs.Dispose();
+}
