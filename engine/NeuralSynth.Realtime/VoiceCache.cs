@@ -18,6 +18,19 @@ public sealed class VoiceCache
 {
     public const long DefaultBudgetBytes = 512L * 1024 * 1024;
 
+    /// Where rendered notes persist between sessions, shared by the plug-in and `render` (same model, same notes):
+    /// NEURALSYNTH_CACHE (empty: nowhere), else $XDG_CACHE_HOME or ~/.cache, then /neuralsynth/voices.
+    public static string? DefaultPersistDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("NEURALSYNTH_CACHE") is { } env) return env.Length == 0 ? null : env;
+        string? root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".cache") : null;
+        return root == null ? null : Path.Combine(root, "neuralsynth", "voices");
+    }
+
+    /// Disk space rendered notes may keep between sessions (all models), so a reopened project plays at once.
+    public const long DefaultPersistCapBytes = 256L << 20;
+
     public readonly record struct TableKey(string ModelId, ulong LatentHash, int VelocityLayer);
 
     /// One slot per MIDI pitch for one (model, latent, layer).

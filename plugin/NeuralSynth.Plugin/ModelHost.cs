@@ -39,7 +39,7 @@ public sealed class ModelHost
         LatentSize = ifRenderer.LatentSize;
         GeneratorId = ifRenderer.GeneratorId;
         Directions = TimbreDirections.TryLoad(ModelDir);
-        Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes, CacheDirectory(), DiskCapBytes);
+        Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes, VoiceCache.DefaultPersistDirectory(), DiskCapBytes);
         Cache.Warning += w => Console.Error.WriteLine($"NeuralSynth: voice cache: {w}");
         Cache.LoadPersisted(ifRenderer.ModelId);
         bankCorners = new Latent[SoundBank.Names.Length][];
@@ -50,16 +50,7 @@ public sealed class ModelHost
     }
 
     /// Disk space the rendered notes may keep between sessions (all models), so a reopened project plays at once.
-    public const long DiskCapBytes = 256L << 20;
-
-    /// Where rendered notes persist: NEURALSYNTH_CACHE (empty: nowhere), else $XDG_CACHE_HOME or ~/.cache, /neuralsynth/voices.
-    static string? CacheDirectory()
-    {
-        if (Environment.GetEnvironmentVariable("NEURALSYNTH_CACHE") is { } env) return env.Length == 0 ? null : env;
-        string? root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-            : Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".cache") : null;
-        return root == null ? null : Path.Combine(root, "neuralsynth", "voices");
-    }
+    public const long DiskCapBytes = VoiceCache.DefaultPersistCapBytes;
 
     /// The four morph corners of sound `index` of the bank (see <see cref="SoundBank"/>).
     public Latent[] Corners(int index) => bankCorners[Math.Clamp(index, 0, bankCorners.Length - 1)];

@@ -4,7 +4,6 @@ using NeuralSynth.Models.Rendering;
 using NeuralSynth.Realtime;
 using NeuralSynth.Realtime.Timbre;
 using Spectre.Console;
-using static TorchSharp.torch;
 
 namespace NeuralSynth.Cli.Commands;
 
@@ -21,11 +20,12 @@ public sealed class RenderCommand : ICliCommand
         var rate = new Option<int>("--rate") { Description = "Output sample rate in Hz", DefaultValueFactory = _ => 48000 };
         var bitDepth = new Option<int>("--bit-depth") { Description = "16, 24 (PCM) or 32 (float)", DefaultValueFactory = _ => 24 };
         var path = new Option<string>("--path") { Description = "Inversion path: vocoder (mel + f0-conditioned vocoder: exact pitch) or if (IF + iSTFT); default vocoder when the model has one beside it", DefaultValueFactory = _ => "auto" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { Description = "Torch threads (fixed, so output is bit-identical run to run)", DefaultValueFactory = _ => 2 };
+        var device = new Option<string>("--device") { Description = "auto or cpu (notes render through the C# inference graphs, which run on the CPU)", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "Render threads (the output is bit-identical whatever the count)", DefaultValueFactory = _ => 2 };
+        var cache = new Option<string?>("--cache") { Description = "Folder of rendered notes kept between runs and shared with the plug-in (default: NEURALSYNTH_CACHE, else ~/.cache/neuralsynth/voices); 'none' for none" };
         var cmd = new Command("render", "Render a MIDI file to one WAV stem per track plus a mix, waiting for every note (offline, deterministic).")
         {
-            song, outDir, model, preset, trackPreset, rate, bitDepth, path, device, threads,
+            song, outDir, model, preset, trackPreset, rate, bitDepth, path, device, threads, cache,
         };
         cmd.SetAction(r =>
         {
@@ -37,28 +37,42 @@ public sealed class RenderCommand : ICliCommand
             int sampleRate = r.GetValue(rate);
             if (sampleRate is < 22050 or > 192000) throw new CliException($"--rate {sampleRate}: expected 22050-192000 Hz");
             var midi = MidiFile.Read(r.GetValue(song)!);
-            TorchDevice.Resolve(r.GetValue(device)!);
-            set_num_threads(Math.Max(1, r.GetValue(threads)));
+            string dev = r.GetValue(device)!.ToLowerInvariant();
+            if (dev == "cuda") throw new CliException("--device cuda: render plays notes through the C# inference graphs, which have no CUDA path; CUDA applies to training (train, eval) with a CUDA build of libtorch");
+            if (dev is not ("auto" or "cpu")) throw new CliException($"--device '{dev}': expected auto or cpu");
+            int renderThreads = r.GetValue(threads);
+            if (renderThreads is < 1 or > 64) throw new CliException($"--threads {renderThreads}: expected 1-64");
+            string? cacheDir = r.GetValue(cache) is { } c ? (c == "none" ? null : c) : VoiceCache.DefaultPersistDirectory();
             string modelDir = PresetLocator.ModelDir(r.GetValue(model));
             var inversion = PresetLocator.Inversion(r.GetValue(path)!, modelDir);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             using var renderer = NoteRenderer.Load(modelDir, inversion);
+            double loadSeconds = clock.Elapsed.TotalSeconds;
             var directions = TimbreDirections.TryLoad(modelDir);
             var sounds = ChooseSounds(midi, r.GetValue(preset), r.GetValue(trackPreset) ?? [], renderer.LatentSize, directions);
 
+            var voices = new VoiceCache(VoiceCache.DefaultBudgetBytes, cacheDir, VoiceCache.DefaultPersistCapBytes);
+            voices.Warning += w => Stderr.Warn($"voice cache: {w}");
+            int reused = voices.LoadPersisted(renderer.ModelId);
             IReadOnlyList<Stem> stems = [];
+            double cacheSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
             var start = DateTime.UtcNow;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {
                     var tasks = new Dictionary<string, ProgressTask>();
-                    stems = new StemRenderer(renderer, new VoiceCache(), VelocityLayers.Default).Render(midi, (i, t) => sounds[i], new StemRenderOptions { SampleRate = sampleRate },
+                    stems = new StemRenderer(renderer, voices, VelocityLayers.Default).Render(midi, (i, t) => sounds[i], new StemRenderOptions { SampleRate = sampleRate, Threads = renderThreads },
                         (what, fraction) =>
                         {
-                            if (!tasks.TryGetValue(what, out var task)) tasks[what] = task = ctx.AddTask(Markup.Escape(what), maxValue: 1);
-                            task.Value = fraction;
+                            lock (tasks) // tracks and note chunks report from several threads
+                            {
+                                if (!tasks.TryGetValue(what, out var task)) tasks[what] = task = ctx.AddTask(Markup.Escape(what), maxValue: 1);
+                                task.Value = fraction;
+                            }
                         });
                 });
 
+            double renderSeconds = (DateTime.UtcNow - start).TotalSeconds;
             string dir = r.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             // Headroom: when the mix would clip, scale every stem and the mix by one factor to a -1 dBFS
@@ -72,16 +86,15 @@ public sealed class RenderCommand : ICliCommand
                 Scale(ml, k); Scale(mr, k);
             }
             var table = new Table().AddColumns("stem", "preset", "seconds", "peak dBFS");
-            foreach (var s in stems)
-            {
-                string file = Path.Combine(dir, $"{s.TrackIndex:00}-{FileSafe(s.TrackName, s.TrackIndex)}.wav");
-                WavFile.Write(file, new[] { s.Left, s.Right }, sampleRate, encoding);
-                table.AddRow(Markup.Escape(Path.GetFileName(file)), Markup.Escape(s.PresetName), $"{s.Left.Length / (double)sampleRate:F2}", $"{PeakDb(s.Left, s.Right):F1}");
-            }
+            var files = stems.Select(s => Path.Combine(dir, $"{s.TrackIndex:00}-{FileSafe(s.TrackName, s.TrackIndex)}.wav")).ToList();
+            Parallel.For(0, stems.Count, new ParallelOptions { MaxDegreeOfParallelism = renderThreads },
+                i => WavFile.Write(files[i], new[] { stems[i].Left, stems[i].Right }, sampleRate, encoding));
+            for (int i = 0; i < stems.Count; i++)
+                table.AddRow(Markup.Escape(Path.GetFileName(files[i])), Markup.Escape(stems[i].PresetName), $"{stems[i].Left.Length / (double)sampleRate:F2}", $"{PeakDb(stems[i].Left, stems[i].Right):F1}");
             WavFile.Write(Path.Combine(dir, "mix.wav"), new[] { ml, mr }, sampleRate, encoding);
             table.AddRow("mix.wav", "", $"{ml.Length / (double)sampleRate:F2}", $"{PeakDb(ml, mr):F1}");
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLineInterpolated($"{stems.Count} stems + mix -> {dir} in {(DateTime.UtcNow - start).TotalSeconds:F1} s");
+            AnsiConsole.MarkupLineInterpolated($"{stems.Count} stems + mix -> {dir} in {clock.Elapsed.TotalSeconds:F2} s: model {loadSeconds:F2} s, disk cache {cacheSeconds:F2} s ({reused} notes of this model{(cacheDir is null ? ", none kept" : $" in {cacheDir}")}), notes and mixing {renderSeconds:F2} s on {renderThreads} thread(s), files {clock.Elapsed.TotalSeconds - loadSeconds - cacheSeconds - renderSeconds:F2} s");
             if (trim < 0) AnsiConsole.MarkupLineInterpolated($"stems and mix trimmed by {trim:F1} dB so the mix peaks at -1 dBFS");
             return 0;
         });

@@ -20,6 +20,8 @@ public sealed record StemRenderOptions
     /// How long after the last event a stem may ring on (it stops earlier once silent).
     public double MaxTailSeconds { get; init; } = 4;
     public int Polyphony { get; init; } = 128;
+    /// Render threads for the notes (each note is computed whole on one thread, so the output does not depend on it).
+    public int Threads { get; init; } = 1;
 
     // Bounds on one song, so a runaway file gets a clear refusal instead of hours of work or an exhausted memory:
     // every stem is held in memory (48 kHz stereo float: 23 MB per track-minute).
@@ -59,68 +61,76 @@ public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, Veloc
         var byLatent = tracks.Select(t => t.Sound.Z).DistinctBy(z => z.Hash).ToDictionary(z => z.Hash);
         var missing = keys.Distinct().Where(k => !cache.Contains(k))
             .OrderBy(k => k.LatentHash).ThenBy(k => k.VelocityLayer).ThenBy(k => k.Pitch).ToList();
-        for (int i = 0; i < missing.Count; i += Chunk)
+        var chunks = missing.Chunk(Chunk).ToList();
+        int done = 0;
+        Parallel.ForEach(chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads), CancellationToken = cancel }, chunk =>
         {
-            progress?.Invoke($"rendering {missing.Count} notes", (double)i / missing.Count);
-            var chunk = missing.Skip(i).Take(Chunk).ToList();
             var audio = renderer.Render(chunk.Select(k => new NoteRequest(byLatent[k.LatentHash], k.Pitch, layers.VelocityOf(k.VelocityLayer))).ToList(), cancel);
-            for (int j = 0; j < chunk.Count; j++) cache.Add(CachedNote.Create(chunk[j], audio[j], renderer.SampleRate));
-        }
+            for (int j = 0; j < chunk.Length; j++) cache.Add(CachedNote.Create(chunk[j], audio[j], renderer.SampleRate));
+            progress?.Invoke($"rendering {missing.Count} notes", (double)Interlocked.Add(ref done, chunk.Length) / missing.Count);
+        });
         progress?.Invoke($"rendering {missing.Count} notes", 1);
 
-        // 2. Each track through its own VoiceEngine, sample-accurately, in blocks.
-        var stems = new List<Stem>();
-        foreach (var (index, track, sound) in tracks)
+        // 2. Each track through its own VoiceEngine, sample-accurately, in blocks; tracks are independent, so they run
+        // in parallel (each stem is the same samples whatever the thread count).
+        var stems = new Stem[tracks.Count];
+        Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads), CancellationToken = cancel },
+            t => stems[t] = RenderTrack(tracks[t].Index, tracks[t].Track, tracks[t].Sound, model, options, progress, cancel));
+        return stems;
+    }
+
+    Stem RenderTrack(int index, MidiTrack track, TrackSound sound, ModelInfo model, StemRenderOptions options, Action<string, double>? progress, CancellationToken cancel)
+    {
+        var engine = new VoiceEngine(cache, null, new VoiceEngineOptions
+        {
+            // Every note is already cached, so the engine never misses and needs no scheduler to wait on.
+            Model = model, Offline = false, FillKeyboardOnTimbreChange = false, CancelOtherTimbres = false,
+            Polyphony = options.Polyphony, ReleaseSeconds = sound.ReleaseSeconds, VelocitySensitivity = sound.VelocitySensitivity,
+            PitchBendRange = sound.PitchBendRange, Layers = layers,
+        });
+        engine.SetSampleRate(options.SampleRate, options.BlockSize);
+        engine.SetTimbre(sound.Z);
+        float gain = (float)Math.Pow(10, sound.GainDb / 20);
+        var events = track.Events.OrderBy(e => e.Tick).ToList();
+        long lastEvent = events.Count == 0 ? 0 : (long)Math.Ceiling(events[^1].Seconds * options.SampleRate);
+        long maxLength = lastEvent + (long)(options.MaxTailSeconds * options.SampleRate);
+        int block = options.BlockSize;
+        var left = new float[(int)Math.Min(maxLength + block, int.MaxValue / 2)];
+        var right = new float[left.Length];
+        int length = 0, next = 0;
+        for (long start = 0; start < maxLength; start += block)
         {
             cancel.ThrowIfCancellationRequested();
-            var engine = new VoiceEngine(cache, null, new VoiceEngineOptions
+            long end = start + block;
+            for (; next < events.Count; next++)
             {
-                // Every note is already cached, so the engine never misses and needs no scheduler to wait on.
-                Model = model, Offline = false, FillKeyboardOnTimbreChange = false, CancelOtherTimbres = false,
-                Polyphony = options.Polyphony, ReleaseSeconds = sound.ReleaseSeconds, VelocitySensitivity = sound.VelocitySensitivity,
-                PitchBendRange = sound.PitchBendRange, Layers = layers,
-            });
-            engine.SetSampleRate(options.SampleRate, options.BlockSize);
-            engine.SetTimbre(sound.Z);
-            float gain = (float)Math.Pow(10, sound.GainDb / 20);
-            var events = track.Events.OrderBy(e => e.Tick).ToList();
-            long lastEvent = events.Count == 0 ? 0 : (long)Math.Ceiling(events[^1].Seconds * options.SampleRate);
-            long maxLength = lastEvent + (long)(options.MaxTailSeconds * options.SampleRate);
-            var left = new List<float>((int)Math.Min(maxLength, int.MaxValue / 2));
-            var right = new List<float>(left.Capacity);
-            var bl = new float[options.BlockSize];
-            var br = new float[options.BlockSize];
-            int next = 0;
-            for (long start = 0; start < maxLength; start += options.BlockSize)
-            {
-                long end = start + options.BlockSize;
-                for (; next < events.Count; next++)
+                var e = events[next];
+                long at = (long)Math.Round(e.Seconds * options.SampleRate);
+                if (at >= end) break;
+                int offset = (int)Math.Max(0, at - start);
+                switch (e.Kind)
                 {
-                    var e = events[next];
-                    long at = (long)Math.Round(e.Seconds * options.SampleRate);
-                    if (at >= end) break;
-                    int offset = (int)Math.Max(0, at - start);
-                    switch (e.Kind)
-                    {
-                        case MidiEventKind.NoteOn when e.Value > 0: engine.NoteOn(offset, e.Number, e.Value); break;
-                        case MidiEventKind.NoteOn:
-                        case MidiEventKind.NoteOff: engine.NoteOff(offset, e.Number); break;
-                        case MidiEventKind.PitchBend: engine.PitchBend(offset, e.Value / 8192f); break;
-                        case MidiEventKind.ControlChange when e.Number == MidiEvent.SustainPedal: engine.Sustain(offset, e.Value >= 64); break;
-                        case MidiEventKind.ControlChange when e.Number is 120: engine.AllSoundOff(offset); break;
-                        case MidiEventKind.ControlChange when e.Number is 123: engine.AllNotesOff(offset); break;
-                    }
+                    case MidiEventKind.NoteOn when e.Value > 0: engine.NoteOn(offset, e.Number, e.Value); break;
+                    case MidiEventKind.NoteOn:
+                    case MidiEventKind.NoteOff: engine.NoteOff(offset, e.Number); break;
+                    case MidiEventKind.PitchBend: engine.PitchBend(offset, e.Value / 8192f); break;
+                    case MidiEventKind.ControlChange when e.Number == MidiEvent.SustainPedal: engine.Sustain(offset, e.Value >= 64); break;
+                    case MidiEventKind.ControlChange when e.Number is 120: engine.AllSoundOff(offset); break;
+                    case MidiEventKind.ControlChange when e.Number is 123: engine.AllNotesOff(offset); break;
                 }
-                engine.Process(bl, br);
-                for (int i = 0; i < bl.Length; i++) { left.Add(bl[i] * gain); right.Add(br[i] * gain); }
-                // Past the last event, stop once every voice has rung out.
-                if (start >= lastEvent && engine.ActiveVoices == 0) break;
-                if ((start / options.BlockSize) % 256 == 0) progress?.Invoke($"track {index} '{track.Name}'", Math.Min(1, (double)start / Math.Max(1, lastEvent)));
             }
-            stems.Add(new Stem(track.Name, index, sound.PresetName, left.ToArray(), right.ToArray()));
-            progress?.Invoke($"track {index} '{track.Name}'", 1);
+            var bl = left.AsSpan(length, block);
+            var br = right.AsSpan(length, block);
+            engine.Process(bl, br);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(bl, gain, bl);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(br, gain, br);
+            length += block;
+            // Past the last event, stop once every voice has rung out.
+            if (start >= lastEvent && engine.ActiveVoices == 0) break;
+            if ((start / block) % 256 == 0) progress?.Invoke($"track {index} '{track.Name}'", Math.Min(1, (double)start / Math.Max(1, lastEvent)));
         }
-        return stems;
+        progress?.Invoke($"track {index} '{track.Name}'", 1);
+        return new Stem(track.Name, index, sound.PresetName, left[..length], right[..length]);
     }
 
     /// Throws ArgumentException naming the file and the limit it exceeds (song length, tracks with notes, notes).
