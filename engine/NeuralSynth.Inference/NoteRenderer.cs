@@ -25,7 +25,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public GraphVocoder? Vocoder { get; }
 
     readonly string modelDir;
-    readonly HarmonicMelBasis? basis;
+    readonly Lazy<HarmonicMelBasis>? basis; // computed at the first note: a render whose notes are all cached never needs it
     readonly IReadOnlyDictionary<string, TensorData> weights;
     readonly IfMelInversion? ifInversion;
     // GeneratorGraph keeps scratch buffers: one per thread that renders.
@@ -49,7 +49,9 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         weights = SafeTensors.Read(weightsPath);
         GeneratorId = ModelFiles.Hash(weightsPath);
         var s = config.Spectral;
-        basis = config.IsHarmonic ? HarmonicMelBasis.Shared(s.SampleRate, s.NFft, s.Hop, s.NMels, s.FMin, s.FMax, config.MinPitch, config.MaxPitch, config.MelBins) : null;
+        basis = config.IsHarmonic
+            ? new Lazy<HarmonicMelBasis>(() => HarmonicMelBasis.Shared(s.SampleRate, s.NFft, s.Hop, s.NMels, s.FMin, s.FMax, config.MinPitch, config.MaxPitch, config.MelBins))
+            : null;
         graphs = new ThreadLocal<GeneratorGraph>(NewGraph);
         _ = graphs.Value; // a weights file that does not fit the config fails here, at load, naming the file
         ifInversion = path == InversionPath.If ? new IfMelInversion(s) : null;

@@ -224,7 +224,7 @@ public static partial class EngineMeasurements
 
     public readonly record struct ProcessUnderLoad(double BlockPeriodMs, int Blocks, int NotesRendered, int Gen0, int Gen1, int Gen2,
         double MeanCpuMs, double P999CpuMs, double MaxCpuMs, double MaxGcPauseMs, double MaxCpuPlusGcMs /* max over blocks of min(wall, cpu + gc) */,
-        double P999WallMs, double MaxWallMs, double LoadAverage);
+        double P999WallMs, double MaxWallMs, double LoadAverage, long AudioThreadAllocatedBytes = -1, int TimbreChanges = 0);
 
     /// Worst-case Process() time while a render worker is busy: `voices` held voices with bends and
     /// note churn on a paced "audio" thread (one block per block period, like a host), while a
@@ -297,5 +297,98 @@ public static partial class EngineMeasurements
             cpuS.Average() * 1000, Q(cpuS, 0.999), cpuS.Max() * 1000, gc.Skip(skip).Max() * 1000,
             Enumerable.Range(skip, blocks - skip).Max(b => Math.Min(wall[b], cpu[b] + gc[b])) * 1000,
             Q(wallS, 0.999), wallS.Max() * 1000, load);
+    }
+
+    /// The plug-in's situation while a musician automates timbre: a VoiceEngine wired to a RenderScheduler (one worker,
+    /// as in the plug-in) on the real renderer, `voices` notes held and re-struck across the model's range on the
+    /// audio thread, and an automation thread moving the timbre along a morph path every `moveSeconds` the whole time
+    /// (each move fills a new keyboard and cancels the previous one, as SetTimbre does in the plug-in). Per block:
+    /// Process() wall, thread CPU, GC pause and the bytes the audio thread allocated (GC.GetAllocatedBytesForCurrentThread).
+    public static ProcessUnderLoad MeasureProcessWithTimbreAutomation(INoteRenderer renderer, double seconds = 60, int voices = 16, double hostRate = 48000,
+        int block = 128, double moveSeconds = 0.25, System.Runtime.GCLatencyMode latencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency)
+    {
+        var previousMode = System.Runtime.GCSettings.LatencyMode;
+        System.Runtime.GCSettings.LatencyMode = latencyMode;
+        try
+        {
+            var cache = new VoiceCache(128L * 1024 * 1024);
+            int rendered = 0;
+            using var scheduler = new RenderScheduler(renderer, cache, new RenderSchedulerOptions { Workers = 1 });
+            scheduler.NoteReady += _ => Interlocked.Increment(ref rendered);
+            var model = ModelInfo.From(renderer);
+            var engine = new VoiceEngine(cache, scheduler, new VoiceEngineOptions { Model = model, Polyphony = 64, CancelOtherTimbres = false });
+            engine.SetSampleRate(hostRate, block);
+            // A morph path between four seeds, walked back and forth: every step is a new timbre (a new keyboard).
+            var corners = Enumerable.Range(0, 4).Select(i => Latent.FromSeed(500 + i, renderer.LatentSize)).ToArray();
+            var path = Enumerable.Range(0, 64).Select(i =>
+            {
+                double t = i / 63.0;
+                return Timbre.TimbreControls.Morph(corners[0], corners[1], corners[2], corners[3], t, 0.5 + 0.5 * Math.Sin(6 * t));
+            }).ToArray();
+            engine.SetTimbre(path[0]);
+            int blocks = (int)(seconds * hostRate / block);
+            var cpu = new double[blocks]; var wall = new double[blocks]; var gc = new double[blocks];
+            long allocated = 0;
+            double period = block / hostRate;
+            int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+            int moves = 0;
+            var done = new ManualResetEventSlim();
+            var automation = new Thread(() =>
+            {
+                for (int i = 1; !done.Wait(TimeSpan.FromSeconds(moveSeconds)); i++)
+                {
+                    int k = i % (2 * path.Length - 2);
+                    engine.SetTimbre(path[k < path.Length ? k : 2 * path.Length - 2 - k]);
+                    moves++;
+                }
+            }) { Name = "bench automation", IsBackground = true };
+            const int skip = 100; // first blocks: the audio path's first calls
+            var audio = new Thread(() =>
+            {
+                var l = new float[block]; var r = new float[block];
+                var rng = new Random(3);
+                var held = new int[voices];
+                for (int v = 0; v < voices; v++) { held[v] = model.MinPitch + rng.Next(model.MaxPitch - model.MinPitch + 1); engine.NoteOn(0, held[v], 100); }
+                long start = Stopwatch.GetTimestamp();
+                double tick = Stopwatch.Frequency;
+                for (int b = 0; b < blocks; b++)
+                {
+                    long deadline = start + (long)(b * period * tick);
+                    while (Stopwatch.GetTimestamp() < deadline - tick / 2000) Thread.Sleep(0);
+                    while (Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
+                    var pause0 = GC.GetTotalPauseDuration();
+                    long bytes0 = GC.GetAllocatedBytesForCurrentThread();
+                    double c0 = ThreadCpuSeconds();
+                    long t0 = Stopwatch.GetTimestamp();
+                    if (b % 16 == 0)
+                    {
+                        int v = rng.Next(voices);
+                        engine.NoteOff(0, held[v]);
+                        held[v] = model.MinPitch + rng.Next(model.MaxPitch - model.MinPitch + 1);
+                        engine.NoteOn(rng.Next(block), held[v], 40 + rng.Next(88));
+                    }
+                    engine.Process(l, r);
+                    wall[b] = (Stopwatch.GetTimestamp() - t0) / tick;
+                    cpu[b] = ThreadCpuSeconds() - c0;
+                    if (b >= skip) allocated += GC.GetAllocatedBytesForCurrentThread() - bytes0;
+                    gc[b] = (GC.GetTotalPauseDuration() - pause0).TotalSeconds;
+                }
+            }) { Name = "bench audio", Priority = ThreadPriority.Highest };
+            automation.Start();
+            audio.Start();
+            audio.Join();
+            done.Set();
+            automation.Join();
+            static double Q(IEnumerable<double> x, double q) { var a = x.Order().ToArray(); return a[Math.Min(a.Length - 1, (int)(q * a.Length))] * 1000; }
+            var cpuS = cpu.Skip(skip); var wallS = wall.Skip(skip);
+            double load = 0;
+            try { load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); } catch (IOException) { }
+            return new ProcessUnderLoad(period * 1000, blocks, rendered,
+                GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+                cpuS.Average() * 1000, Q(cpuS, 0.999), cpuS.Max() * 1000, gc.Skip(skip).Max() * 1000,
+                Enumerable.Range(skip, blocks - skip).Max(b => Math.Min(wall[b], cpu[b] + gc[b])) * 1000,
+                Q(wallS, 0.999), wallS.Max() * 1000, load, allocated, moves);
+        }
+        finally { System.Runtime.GCSettings.LatencyMode = previousMode; }
     }
 }

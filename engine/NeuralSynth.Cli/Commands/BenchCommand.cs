@@ -20,10 +20,11 @@ public sealed class BenchCommand : ICliCommand
         var quick = new Option<bool>("--quick") { Description = "Shorter runs (noisier figures)" };
         var seconds = new Option<double>("--seconds") { Description = "Length of the process-while-rendering run", DefaultValueFactory = _ => 10.0 };
         var model = new Option<string?>("--model") { Description = "Generator folder: also measure the cache fill rate and the load with the real NoteRenderer" };
-        var threads = new Option<int>("--threads") { Description = "Torch threads for --model (leave a core to the audio thread)", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Torch threads for --model's torch reference row", DefaultValueFactory = _ => 1 };
+        var song = new Option<string?>("--song") { Description = "MIDI file to render with `render` (cold and warm) and with FluidSynth, timed in the same run", DefaultValueFactory = _ => "presets/demo/demo.mid" };
         var cmd = new Command("bench", "Measure the real-time engine: voices per core, resampler quality and speed, process() time while rendering, cache fill rate.")
         {
-            quick, seconds, model, threads,
+            quick, seconds, model, threads, song,
         };
         cmd.SetAction(r =>
         {
@@ -60,34 +61,55 @@ public sealed class BenchCommand : ICliCommand
 
                 if (modelDir is not null)
                 {
-                    ctx.Status("loading the model");
                     set_num_threads(Math.Max(1, r.GetValue(threads)));
-                    using var renderer = NoteRenderer.Load(modelDir);
-                    ctx.Status("filling the keyboard");
-                    var fill = EngineMeasurements.MeasureCacheFill(renderer, [1]);
-                    Row("cache fill rate (one layer, whole range)", $"{fill.NotesPerSecond:F2} notes/s, {fill.AudioSecondsPerSecond:F2} audio s/s ({fill.Notes} notes in {fill.Seconds:F1} s)", "", null);
-                    ctx.Status($"measuring process() while the model renders ({loadSeconds:F0} s)");
-                    AddLoad(Row, "NoteRenderer load", EngineMeasurements.MeasureProcessWhileRendering(loadSeconds, renderer: renderer));
-                    // The plug-in's configuration: vocoder path, and the GC kept from blocking gen-2 collections; the
-                    // runtime's default GC mode is measured in the same run as the reference.
-                    if (NoteRenderer.HasDefaultVocoder(modelDir))
+                    ctx.Status("loading the model to its first note (C# graphs, vocoder path)");
+                    bool hasVocoder = NoteRenderer.HasDefaultVocoder(modelDir);
+                    var firstPath = hasVocoder ? InversionPath.Vocoder : InversionPath.If;
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    using var renderer = NoteRenderer.Load(modelDir, firstPath);
+                    double loadMs = clock.Elapsed.TotalMilliseconds;
+                    renderer.RenderOne(new NoteRequest(Latent.FromSeed(7, renderer.LatentSize), 60, 90));
+                    double firstNoteMs = clock.Elapsed.TotalMilliseconds;
+                    Row($"model load -> first note playable ({firstPath} path, first load in this process: code not yet compiled, files cached)",
+                        $"{firstNoteMs / 1000:F2} s (load {loadMs:F0} ms, first note {firstNoteMs - loadMs:F0} ms)", "<= 0.5 s", firstNoteMs <= 500);
+
+                    var keyboard = Enumerable.Range(renderer.MinPitch, renderer.MaxPitch - renderer.MinPitch + 1)
+                        .Select(p => new NoteRequest(Latent.FromSeed(7, renderer.LatentSize), p, 90)).ToList();
+                    double audioSeconds = keyboard.Count * renderer.Config.Samples / (double)renderer.SampleRate;
+                    double Timed(Action a) { var sw = System.Diagnostics.Stopwatch.StartNew(); a(); return sw.Elapsed.TotalSeconds; }
+                    ctx.Status("timing a keyboard fill: C# graphs on 1 and 2 threads, torch (same run)");
+                    renderer.Render(keyboard.Take(4).ToList(), default);
+                    double one = Timed(() => renderer.Render(keyboard, default));
+                    double two = Timed(() => Parallel.ForEach(keyboard, new ParallelOptions { MaxDegreeOfParallelism = 2 }, n => renderer.RenderOne(n)));
+                    double torchFill = double.NaN;
+                    if (hasVocoder)
                     {
-                        ctx.Status("loading the vocoder path");
-                        using var vocoderPath = NoteRenderer.Load(modelDir, InversionPath.Vocoder);
-                        ctx.Status("timing a keyboard fill, C# generator graph vs torch (same run)");
                         using var torchPath = new TorchNoteRenderer(GansynthModel.Load(modelDir), VocoderModel.Load(NoteRenderer.DefaultVocoderDir(modelDir)), InversionPath.Vocoder);
-                        var keyboard = Enumerable.Range(vocoderPath.MinPitch, vocoderPath.MaxPitch - vocoderPath.MinPitch + 1)
-                            .Select(p => new NoteRequest(NeuralSynth.Realtime.Latent.FromSeed(7, vocoderPath.LatentSize), p, 90)).ToList();
-                        double Fill(INoteRenderer nr) { nr.Render(keyboard.Take(8).ToList(), default); var sw = System.Diagnostics.Stopwatch.StartNew(); nr.Render(keyboard, default); return sw.Elapsed.TotalSeconds; }
-                        double graphFill = Fill(vocoderPath), torchFill = Fill(torchPath);
-                        Row($"keyboard fill, {keyboard.Count} notes, vocoder path (generator + vocoder, as played), {get_num_threads()} torch thread(s)",
-                            $"{graphFill:F2} s with the C# generator graph, {torchFill:F2} s with the torch generator ({torchFill / graphFill:F2}x); {keyboard.Count * 2.048 / graphFill:F0}x real time",
-                            "<= 1 s", graphFill <= 1);
-                        ctx.Status($"measuring process() while the vocoder path renders, two GC modes ({2 * loadSeconds:F0} s)");
-                        AddLoad(Row, "vocoder path, GC Interactive (runtime default)",
-                            EngineMeasurements.MeasureProcessWhileRendering(loadSeconds, renderer: vocoderPath, latencyMode: System.Runtime.GCLatencyMode.Interactive));
-                        AddLoad(Row, "vocoder path, GC SustainedLowLatency (the plug-in's)",
-                            EngineMeasurements.MeasureProcessWhileRendering(loadSeconds, renderer: vocoderPath, latencyMode: System.Runtime.GCLatencyMode.SustainedLowLatency));
+                        torchPath.Render(keyboard.Take(4).ToList(), default);
+                        torchFill = Timed(() => torchPath.Render(keyboard, default));
+                    }
+                    Row($"keyboard fill, {keyboard.Count} notes of {renderer.Config.Samples / (double)renderer.SampleRate:F2} s, {firstPath} path as played (generator + vocoder + post-filter)",
+                        $"{two:F2} s on 2 threads ({audioSeconds / two:F0}x real time), {one:F2} s on 1; torch path {torchFill:F2} s on {get_num_threads()} torch thread(s) ({torchFill / two:F1}x the 2-thread time)",
+                        "<= 1 s", two <= 1);
+
+                    ctx.Status("cache fill rate, IF path");
+                    using (var ifRenderer = NoteRenderer.Load(modelDir, InversionPath.If))
+                    {
+                        var fill = EngineMeasurements.MeasureCacheFill(ifRenderer, [1]);
+                        Row("cache fill rate, IF path (one layer, whole range, 1 thread)", $"{fill.NotesPerSecond:F2} notes/s, {fill.AudioSecondsPerSecond:F2} audio s/s ({fill.Notes} notes in {fill.Seconds:F1} s)", "", null);
+                    }
+                    ctx.Status($"process() while the timbre moves and the model renders ({loadSeconds:F0} s)");
+                    var auto = EngineMeasurements.MeasureProcessWithTimbreAutomation(renderer, loadSeconds);
+                    AddLoad(Row, $"{firstPath} path, timbre moved every 0.25 s ({auto.TimbreChanges} moves), 16 notes re-struck, GC SustainedLowLatency (the plug-in's)", auto);
+                    Row("  same run: bytes allocated by the audio thread in process()", $"{auto.AudioThreadAllocatedBytes} bytes over {auto.Blocks} blocks", "0", auto.AudioThreadAllocatedBytes == 0);
+
+                    if (r.GetValue(song) is { } songFile && File.Exists(songFile))
+                    {
+                        ctx.Status($"render {songFile}: ours cold and warm, FluidSynth (same run)");
+                        var (cold, warm, fluid) = RenderVersusFluidSynth(songFile, modelDir);
+                        Row($"render {Path.GetFileName(songFile)} at 48 kHz, cold (empty note cache) vs FluidSynth (same run, whole processes)",
+                            $"{cold:F2} s vs {fluid:F2} s ({cold / fluid:F1}x)", "<= 10x", cold <= 10 * fluid);
+                        Row("  warm (notes on disk from the cold run)", $"{warm:F2} s vs {fluid:F2} s ({warm / fluid:F2}x)", "<= 1x", warm <= fluid);
                     }
                 }
             });
@@ -96,6 +118,39 @@ public sealed class BenchCommand : ICliCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// Wall time of whole processes, as a user would run them: `neuralsynth render` with an empty note cache, again with
+    /// the cache it left, and `fluidsynth -ni -F out.wav -r 48000 SF2 song.mid`.
+    static (double Cold, double Warm, double FluidSynth) RenderVersusFluidSynth(string songFile, string modelDir)
+    {
+        string tmp = Path.Combine(Path.GetTempPath(), "ns-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string sf2 = new[] { "/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/default-GM.sf2" }.FirstOrDefault(File.Exists)
+                ?? throw new CliException("no General MIDI SoundFont for FluidSynth (apt-get install fluid-soundfont-gm)");
+            string self = Environment.ProcessPath ?? throw new CliException("cannot locate the neuralsynth executable");
+            double Run(string exe, params string[] args)
+            {
+                var psi = new System.Diagnostics.ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in args) psi.ArgumentList.Add(a);
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                System.Diagnostics.Process p;
+                try { p = System.Diagnostics.Process.Start(psi)!; }
+                catch (System.ComponentModel.Win32Exception) { throw new CliException($"{exe} not found (FluidSynth: apt-get install fluidsynth)"); }
+                var err = p.StandardError.ReadToEndAsync();
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                if (p.ExitCode != 0) throw new CliException($"{exe} {string.Join(' ', args)} failed: {err.Result.Trim()}");
+                return sw.Elapsed.TotalSeconds;
+            }
+            string cache = Path.Combine(tmp, "cache");
+            double cold = Run(self, "render", songFile, "--model", modelDir, "--out", Path.Combine(tmp, "cold"), "--cache", cache);
+            double warm = Run(self, "render", songFile, "--model", modelDir, "--out", Path.Combine(tmp, "warm"), "--cache", cache);
+            double fluid = Run("fluidsynth", "-ni", "-F", Path.Combine(tmp, "fluidsynth.wav"), "-r", "48000", sf2, songFile);
+            return (cold, warm, fluid);
+        }
+        finally { if (Directory.Exists(tmp)) Directory.Delete(tmp, true); }
     }
 
     static void AddLoad(Action<string, string, string, bool?> row, string what, EngineMeasurements.ProcessUnderLoad w)

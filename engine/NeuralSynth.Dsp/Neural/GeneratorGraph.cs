@@ -21,7 +21,7 @@ public sealed record GeneratorShape(int LatentSize, int Pitches, int Velocities,
 public sealed class GeneratorGraph
 {
     readonly GeneratorShape shape;
-    readonly HarmonicMelBasis? basis;
+    readonly Lazy<HarmonicMelBasis>? basisSource;
     readonly float[] inputW, inputB, outW, outB;
     readonly PackedConv2d[] convs; // conv0 first, then the upsampling stages' convs
     readonly float[] bufA, bufB, scratch, cond, levels, work, padded;
@@ -29,10 +29,15 @@ public sealed class GeneratorGraph
     public GeneratorShape Shape => shape;
 
     public GeneratorGraph(GeneratorShape shape, IReadOnlyDictionary<string, TensorData> weights, HarmonicMelBasis? basis, string source)
+        : this(shape, weights, basis is null ? null : new Lazy<HarmonicMelBasis>(basis), source) { }
+
+    /// With the harmonic basis computed at the first note instead of at load (a render whose notes are all cached never
+    /// needs it).
+    public GeneratorGraph(GeneratorShape shape, IReadOnlyDictionary<string, TensorData> weights, Lazy<HarmonicMelBasis>? basis, string source)
     {
         if (shape.Harmonic && basis is null) throw new ArgumentException("a harmonic-head generator needs its HarmonicMelBasis");
         this.shape = shape;
-        this.basis = basis;
+        basisSource = basis;
         int c0 = shape.Channels[0];
         int inFeatures = shape.LatentSize + shape.Pitches + shape.Velocities;
         inputW = Scaled(weights, source, "input.weight", [(long)c0 * shape.StartMels * shape.StartFrames, inFeatures], Math.Sqrt(2) / 4 / Math.Sqrt(inFeatures));
@@ -131,7 +136,8 @@ public sealed class GeneratorGraph
     /// exactly as the torch generator's normalisation does; IF from the power-weighted phase advances.
     (float[], float[]) HarmonicHead(Span<float> planes, int pitchIndex)
     {
-        int mels = shape.Mels, frames = shape.Frames, rows = basis!.Rows, plane = mels * frames;
+        var basis = basisSource!.Value;
+        int mels = shape.Mels, frames = shape.Frames, rows = basis.Rows, plane = mels * frames;
         float half = (shape.LogMagMax - shape.LogMagMin) / 2;
         TensorPrimitives.Add(planes, 1f, planes);
         TensorPrimitives.Multiply(planes, half, planes);
