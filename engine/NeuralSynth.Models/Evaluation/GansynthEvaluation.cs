@@ -87,13 +87,18 @@ public static class GansynthEvaluation
         var rows = new List<EvalRow> { evaluator.Row(testSet, trainSet, testSet, bins) };
         double yardstick = rows[0].FidVsTrain!.Value;
         double? ratio = null;
+        string? rendererId = null;
         if (model != null)
         {
             if (model.Config.MinPitch < lo || model.Config.MaxPitch > hi)
                 throw new ArgumentException($"the model's pitch range {model.Config.MinPitch}-{model.Config.MaxPitch} exceeds the classifier's {lo}-{hi}");
             var velocities = train.Examples.Select(e => e.Velocity).Distinct().Order().ToArray();
             string name = $"generated ({o.Path.ToString().ToLowerInvariant()})";
-            var gen = evaluator.Extract(name, Generate(model, vocoder, o, velocities), n => progress?.Invoke(name, n, o.Count));
+            // The notes as users hear them: the torch-free renderer the plug-in and `render` play (C# generator and
+            // vocoder graphs, equal to the torch modules to 1e-4), two notes at a time.
+            using var renderer = NoteRenderer.Load(o.ModelDir!, o.Path, vocoderDir: o.VocoderDir);
+            rendererId = renderer.ModelId;
+            var gen = evaluator.Extract(name, Generate(renderer, o, velocities), n => progress?.Invoke(name, n, o.Count));
             var row = evaluator.Row(gen, trainSet, testSet, bins);
             if (o.RoundTrip)
             {
@@ -111,39 +116,29 @@ public static class GansynthEvaluation
         return new EvalReport
         {
             CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC",
-            Model = o.ModelDir, ModelId = model?.ModelId, InversionPath = model is null ? null : o.Path.ToString().ToLowerInvariant(),
+            Model = o.ModelDir, ModelId = rendererId, InversionPath = model is null ? null : o.Path.ToString().ToLowerInvariant(),
             Vocoder = vocoder is null ? null : o.VocoderDir, Data = o.DataDir, Classifier = o.ClassifierDir,
             GeneratedNotes = model is null ? 0 : o.Count, Seed = o.Seed, NdbK = o.NdbK, FidTrainVsTest = yardstick, FidRatio = ratio,
             WallSeconds = (DateTime.UtcNow - start).TotalSeconds, Rows = rows,
         };
     }
 
-    /// The generated notes, made lazily batch by batch so only one batch of audio is alive at a time.
-    static IEnumerable<(float[] Audio, int Pitch)> Generate(GansynthModel model, VocoderModel? vocoder, Options o, int[] velocities)
+    /// The generated notes, made lazily batch by batch so only one batch of audio is alive at a time: seed-derived
+    /// latents, uniform pitches over the model's range, velocities drawn from the dataset's layers.
+    static IEnumerable<(float[] Audio, int Pitch)> Generate(NoteRenderer renderer, Options o, int[] velocities)
     {
-        var cfg = model.Config;
+        var cfg = renderer.Config;
         var rng = new Random(o.Seed);
         for (int startIndex = 0; startIndex < o.Count; startIndex += o.BatchSize)
         {
             int n = Math.Min(o.BatchSize, o.Count - startIndex);
-            var z = new Latent[n];
-            var pitch = new int[n];
-            var velocity = new int[n];
+            var requests = new NoteRequest[n];
             for (int i = 0; i < n; i++)
-            {
-                z[i] = Latent.FromSeed(o.Seed * 1_000_003L + startIndex + i, cfg.LatentSize);
-                pitch[i] = rng.Next(cfg.MinPitch, cfg.MaxPitch + 1);
-                velocity[i] = velocities.Length > 0 ? velocities[rng.Next(velocities.Length)] : 100;
-            }
-            float[][] audio;
-            if (vocoder is null) audio = model.RenderIf(z, pitch, velocity);
-            else
-            {
-                // Exactly what the product renders (NoteRenderer's vocoder path), so the figures describe what users hear.
-                var (logMel, ifMel) = model.GenerateTensors(z, pitch, velocity);
-                using (logMel) using (ifMel) audio = TorchNoteRenderer.Vocode(cfg, vocoder, logMel, pitch);
-            }
-            for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), pitch[i]);
+                requests[i] = new NoteRequest(Latent.FromSeed(o.Seed * 1_000_003L + startIndex + i, cfg.LatentSize), rng.Next(cfg.MinPitch, cfg.MaxPitch + 1),
+                    velocities.Length > 0 ? velocities[rng.Next(velocities.Length)] : 100);
+            var audio = new float[n][];
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => audio[i] = renderer.RenderOne(requests[i]));
+            for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), requests[i].Pitch);
         }
     }
 
