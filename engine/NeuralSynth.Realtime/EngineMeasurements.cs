@@ -224,7 +224,8 @@ public static partial class EngineMeasurements
 
     public readonly record struct ProcessUnderLoad(double BlockPeriodMs, int Blocks, int NotesRendered, int Gen0, int Gen1, int Gen2,
         double MeanCpuMs, double P999CpuMs, double MaxCpuMs, double MaxGcPauseMs, double MaxCpuPlusGcMs /* max over blocks of min(wall, cpu + gc) */,
-        double P999WallMs, double MaxWallMs, double LoadAverage, long AudioThreadAllocatedBytes = -1, int TimbreChanges = 0);
+        double P999WallMs, double MaxWallMs, double LoadAverage, long AudioThreadAllocatedBytes = -1, int TimbreChanges = 0,
+        double MaxJitMs = 0, double MaxCpuPlusGcWithoutJitMs = 0, int BlocksOverQuarter = -1, double P9999CpuPlusGcMs = 0);
 
     /// Worst-case Process() time while a render worker is busy: `voices` held voices with bends and
     /// note churn on a paced "audio" thread (one block per block period, like a host), while a
@@ -327,7 +328,7 @@ public static partial class EngineMeasurements
             }).ToArray();
             engine.SetTimbre(path[0]);
             int blocks = (int)(seconds * hostRate / block);
-            var cpu = new double[blocks]; var wall = new double[blocks]; var gc = new double[blocks];
+            var cpu = new double[blocks]; var wall = new double[blocks]; var gc = new double[blocks]; var jit = new double[blocks];
             long allocated = 0;
             double period = block / hostRate;
             int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
@@ -358,6 +359,7 @@ public static partial class EngineMeasurements
                     while (Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
                     var pause0 = GC.GetTotalPauseDuration();
                     long bytes0 = GC.GetAllocatedBytesForCurrentThread();
+                    var jit0 = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
                     double c0 = ThreadCpuSeconds();
                     long t0 = Stopwatch.GetTimestamp();
                     if (b % 16 == 0)
@@ -371,6 +373,7 @@ public static partial class EngineMeasurements
                     wall[b] = (Stopwatch.GetTimestamp() - t0) / tick;
                     cpu[b] = ThreadCpuSeconds() - c0;
                     if (b >= skip) allocated += GC.GetAllocatedBytesForCurrentThread() - bytes0;
+                    jit[b] = (System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jit0).TotalSeconds;
                     gc[b] = (GC.GetTotalPauseDuration() - pause0).TotalSeconds;
                 }
             }) { Name = "bench audio", Priority = ThreadPriority.Highest };
@@ -387,7 +390,10 @@ public static partial class EngineMeasurements
                 GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
                 cpuS.Average() * 1000, Q(cpuS, 0.999), cpuS.Max() * 1000, gc.Skip(skip).Max() * 1000,
                 Enumerable.Range(skip, blocks - skip).Max(b => Math.Min(wall[b], cpu[b] + gc[b])) * 1000,
-                Q(wallS, 0.999), wallS.Max() * 1000, load, allocated, moves);
+                Q(wallS, 0.999), wallS.Max() * 1000, load, allocated, moves, jit.Skip(skip).Max() * 1000,
+                Enumerable.Range(skip, blocks - skip).Where(b => jit[b] == 0).Select(b => Math.Min(wall[b], cpu[b] + gc[b])).DefaultIfEmpty(0).Max() * 1000,
+                Enumerable.Range(skip, blocks - skip).Count(b => Math.Min(wall[b], cpu[b] + gc[b]) > 0.25 * period),
+                Q(Enumerable.Range(skip, blocks - skip).Select(b => Math.Min(wall[b], cpu[b] + gc[b])), 0.9999));
         }
         finally { System.Runtime.GCSettings.LatencyMode = previousMode; }
     }

@@ -102,6 +102,8 @@ public sealed class BenchCommand : ICliCommand
                     var auto = EngineMeasurements.MeasureProcessWithTimbreAutomation(renderer, loadSeconds);
                     AddLoad(Row, $"{firstPath} path, timbre moved every 0.25 s ({auto.TimbreChanges} moves), 16 notes re-struck, GC SustainedLowLatency (the plug-in's)", auto);
                     Row("  same run: bytes allocated by the audio thread in process()", $"{auto.AudioThreadAllocatedBytes} bytes over {auto.Blocks} blocks", "0", auto.AudioThreadAllocatedBytes == 0);
+                    Row("  same run: JIT compilation inside process()", $"max {auto.MaxJitMs:F3} ms in a block; worst case of the blocks without JIT {auto.MaxCpuPlusGcWithoutJitMs:F3} ms = {auto.MaxCpuPlusGcWithoutJitMs / auto.BlockPeriodMs * 100:F1}%", "", null);
+                    Row("  same run: blocks over 25% of their period", $"{auto.BlocksOverQuarter} of {auto.Blocks}; p99.99 {auto.P9999CpuPlusGcMs:F3} ms = {auto.P9999CpuPlusGcMs / auto.BlockPeriodMs * 100:F1}%", "0", auto.BlocksOverQuarter == 0);
 
                     if (r.GetValue(song) is { } songFile && File.Exists(songFile))
                     {
