@@ -103,10 +103,13 @@ Task("Bundle").IsDependentOn("Native").Does(() =>
     CopyFile(nativeBuild.CombineWithFilePath("NeuralSynth.so"), contents.Combine("x86_64-linux").CombineWithFilePath("NeuralSynth.so"));
     // Managed assemblies + runtimeconfig + deps.json. No libtorch: the plug-in plays through NeuralSynth.Inference's
     // C# graphs (31 MB installed instead of 478 MB).
+    // ReadyToRun: the plug-in's assemblies ship precompiled, so a DAW's first instance does not JIT the engine and the
+    // inference graphs before its first note (the SIMD kernels still compile for the CPU they run on).
     DotNetPublish("plugin/NeuralSynth.Plugin/NeuralSynth.Plugin.csproj", new DotNetPublishSettings
     {
         Configuration = configuration,
         OutputDirectory = resources,
+        MSBuildSettings = new DotNetMSBuildSettings().WithProperty("PublishReadyToRun", "true"),
     });
     if (DirectoryExists(root.Combine("presets"))) CopyDirectory(root.Combine("presets"), resources.Combine("presets"));
     // Training resume points (G, D and optimiser states, kept in the repo so a run can continue on another machine)

@@ -35,16 +35,18 @@ public sealed class ModelHost
         // arrays; a blocking full GC would stop the audio thread with every other managed thread, so the runtime
         // (ours alone: the native module started it) avoids blocking gen-2 collections.
         System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
-        var ifRenderer = NoteRenderer.Load(ModelDir, InversionPath.If);
-        LatentSize = ifRenderer.LatentSize;
-        GeneratorId = ifRenderer.GeneratorId;
+        // The path instances play by default (Mel + Vocoder when the bundle has the vocoder) is loaded first; the other
+        // one when an instance switches to it.
+        var first = NoteRenderer.Load(ModelDir, NoteRenderer.HasDefaultVocoder(ModelDir) ? InversionPath.Vocoder : InversionPath.If);
+        LatentSize = first.LatentSize;
+        GeneratorId = first.GeneratorId;
         Directions = TimbreDirections.TryLoad(ModelDir);
         Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes, VoiceCache.DefaultPersistDirectory(), DiskCapBytes);
         Cache.Warning += w => Console.Error.WriteLine($"NeuralSynth: voice cache: {w}");
-        Cache.LoadPersisted(ifRenderer.ModelId);
+        Cache.LoadPersisted(first.ModelId);
         bankCorners = new Latent[SoundBank.Names.Length][];
         for (int i = 0; i < bankCorners.Length; i++) bankCorners[i] = SoundBank.Corners(i, LatentSize);
-        schedulers[0] = NewScheduler(ifRenderer);
+        schedulers[(int)first.Path] = NewScheduler(first);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Shutdown();
         LoadTime = DateTime.UtcNow - start;
     }
@@ -86,7 +88,9 @@ public sealed class ModelHost
     /// The scheduler for an inversion path (the vocoder one is loaded on first use). Not the audio thread.
     RenderScheduler NewScheduler(NoteRenderer renderer)
     {
-        var scheduler = new RenderScheduler(renderer, Cache, new RenderSchedulerOptions { Workers = 1 });
+        // One note per render call: the torch-free renderer gains nothing from batches, and a held note waits for at most one
+        // other note instead of a batch of eight.
+        var scheduler = new RenderScheduler(renderer, Cache, new RenderSchedulerOptions { Workers = 1, BatchSize = 1 });
         scheduler.RenderFailed += (keys, e) => Vst3.Guard.Fail(e, $"rendering {keys.Count} note(s) of {renderer.ModelId}");
         return scheduler;
     }

@@ -18,7 +18,6 @@ public static class Activations
     const float C2 = 0.5f, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720;
 
     /// dst = tanh(a) * sigmoid(b).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dst, KernelPath path = KernelPath.Auto)
     {
         if (a.Length != b.Length || a.Length != dst.Length) throw new ArgumentException($"gate spans differ in length ({a.Length}, {b.Length}, {dst.Length})");
@@ -37,7 +36,6 @@ public static class Activations
     }
 
     /// dst = exp(x).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exp(ReadOnlySpan<float> x, Span<float> dst, KernelPath path = KernelPath.Auto)
     {
         if (x.Length != dst.Length) throw new ArgumentException($"exp spans differ in length ({x.Length}, {dst.Length})");

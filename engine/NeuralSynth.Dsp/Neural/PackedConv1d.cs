@@ -11,8 +11,8 @@ namespace NeuralSynth.Dsp.Neural;
 /// multiply-adds, one per output channel (register blocking), with the weight broadcast from consecutive floats.
 /// Vector512 where the CPU has it, else Vector256, else scalar; a scalar tail for the last p % lanes positions.
 /// The caller guarantees that every x read lies inside the span (zero-padded edges are the caller's rows).
-/// The loops are compiled fully optimised at first call (AggressiveOptimization): under tiered compilation a render
-/// thread ran them as tier-0/OSR code for seconds (22 instead of 61 GMAC/s in the first 4,000 calls, measured).
+/// Loops must not run as tier-0 code: Directory.Build.props turns QuickJitForLoops off (the first 4,000 calls of this
+/// kernel ran at 22 instead of 61 GMAC/s with it on), and the plug-in ships ReadyToRun.
 /// Tested against the scalar path and against torch (VocoderGraphTests).
 public sealed class PackedConv1d
 {
@@ -57,7 +57,6 @@ public sealed class PackedConv1d
         ScalarPath(x, xStride, xAt, y, yStride, yAt, done, count);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void ScalarPath(ReadOnlySpan<float> x, int xStride, int xAt, Span<float> y, int yStride, int yAt, int from, int count)
     {
         int k = Kernel, half = k / 2;
@@ -75,7 +74,6 @@ public sealed class PackedConv1d
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     int Vector512Path(ReadOnlySpan<float> x, int xStride, int xAt, Span<float> y, int yStride, int yAt, int count)
     {
         const int L = 16;
@@ -158,7 +156,6 @@ public sealed class PackedConv1d
 
     static void Add512(ref float dst, Vector512<float> a) => (Vector512.LoadUnsafe(ref dst) + a).StoreUnsafe(ref dst);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     int Vector256Path(ReadOnlySpan<float> x, int xStride, int xAt, Span<float> y, int yStride, int yAt, int count)
     {
         const int L = 8;

@@ -36,8 +36,7 @@ public sealed class PackedConv2d
     /// Floats of scratch Forward needs for an input of this size (the zero-bordered copy of the input).
     public int ScratchFor(int height, int width) => InChannels * (height + Kernel - 1) * (width + Kernel - 1);
 
-    /// x [ci, h, w] -> y [co, h, w]. Compiled fully optimised at first call (see PackedConv1d).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// x [ci, h, w] -> y [co, h, w].
     public void Forward(ReadOnlySpan<float> x, int height, int width, Span<float> y, Span<float> scratch)
     {
         int k = Kernel, r = k / 2, pw = width + 2 * r, pplane = (height + 2 * r) * pw, plane = height * width, taps = k * k;

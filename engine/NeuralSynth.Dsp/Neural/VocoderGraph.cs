@@ -142,7 +142,6 @@ public sealed class VocoderGraph
     }
 
     /// One band's stack over the whole note, tile by tile. y [n] receives the 1x1 output (before the gain).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void RunBand(BandStack band, float[] features, int frames, int u, float[] excitation, float[] y)
     {
         int c = band.Channels, n = y.Length, layers = band.Dilated.Length;
@@ -218,7 +217,6 @@ public sealed class VocoderGraph
     /// Linear interpolation of frame-rate values to u samples per frame, sample p = f u + j taking
     /// v[f] (1 - j/u) + v[f+1] j/u with the last frame held (torch's UpsampleFrames), for p = from .. from + dst.Length;
     /// positions outside the note take the nearest edge value (they are zeroed or unused).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Interpolate(ReadOnlySpan<float> v, ReadOnlySpan<float> ramp, int from, Span<float> dst)
     {
         int frames = v.Length, u = ramp.Length, n = frames * u, i = 0;
