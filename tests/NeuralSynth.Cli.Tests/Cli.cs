@@ -37,6 +37,8 @@ public static class Cli
         var psi = new ProcessStartInfo(Program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
+        // Rendered notes persist by default (shared with the plug-in): keep the tests' notes out of the user's cache.
+        if (!psi.Environment.ContainsKey("NEURALSYNTH_CACHE")) psi.Environment["NEURALSYNTH_CACHE"] = "";
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -38,7 +38,7 @@ public sealed class RenderCommand : ICliCommand
             if (sampleRate is < 22050 or > 192000) throw new CliException($"--rate {sampleRate}: expected 22050-192000 Hz");
             var midi = MidiFile.Read(r.GetValue(song)!);
             string dev = r.GetValue(device)!.ToLowerInvariant();
-            if (dev == "cuda") throw new CliException("--device cuda: render plays notes through the C# inference graphs, which have no CUDA path; CUDA applies to training (train, eval) with a CUDA build of libtorch");
+            if (dev == "cuda") throw new CliException("--device cuda: render plays notes through the C# inference graphs, which run on the CPU (they have no CUDA path); CUDA applies to training (train, eval) with a CUDA build of libtorch");
             if (dev is not ("auto" or "cpu")) throw new CliException($"--device '{dev}': expected auto or cpu");
             int renderThreads = r.GetValue(threads);
             if (renderThreads is < 1 or > 64) throw new CliException($"--threads {renderThreads}: expected 1-64");

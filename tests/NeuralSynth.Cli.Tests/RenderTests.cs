@@ -1,0 +1,54 @@
+using NeuralSynth.Formats;
+
+namespace NeuralSynth.Cli.Tests;
+
+/// `render` with its note cache on disk, its thread count and its device option, through the built program.
+public class RenderTests : IDisposable
+{
+    readonly string dir = Cli.TempDir();
+
+    public void Dispose() { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+
+    string Song()
+    {
+        var w = new MidiWriter(480);
+        w.AddTrack("Keys").Tempo(0, 120).Note(0, 480, 0, 60, 100).Note(480, 480, 0, 64, 80).Note(960, 960, 0, 67, 110);
+        w.AddTrack("Bass").Note(0, 1920, 1, 36, 90);
+        string file = Path.Combine(dir, "song.mid");
+        File.WriteAllBytes(file, w.ToArray());
+        return file;
+    }
+
+    /// A second render finds every note in the cache the first one left and writes the same bytes, whatever the thread
+    /// count; no cache folder is made with --cache none.
+    [Fact]
+    public void ASecondRenderReusesTheNotesOnDisk_AndWritesTheSameFiles()
+    {
+        string song = Song(), cache = Path.Combine(dir, "cache");
+        var first = Cli.Run(300, "render", song, "--out", Path.Combine(dir, "a"), "--cache", cache, "--threads", "1");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("(0 notes of this model", first.Stdout.Replace("\n", " "));
+        Assert.NotEmpty(Directory.GetFiles(cache, "*", SearchOption.AllDirectories));
+        var second = Cli.Run(300, "render", song, "--out", Path.Combine(dir, "b"), "--cache", cache, "--threads", "2");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("(4 notes of this model", second.Stdout.Replace("\n", " "));
+        foreach (var f in Directory.GetFiles(Path.Combine(dir, "a")))
+            Assert.Equal(File.ReadAllBytes(f), File.ReadAllBytes(Path.Combine(dir, "b", Path.GetFileName(f))));
+        var third = Cli.Run(300, "render", song, "--out", Path.Combine(dir, "c"), "--cache", "none");
+        Assert.True(third.ExitCode == 0, third.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "a", "mix.wav")), File.ReadAllBytes(Path.Combine(dir, "c", "mix.wav")));
+    }
+
+    [Fact]
+    public void CudaAndBadThreadCountsAreClearRefusals()
+    {
+        string song = Song();
+        var cuda = Cli.Run(60, "render", song, "--out", Path.Combine(dir, "x"), "--device", "cuda");
+        Assert.Equal(1, cuda.ExitCode);
+        Assert.Contains("--device cuda", cuda.Stderr);
+        Assert.Contains("CPU", cuda.Stderr);
+        var threads = Cli.Run(60, "render", song, "--out", Path.Combine(dir, "x"), "--threads", "0");
+        Assert.Equal(1, threads.ExitCode);
+        Assert.Contains("--threads 0", threads.Stderr);
+    }
+}
