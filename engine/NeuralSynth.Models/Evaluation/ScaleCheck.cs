@@ -39,11 +39,11 @@ public static class ScaleCheck
     }
 
     public static IReadOnlyList<ScaleNote> Run(NoteRenderer renderer, VoiceCache cache, TrackSound sound, string? family, int from, int to,
-        RealNoteHnr? real, int sampleRate = 48000)
+        RealNoteHnr? real, int sampleRate = 48000, int threads = 1)
     {
         var midi = ScaleMidi(from, to);
         var stems = new StemRenderer(renderer, cache, VelocityLayers.Default)
-            .Render(midi, (_, _) => sound, new StemRenderOptions { SampleRate = sampleRate });
+            .Render(midi, (_, _) => sound, new StemRenderOptions { SampleRate = sampleRate, Threads = threads });
         var audio = stems.Single().Left;
         var notes = new List<ScaleNote>();
         for (int p = from; p <= to; p++)

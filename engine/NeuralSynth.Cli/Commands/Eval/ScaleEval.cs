@@ -21,14 +21,13 @@ public sealed class ScaleEval : IEvalSubcommand
         var data = new Option<string?>("--data") { Description = "Note dataset whose real notes give the reference harmonic-to-noise ratio per family and pitch" };
         var path = new Option<string>("--path") { Description = "Inversion path: auto (what render plays), vocoder or if", DefaultValueFactory = _ => "auto" };
         var outDir = new Option<string?>("--out") { Description = "Where SCALE.md, scale.csv and scale.png go (default: the model folder)" };
-        var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 2 };
+        var threads = new Option<int>("--threads") { Description = "Render threads (the notes are the same at any count)", DefaultValueFactory = _ => 2 };
         var cmd = new Command("scale", "Play a chromatic scale on every preset through render's path and report per-note pitch (YIN cents), onset delay and harmonic-to-noise ratio.")
         {
             model, presets, from, to, data, path, outDir, threads,
         };
         cmd.SetAction(r =>
         {
-            torch.set_num_threads(Math.Max(1, r.GetValue(threads)));
             int lo = r.GetValue(from), hi = r.GetValue(to);
             if (lo < 0 || hi > 127 || hi < lo) throw new CliException($"--from {lo} --to {hi}: need 0 <= from <= to <= 127");
             string modelDir = PresetLocator.ModelDir(r.GetValue(model));
@@ -48,7 +47,7 @@ public sealed class ScaleEval : IEvalSubcommand
                     foreach (var (_, preset) in chosen)
                     {
                         task.Description = Markup.Escape($"playing {preset.Name}");
-                        var notes = ScaleCheck.Run(renderer, new VoiceCache(), TrackSound.From(preset, renderer.LatentSize, directions), preset.Family, lo, hi, real);
+                        var notes = ScaleCheck.Run(renderer, new VoiceCache(), TrackSound.From(preset, renderer.LatentSize, directions), preset.Family, lo, hi, real, Math.Max(1, r.GetValue(threads)));
                         all.AddRange(notes);
                         summaries.Add(ScaleCheck.Summarize(preset.Name, preset.Family, notes));
                         task.Increment(1);
