@@ -66,6 +66,42 @@ public class MalformedInputTests : IDisposable
         }
     }
 
+    /// .vstpreset files as DAWs hand them around: the generic corpus, plus a preset of another plug-in (class id), a
+    /// state whose bytes were altered (its CRC no longer matches) and a state cut short inside an intact container.
+    /// `preset import` and `preset show` refuse each with one line naming the file; a valid one imports.
+    [Fact]
+    public void MalformedVstPresetsAreRefusedByImportAndShow()
+    {
+        string valid = Path.Combine(dir, "valid.vstpreset");
+        var export = Cli.Run(60, "preset", "export", Path.Combine(Cli.RepoRoot, "presets", "05_flute_1.json"), "--out", valid);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var bytes = File.ReadAllBytes(valid);
+        var file = NeuralSynth.Realtime.Timbre.VstPresetFile.Parse(bytes, valid);
+        var corpus = Corrupt("preset", ".vstpreset", bytes, "VST3"u8.ToArray()).ToList();
+        var foreign = (byte[])bytes.Clone();
+        foreign[8] = (byte)(foreign[8] == (byte)'A' ? 'B' : 'A');
+        corpus.Add(("preset-foreign.vstpreset", foreign));
+        var state = file.ComponentState;
+        var flipped = (byte[])state.Clone();
+        flipped[state.Length / 2] ^= 0x40;
+        corpus.Add(("preset-state-flipped.vstpreset", new NeuralSynth.Realtime.Timbre.VstPresetFile(file.ClassId, flipped, null, file.MetaInfoXml).ToBytes()));
+        corpus.Add(("preset-state-cut.vstpreset", new NeuralSynth.Realtime.Timbre.VstPresetFile(file.ClassId, state[..(state.Length - 9)], null, file.MetaInfoXml).ToBytes()));
+        foreach (var (name, data) in corpus)
+        {
+            var path = Write(name, data);
+            var import = Cli.Run(60, "preset", "import", path, "--out", Path.Combine(dir, name + ".json"));
+            if (import.ExitCode == 0) Assert.True(File.Exists(Path.Combine(dir, name + ".json")), $"{name}: accepted but no JSON\n{import}");
+            else Cli.AssertCleanRefusal(import, path);
+            var show = Cli.Run(60, "preset", "show", path);
+            if (show.ExitCode != 0) Cli.AssertCleanRefusal(show, path);
+        }
+        var ok = Cli.Run(60, "preset", "import", valid, "--out", Path.Combine(dir, "valid.json"));
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        var back = NeuralSynth.Realtime.Timbre.Preset.Load(Path.Combine(dir, "valid.json"));
+        var original = NeuralSynth.Realtime.Timbre.Preset.Load(Path.Combine(Cli.RepoRoot, "presets", "05_flute_1.json"));
+        Assert.Equal((original with { Notes = null }).ToJson(), (back with { Notes = null }).ToJson()); // every field back
+    }
+
     [Fact]
     public void MalformedWavFilesAreRefusedByVocodeAndInvert()
     {

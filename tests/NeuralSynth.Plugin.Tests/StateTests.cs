@@ -125,6 +125,24 @@ public class StateTests
         Assert.Equal(captured.Corners, PluginState.FromPreset(captured, "m").Corners!);
     }
 
+    /// ToPreset undoes FromPreset through the serialized state, for every sound of the bank and for a preset with latent
+    /// corners and moved controls (what `preset import` gives back from a DAW's .vstpreset).
+    [Fact]
+    public void ToPreset_GivesBackThePresetAStateWasMadeFrom()
+    {
+        var presets = Enumerable.Range(0, SoundBank.Names.Length).Select(i => SoundBank.PresetOf(i)!).ToList();
+        presets.Add(presets[0] with
+        {
+            Name = "captured", Family = null, Model = "gansynth", X = 0.25, Y = 0.75, Seed = 17, GainDb = -3.5, ReleaseS = 1.2, PitchBendRange = 7,
+            Macros = [0.1, -0.2, 0, 0, 0.5, 0, 0, -1], Corners = [CornerSpec.FromSeed(3), CornerSpec.FromValues([0.5f, -1f, 2f]), CornerSpec.FromSeed(9), CornerSpec.FromSeed(1)],
+        });
+        foreach (var preset in presets)
+        {
+            var state = PluginState.TryParse(PluginState.FromPreset(preset, "m").Serialize(), out string error) ?? throw new Xunit.Sdk.XunitException(error);
+            Assert.Equal((preset with { Notes = null }).ToJson(), state.ToPreset(preset.Name).ToJson());
+        }
+    }
+
     [Fact]
     public void VstPreset_OfAPreset_CarriesThePluginState_ForTheProcessorClass()
     {

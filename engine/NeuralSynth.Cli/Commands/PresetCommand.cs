@@ -23,6 +23,7 @@ public sealed class PresetCommand : ICliCommand
         cmd.Subcommands.Add(Render());
         cmd.Subcommands.Add(Bank());
         cmd.Subcommands.Add(Export());
+        cmd.Subcommands.Add(Import());
         return cmd;
     }
 
@@ -51,6 +52,40 @@ public sealed class PresetCommand : ICliCommand
             return 0;
         });
         return cmd;
+    }
+
+    static Command Import()
+    {
+        var input = new Argument<string>("vstpreset") { Description = "A .vstpreset saved by the NeuralSynth plug-in (in a DAW, or by preset export)" };
+        var outPath = new Option<string?>("--out") { Description = "Output preset JSON (default: beside the input)" };
+        var cmd = new Command("import", "Turn a NeuralSynth .vstpreset back into a JSON preset (render, preset render and the bank take JSON).") { input, outPath };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(input)!;
+            var preset = LoadVstPreset(path);
+            string target = r.GetValue(outPath) ?? Path.ChangeExtension(Path.GetFullPath(path), ".json");
+            preset.Save(target);
+            AnsiConsole.MarkupLineInterpolated($"wrote {target}: {preset.Name}, corners {string.Join(", ", preset.Corners)}, x {preset.X:F2}, y {preset.Y:F2}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// A NeuralSynth .vstpreset as a preset: the container checked (VstPresetFile), its class id ours, its component
+    /// state a valid plug-in state (PluginState, CRC-checked). Anything else is one error naming the file.
+    static Preset LoadVstPreset(string path)
+    {
+        VstPresetFile file;
+        try { file = VstPresetFile.Read(path); }
+        catch (FileNotFoundException) { throw new CliException($"{path}: file not found"); }
+        string ours = VstPresetFile.ClassIdFromTuid(NeuralSynth.Plugin.PluginInfo.ProcessorCid);
+        if (file.ClassId != ours) throw new CliException($"{path}: a preset of another plug-in (class id {file.ClassId}, NeuralSynth's is {ours})");
+        var state = NeuralSynth.Plugin.PluginState.TryParse(file.ComponentState, out string error)
+            ?? throw new CliException($"{path}: the plug-in state inside is not valid: {error}");
+        string name = file.MetaInfoXml is { } xml && System.Text.RegularExpressions.Regex.Match(xml, "id=\"Name\" value=\"([^\"]*)\"") is { Success: true } m
+            ? System.Net.WebUtility.HtmlDecode(m.Groups[1].Value) : Path.GetFileNameWithoutExtension(path);
+        try { return state.ToPreset(name); }
+        catch (InvalidOperationException e) { throw new CliException($"{path}: {e.Message}"); }
     }
 
     static void ExportOne(string path, string target)
@@ -104,15 +139,16 @@ public sealed class PresetCommand : ICliCommand
 
     static Command Show()
     {
-        var file = new Argument<string>("preset") { Description = "Preset JSON file" };
+        var file = new Argument<string>("preset") { Description = "Preset JSON file, or a NeuralSynth .vstpreset" };
         var model = new Option<string?>("--model") { Description = "Model folder (default: the preset's model)" };
         var cmd = new Command("show", "Print a preset's fields, its resolved model and the latent it makes.") { file, model };
         cmd.SetAction(r =>
         {
             string path = r.GetValue(file)!;
-            var p = Preset.Load(path);
+            bool vst = path.EndsWith(".vstpreset", StringComparison.OrdinalIgnoreCase);
+            var p = vst ? LoadVstPreset(path) : Preset.Load(path);
             AnsiConsole.Write(new Panel(Markup.Escape(p.ToJson().TrimEnd())).Header(Markup.Escape(p.Name)));
-            string modelDir = r.GetValue(model) ?? p.ResolveModelDir(path);
+            string modelDir = r.GetValue(model) ?? (vst ? PresetLocator.ModelDir(null) : p.ResolveModelDir(path));
             string cfgPath = Path.Combine(modelDir, GansynthModel.ConfigFile);
             if (!File.Exists(cfgPath)) { AnsiConsole.MarkupLineInterpolated($"model folder {modelDir}: [yellow]not found[/] (pass --model)"); return 0; }
             var cfg = GansynthConfig.Load(cfgPath);
