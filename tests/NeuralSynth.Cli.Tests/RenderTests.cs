@@ -39,6 +39,18 @@ public class RenderTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "a", "mix.wav")), File.ReadAllBytes(Path.Combine(dir, "c", "mix.wav")));
     }
 
+    /// The scale check through the built program on a few notes of one preset, on two render threads.
+    [Fact]
+    public void EvalScalePlaysAPresetAndWritesItsReport()
+    {
+        string outDir = Path.Combine(dir, "scale");
+        var r = Cli.Run(300, "eval", "scale", "--preset", "Bass I", "--from", "48", "--to", "50", "--out", outDir, "--threads", "2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string md = File.ReadAllText(Path.Combine(outDir, "SCALE.md"));
+        Assert.Contains("| Bass I | bass | 3 |", md);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(outDir, "scale.csv")).Length); // header + 3 notes
+    }
+
     [Fact]
     public void CudaAndBadThreadCountsAreClearRefusals()
     {
