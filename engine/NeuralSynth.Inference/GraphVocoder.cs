@@ -52,7 +52,10 @@ public sealed class GraphVocoder
     }
 
     /// One note at a constant f0 (Hz; 0 = unvoiced). logMel: [n_mels, frames] row-major, ln units.
-    public float[] Synthesize(ReadOnlySpan<float> logMel, int frames, float f0Hz)
+    public float[] Synthesize(ReadOnlySpan<float> logMel, int frames, float f0Hz) => Synthesize(logMel, frames, f0Hz, PostFilter);
+
+    /// The same with the post-filter chosen by the caller (NoteRenderer leaves it off for harmonic-head mels).
+    public float[] Synthesize(ReadOnlySpan<float> logMel, int frames, float f0Hz, bool withPostFilter)
     {
         int mels = Config.Spectral.NMels;
         if (logMel.Length != mels * frames) throw new ArgumentException($"log-mel has {logMel.Length} values, the vocoder expects {mels} x {frames}");
@@ -60,7 +63,7 @@ public sealed class GraphVocoder
         int samples = frames * Config.Spectral.Hop;
         var bands = Graph.Bands(logMel, frames, f0Hz, Excitation(f0Hz, samples));
         var y = synthesizer.Synthesize(bands);
-        if (!PostFilter) return y;
+        if (!withPostFilter) return y;
         var mel2 = new float[mels, frames];
         Buffer.BlockCopy(logMel.ToArray(), 0, mel2, 0, mels * frames * sizeof(float));
         return postFilter.Apply(y, mel2);

@@ -88,7 +88,7 @@ public sealed class BenchCommand : ICliCommand
                         torchPath.Render(keyboard.Take(4).ToList(), default);
                         torchFill = Timed(() => torchPath.Render(keyboard, default));
                     }
-                    Row($"keyboard fill, {keyboard.Count} notes of {renderer.Config.Samples / (double)renderer.SampleRate:F2} s, {firstPath} path as played (generator + vocoder + post-filter)",
+                    Row($"keyboard fill, {keyboard.Count} notes of {renderer.Config.Samples / (double)renderer.SampleRate:F2} s, {firstPath} path as played (everything a note needs: generator, vocoder, its post-filter where used)",
                         $"{two:F2} s on 2 threads ({audioSeconds / two:F0}x real time), {one:F2} s on 1; torch path {torchFill:F2} s on {get_num_threads()} torch thread(s) ({torchFill / two:F1}x the 2-thread time)",
                         "<= 1 s", two <= 1);
 

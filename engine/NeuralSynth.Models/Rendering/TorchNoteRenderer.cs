@@ -127,7 +127,7 @@ public sealed class TorchNoteRenderer : INoteRenderer, IDisposable
     {
         var f0 = pitch.Select(p => (float)NeuralSynth.Dsp.Yin.MidiToHz(p)).ToArray();
         using var clean = PrepareForVocoder(logMel, f0, cfg);
-        return vocoder.Synthesize(clean, f0);
+        return vocoder.Synthesize(clean, f0, NoteRenderer.UsesPostFilter(cfg, vocoder.Config));
     }
 
     /// A harmonic note has nothing below its fundamental, but an under-trained generator paints energy into the

@@ -106,14 +106,17 @@ public sealed class VocoderModel : IDisposable
     MelPostFilter? postFilter;
 
     /// A batch of notes of equal length: logMel [B, n_mels, F], one f0 per note.
-    public float[][] Synthesize(Tensor logMel, float[] f0Hz)
+    public float[][] Synthesize(Tensor logMel, float[] f0Hz) => Synthesize(logMel, f0Hz, PostFilter);
+
+    /// The same with the post-filter chosen by the caller.
+    public float[][] Synthesize(Tensor logMel, float[] f0Hz, bool postFilter)
     {
         ArgumentNullException.ThrowIfNull(logMel);
         if (logMel.dim() != 3 || logMel.shape[1] != Config.Spectral.NMels)
             throw new ArgumentException($"log-mel batch must be [B, {Config.Spectral.NMels}, frames], got [{string.Join(", ", logMel.shape)}]");
         if (f0Hz.Length != logMel.shape[0]) throw new ArgumentException($"{logMel.shape[0]} notes but {f0Hz.Length} f0 values");
         var result = Run(logMel, f0Hz, null);
-        if (PostFilter)
+        if (postFilter)
         {
             int mels = (int)logMel.shape[1], frames = (int)logMel.shape[2];
             var all = logMel.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();

@@ -99,6 +99,16 @@ public class NoteRendererTests
         Assert.Throws<ArgumentException>(() => new TorchNoteRenderer(TinyGenerator(), null, InversionPath.Vocoder));
     }
 
+    /// The vocoder's mel post-filter runs only on IF-Mel generators' notes, and only when the vocoder's config asks.
+    [Fact]
+    public void PostFilterOnlyForIfMelGenerators()
+    {
+        var on = new VocoderConfig { PostFilter = true };
+        Assert.False(NoteRenderer.UsesPostFilter(new GansynthConfig { Head = GansynthConfig.HeadHarmonic }, on));
+        Assert.True(NoteRenderer.UsesPostFilter(new GansynthConfig { Head = GansynthConfig.HeadIfMel }, on));
+        Assert.False(NoteRenderer.UsesPostFilter(new GansynthConfig { Head = GansynthConfig.HeadIfMel }, on with { PostFilter = false }));
+    }
+
     /// The torch-free renderer (what the plug-in and `render` play) against the torch one on the same saved weights:
     /// both heads, both inversion paths, several pitches and velocities; the same notes to 1e-4 of their peak, and the
     /// same again when rendered a second time (bit-identical) or from two threads at once.
