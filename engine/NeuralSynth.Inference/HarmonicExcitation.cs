@@ -18,6 +18,22 @@ public static class HarmonicExcitation
     /// The noise channel's seed for band k: the vocoder's notes are the same samples on every machine and run.
     public static ulong NoiseSeed(int band) => 0x243F6A8885A308D3UL + (ulong)band * 0x9E3779B97F4A7C15UL;
 
+    /// Every band's excitation for one note at a constant f0: band k as [channels, samples / decimation_k] row-major, phase 0
+    /// and the band's fixed noise seed (the vocoder's notes are the same samples on every run).
+    public static float[][] ForNote(FilterBankDesign bank, double f0Hz, int samples, bool noise)
+    {
+        int e = ChannelCount(noise);
+        var bands = new float[bank.Bands.Count][];
+        for (int k = 0; k < bands.Length; k++)
+        {
+            var band = bank.Bands[k];
+            int n = samples / band.Decimation;
+            bands[k] = new float[e * n];
+            Fill(bands[k], n, band, f0Hz, 0, noise, NoiseSeed(k));
+        }
+        return bands;
+    }
+
     /// Harmonic range [a, b] of f0 inside the band's filter support (b &lt; a when the band holds none).
     public static (int First, int Last) HarmonicRange(FilterBankBand band, double f0Hz)
     {

@@ -312,16 +312,30 @@ public static partial class EngineMeasurements
             if (scheduler.PendingCount == 0) scheduler.FillKeyboard(Latent.FromSeed(100 + s++, renderer.LatentSize));
             audio.Join(100);
         }
-        const int skip = 100; // first blocks: JIT tiering of the audio path
-        static double Q(IEnumerable<double> x, double q) { var a = x.Order().ToArray(); return a[Math.Min(a.Length - 1, (int)(q * a.Length))] * 1000; }
-        var cpuS = cpu.Skip(skip); var wallS = wall.Skip(skip);
+        return Summarize(period, rendered, (gen0, gen1, gen2), cpu, wall, gc);
+    }
+
+    /// First blocks of a process() run left out of its figures: JIT tiering of the audio path.
+    const int SkipBlocks = 100;
+
+    /// Per-block seconds (CPU, wall, GC pause) -> the run's figures in ms, with the GC counts since `gcAtStart`.
+    static ProcessUnderLoad Summarize(double period, int rendered, (int, int, int) gcAtStart, double[] cpu, double[] wall, double[] gc)
+    {
+        int blocks = cpu.Length;
+        var cpuS = cpu.Skip(SkipBlocks); var wallS = wall.Skip(SkipBlocks);
         double load = 0;
         try { load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); } catch (IOException) { }
         return new ProcessUnderLoad(period * 1000, blocks, rendered,
-            GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
-            cpuS.Average() * 1000, Q(cpuS, 0.999), cpuS.Max() * 1000, gc.Skip(skip).Max() * 1000,
-            Enumerable.Range(skip, blocks - skip).Max(b => Math.Min(wall[b], cpu[b] + gc[b])) * 1000,
-            Q(wallS, 0.999), wallS.Max() * 1000, load);
+            GC.CollectionCount(0) - gcAtStart.Item1, GC.CollectionCount(1) - gcAtStart.Item2, GC.CollectionCount(2) - gcAtStart.Item3,
+            cpuS.Average() * 1000, QuantileMs(cpuS, 0.999), cpuS.Max() * 1000, gc.Skip(SkipBlocks).Max() * 1000,
+            Enumerable.Range(SkipBlocks, blocks - SkipBlocks).Max(b => Math.Min(wall[b], cpu[b] + gc[b])) * 1000,
+            QuantileMs(wallS, 0.999), wallS.Max() * 1000, load);
+    }
+
+    static double QuantileMs(IEnumerable<double> seconds, double q)
+    {
+        var a = seconds.Order().ToArray();
+        return a[Math.Min(a.Length - 1, (int)(q * a.Length))] * 1000;
     }
 
     /// The plug-in's situation while a musician automates timbre: a VoiceEngine wired to a RenderScheduler (one worker,
@@ -367,7 +381,6 @@ public static partial class EngineMeasurements
                     moves++;
                 }
             }) { Name = "bench automation", IsBackground = true };
-            const int skip = 100; // first blocks: the audio path's first calls
             var audio = new Thread(() =>
             {
                 var l = new float[block]; var r = new float[block];
@@ -396,7 +409,7 @@ public static partial class EngineMeasurements
                     engine.Process(l, r);
                     wall[b] = (Stopwatch.GetTimestamp() - t0) / tick;
                     cpu[b] = ThreadCpuSeconds() - c0;
-                    if (b >= skip) allocated += GC.GetAllocatedBytesForCurrentThread() - bytes0;
+                    if (b >= SkipBlocks) allocated += GC.GetAllocatedBytesForCurrentThread() - bytes0;
                     jit[b] = (System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jit0).TotalSeconds;
                     gc[b] = (GC.GetTotalPauseDuration() - pause0).TotalSeconds;
                 }
@@ -406,18 +419,17 @@ public static partial class EngineMeasurements
             audio.Join();
             done.Set();
             automation.Join();
-            static double Q(IEnumerable<double> x, double q) { var a = x.Order().ToArray(); return a[Math.Min(a.Length - 1, (int)(q * a.Length))] * 1000; }
-            var cpuS = cpu.Skip(skip); var wallS = wall.Skip(skip);
-            double load = 0;
-            try { load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); } catch (IOException) { }
-            return new ProcessUnderLoad(period * 1000, blocks, rendered,
-                GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
-                cpuS.Average() * 1000, Q(cpuS, 0.999), cpuS.Max() * 1000, gc.Skip(skip).Max() * 1000,
-                Enumerable.Range(skip, blocks - skip).Max(b => Math.Min(wall[b], cpu[b] + gc[b])) * 1000,
-                Q(wallS, 0.999), wallS.Max() * 1000, load, allocated, moves, jit.Skip(skip).Max() * 1000,
-                Enumerable.Range(skip, blocks - skip).Where(b => jit[b] == 0).Select(b => Math.Min(wall[b], cpu[b] + gc[b])).DefaultIfEmpty(0).Max() * 1000,
-                Enumerable.Range(skip, blocks - skip).Count(b => Math.Min(wall[b], cpu[b] + gc[b]) > 0.25 * period),
-                Q(Enumerable.Range(skip, blocks - skip).Select(b => Math.Min(wall[b], cpu[b] + gc[b])), 0.9999));
+            var kept = Enumerable.Range(SkipBlocks, blocks - SkipBlocks);
+            double Worst(int b) => Math.Min(wall[b], cpu[b] + gc[b]);
+            return Summarize(period, rendered, (gen0, gen1, gen2), cpu, wall, gc) with
+            {
+                AudioThreadAllocatedBytes = allocated,
+                TimbreChanges = moves,
+                MaxJitMs = jit.Skip(SkipBlocks).Max() * 1000,
+                MaxCpuPlusGcWithoutJitMs = kept.Where(b => jit[b] == 0).Select(Worst).DefaultIfEmpty(0).Max() * 1000,
+                BlocksOverQuarter = kept.Count(b => Worst(b) > 0.25 * period),
+                P9999CpuPlusGcMs = QuantileMs(kept.Select(Worst), 0.9999),
+            };
         }
         finally { System.Runtime.GCSettings.LatencyMode = previousMode; }
     }

@@ -254,15 +254,7 @@ public sealed class VocoderModel : IDisposable
     float[][] CachedExcitation(float f0, int samples)
     {
         if (excitationCache.TryGetValue((f0, samples), out var hit)) return hit;
-        int e = HarmonicExcitation.ChannelCount(Config.NoiseExcitation);
-        var bands = new float[FilterBank.Bands.Count][];
-        for (int k = 0; k < bands.Length; k++)
-        {
-            var band = FilterBank.Bands[k];
-            int n = samples / band.Decimation;
-            bands[k] = new float[e * n];
-            HarmonicExcitation.Fill(bands[k], n, band, f0, 0, Config.NoiseExcitation, HarmonicExcitation.NoiseSeed(k));
-        }
+        var bands = HarmonicExcitation.ForNote(FilterBank, f0, samples, Config.NoiseExcitation);
         if (excitationCache.Count >= ExcitationCacheLimit) excitationCache.Clear();
         excitationCache[(f0, samples)] = bands;
         return bands;
