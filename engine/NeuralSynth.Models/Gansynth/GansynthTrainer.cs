@@ -31,7 +31,8 @@ public sealed record GansynthTrainOptions
 }
 
 /// Losses of one step (D step then G step).
-public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift);
+/// ModeDistance: mean|G(z1) - G(z2)| / mean|z1 - z2| over the step's same-condition pairs (0 when the mode-seeking term is off).
+public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0);
 
 /// Trains the generator and discriminator with WGAN-GP (lambda, drift epsilon) + auxiliary pitch/velocity
 /// classification (GANSynth), Adam(lr, beta1 0, beta2 0.99). Layout of OutDir:
@@ -50,6 +51,8 @@ public sealed class GansynthTrainer : IDisposable
     public GansynthConfig Config { get; }
     public Generator G { get; }
     public Discriminator D { get; }
+    /// The moving average of G's weights (config ema_decay > 0), or null. It is what samples show and what ships.
+    public Generator? GEma { get; }
     readonly Adam optG, optD;
     readonly FeatureCache data;
     readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
@@ -93,8 +96,13 @@ public sealed class GansynthTrainer : IDisposable
         optG = optim.Adam(G.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         optD = optim.Adam(D.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         log($"generator {Count(G):N0} parameters, discriminator {Count(D):N0} parameters, {data.Count} notes, batch {opt.Batch}");
+        if (Config.EmaDecay > 0) { GEma = new Generator(Config); SetRequiresGrad(GEma, false); }
         if (resume) LoadCheckpoint();
-        else if (opt.WriteSamples) WriteRealGrid();
+        else
+        {
+            CopyWeights(G, GEma);
+            if (opt.WriteSamples) WriteRealGrid();
+        }
     }
 
     /// samples/real.png: 16 real notes (spread over the data) drawn like the generated grids, for comparison.
@@ -115,7 +123,7 @@ public sealed class GansynthTrainer : IDisposable
     /// Runs until opt.Steps, calling onStep after each step. Honours cancellation between steps (checkpointing first).
     public void Train(Action<GansynthLosses>? onStep = null, CancellationToken cancel = default)
     {
-        if (Step == 0) File.WriteAllText(LossCsv, "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds\n");
+        if (Step == 0) File.WriteAllText(LossCsv, "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance\n");
         var sw = Stopwatch.StartNew();
         double wallAtStart = wallSeconds;
         var pending = new List<GansynthLosses>();
@@ -174,21 +182,42 @@ public sealed class GansynthTrainer : IDisposable
         NonFiniteLoss.CheckGradients(D, "discriminator", Step, CheckpointDir);
         optD.step();
 
-        // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z)))
+        // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z))) [+ w_ms / mode distance]
         SetRequiresGrad(D, false);
         optG.zero_grad();
-        var fake2 = G.forward(randn(b, Config.LatentSize), pitchOh, velOh);
+        var zG = randn(b, Config.LatentSize);
+        bool seekModes = Config.ModeSeekingWeight > 0;
+        int half = b / 2;
+        if (seekModes)
+        {
+            // The second half of the batch repeats the first half's conditions, so notes i and i + half are a pair.
+            var pairOf = tensor(Enumerable.Range(0, b).Select(i => (long)(i < 2 * half ? i % half : i)).ToArray());
+            pitchOh = pitchOh.index_select(0, pairOf);
+            velOh = velOh?.index_select(0, pairOf);
+            pitchTarget = pitchTarget.index_select(0, pairOf);
+            velTarget = velTarget.index_select(0, pairOf);
+        }
+        var fake2 = G.forward(zG, pitchOh, velOh);
         var outG = D.forward(fake2);
         var gCe = AcLoss(outG, pitchTarget, velTarget, np);
         var gLoss = -outG[.., 0].mean() + Config.AcWeightG * gCe;
+        float modeDistance = 0;
+        if (seekModes)
+        {
+            var judged = fake2[.., ..Config.DiscriminatorChannels];
+            var lz = (judged[..half] - judged[half..(2 * half)]).abs().mean() / (zG[..half] - zG[half..(2 * half)]).abs().mean();
+            gLoss = gLoss + Config.ModeSeekingWeight / (lz + 1e-5);
+            modeDistance = lz.item<float>();
+        }
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
         optG.step();
+        UpdateEma();
         SetRequiresGrad(D, true);
 
         return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
-            dCe.item<float>(), gCe.item<float>(), drift.item<float>());
+            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance);
     }
 
     Tensor AcLoss(Tensor outD, Tensor pitchTarget, Tensor velTarget, int np)
@@ -196,6 +225,22 @@ public sealed class GansynthTrainer : IDisposable
         var ce = F.cross_entropy(outD[.., 1..(1 + np)], pitchTarget);
         if (Config.VelocityCount > 0) ce = ce + F.cross_entropy(outD[.., (1 + np)..], velTarget);
         return ce;
+    }
+
+    /// ema = d ema + (1 - d) w after every generator step.
+    void UpdateEma()
+    {
+        if (GEma is null) return;
+        using var _ = no_grad();
+        float d = Config.EmaDecay;
+        foreach (var (e, w) in GEma.parameters().Zip(G.parameters())) e.mul_(d).add_(w, alpha: 1 - d);
+    }
+
+    static void CopyWeights(Generator from, Generator? to)
+    {
+        if (to is null) return;
+        using var _ = no_grad();
+        foreach (var (e, w) in to.parameters().Zip(from.parameters())) e.copy_(w);
     }
 
     static void SetRequiresGrad(nn.Module m, bool on)
@@ -229,7 +274,7 @@ public sealed class GansynthTrainer : IDisposable
         var ci = CultureInfo.InvariantCulture;
         using var w = File.AppendText(LossCsv);
         foreach (var l in rows)
-            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci) }));
+            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance) }));
         static string F6(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
     }
 
@@ -284,8 +329,9 @@ public sealed class GansynthTrainer : IDisposable
         var zs = new List<Latent>(); var ps = new List<int>(); var vs = new List<int>();
         for (int s = 1; s <= 4; s++)
             foreach (int p in pitchSet) { zs.Add(Latent.FromSeed(s, Config.LatentSize)); ps.Add(p); vs.Add(90); }
-        G.eval();
-        using var model = new GansynthModel(Config, G);
+        var shown = GEma ?? G;
+        shown.eval();
+        using var model = new GansynthModel(Config, shown);
         var (lm, ifm) = model.GenerateTensors(zs, ps, vs);
         using (lm) using (ifm)
         {
@@ -307,6 +353,7 @@ public sealed class GansynthTrainer : IDisposable
         Directory.CreateDirectory(tmp);
         WeightsFile.Save(G, Path.Combine(tmp, "generator.safetensors"));
         WeightsFile.Save(D, Path.Combine(tmp, "discriminator.safetensors"));
+        if (GEma is not null) WeightsFile.Save(GEma, Path.Combine(tmp, EmaFile));
         optG.save_state_dict(Path.Combine(tmp, "optimizer_g.bin"));
         optD.save_state_dict(Path.Combine(tmp, "optimizer_d.bin"));
         File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new CheckpointState(Step, wallSeconds, opt.Seed, opt.Batch)));
@@ -316,6 +363,8 @@ public sealed class GansynthTrainer : IDisposable
         Directory.Move(tmp, CheckpointDir);
         if (Directory.Exists(old)) Directory.Delete(old, true);
     }
+
+    const string EmaFile = "generator_ema.safetensors";
 
     sealed record CheckpointState(int Step, double WallSeconds, long Seed, int Batch);
 
@@ -331,6 +380,12 @@ public sealed class GansynthTrainer : IDisposable
             throw new ArgumentException($"{opt.OutDir} holds a run with --seed {st.Seed} --batch {st.Batch}; resume with the same values or use a new --out");
         WeightsFile.Load(G, Path.Combine(dir, "generator.safetensors"));
         WeightsFile.Load(D, Path.Combine(dir, "discriminator.safetensors"));
+        // A run that turns the average on at a resume starts it from the weights it resumes from.
+        if (GEma is not null)
+        {
+            if (File.Exists(Path.Combine(dir, EmaFile))) WeightsFile.Load(GEma, Path.Combine(dir, EmaFile));
+            else { CopyWeights(G, GEma); log($"ema_decay {Config.EmaDecay}: the weight average starts at this checkpoint"); }
+        }
         optG.load_state_dict(Path.Combine(dir, "optimizer_g.bin"));
         optD.load_state_dict(Path.Combine(dir, "optimizer_d.bin"));
         Step = st.Step; wallSeconds = st.WallSeconds;
@@ -346,13 +401,16 @@ public sealed class GansynthTrainer : IDisposable
 
     void SaveFinal()
     {
-        G.eval();
-        WeightsFile.Save(G, Path.Combine(opt.OutDir, GansynthModel.WeightsFileName), new Dictionary<string, string> { ["format"] = "pt", ["model"] = "gansynth-generator", ["step"] = Step.ToString(CultureInfo.InvariantCulture) });
+        var shipped = GEma ?? G;
+        shipped.eval();
+        var meta = new Dictionary<string, string> { ["format"] = "pt", ["model"] = "gansynth-generator", ["step"] = Step.ToString(CultureInfo.InvariantCulture) };
+        if (GEma is not null) meta["ema_decay"] = Config.EmaDecay.ToString(CultureInfo.InvariantCulture);
+        WeightsFile.Save(shipped, Path.Combine(opt.OutDir, GansynthModel.WeightsFileName), meta);
         Config.Save(Path.Combine(opt.OutDir, GansynthModel.ConfigFile));
     }
 
     public void Dispose()
     {
-        G.Dispose(); D.Dispose(); optG.Dispose(); optD.Dispose(); data.Dispose(); normalized.Dispose();
+        G.Dispose(); GEma?.Dispose(); D.Dispose(); optG.Dispose(); optD.Dispose(); data.Dispose(); normalized.Dispose();
     }
 }

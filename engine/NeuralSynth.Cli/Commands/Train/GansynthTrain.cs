@@ -68,7 +68,7 @@ public sealed class GansynthTrain : ITrainSubcommand
                     if (l.Step % options.LogEvery != 0 && l.Step != options.Steps) return;
                     double el = (DateTime.UtcNow - started).TotalSeconds, rate = (l.Step - startStep) / Math.Max(el, 1e-9);
                     double eta = (options.Steps - l.Step) / Math.Max(rate, 1e-9);
-                    Log($"step {l.Step}/{options.Steps} d {l.DLoss:F3} g {l.GLoss:F3} W {l.Wasserstein:F3} gp {l.GradientPenalty:F3} ce_d {l.DPitchCe:F3} ce_g {l.GPitchCe:F3} | {rate:F3} steps/s, process CPU {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F0} s, ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}");
+                    Log($"step {l.Step}/{options.Steps} d {l.DLoss:F3} g {l.GLoss:F3} W {l.Wasserstein:F3} gp {l.GradientPenalty:F3} ce_d {l.DPitchCe:F3} ce_g {l.GPitchCe:F3}{(l.ModeDistance > 0 ? $" ms {l.ModeDistance:F3}" : "")} | {rate:F3} steps/s, process CPU {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F0} s, ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}");
                 });
             }
             WriteReport(options, trainer, command);
