@@ -185,10 +185,10 @@ public static class GansynthEvaluation
         s.AppendLine($"{r.CreatedUtc}. Model: `{r.Model ?? "(none: reference rows only)"}`" + (r.ModelId is null ? "" : $" (id {r.ModelId}), inversion path: {r.InversionPath}" + (r.Vocoder is null ? "" : $" (vocoder `{r.Vocoder}`)")) + ".");
         s.AppendLine($"Data: `{r.Data}`; classifier: `{r.Classifier}`; {r.GeneratedNotes} generated notes (seed {r.Seed}); NDB with K = {r.NdbK}; {r.WallSeconds:F0} s.");
         s.AppendLine();
-        s.AppendLine("| set | notes | YIN pitch acc (±50 ct) | classifier pitch acc | pitch entropy (nats) | Inception Score | FID vs real test | FID vs real train | NDB/K |");
-        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        s.AppendLine("| set | notes | YIN pitch acc (±50 ct) | classifier pitch acc | pitch entropy (nats) | Inception Score | FID vs real test | FID vs real train | NDB/K | same-pitch spread |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in r.Rows)
-            s.AppendLine($"| {row.Set} | {row.Notes} | {F(row.YinPitchAccuracy, "F3")} | {F(row.PitchAccuracy, "F3")} | {F(row.PitchEntropy, "F3")} | {F(row.InceptionScore, "F2")} | {F(row.FidVsTest, "F2")} | {F(row.FidVsTrain, "F2")} | {F(row.NdbOverK, "F2")} ({row.Ndb}/{r.NdbK}) |");
+            s.AppendLine($"| {row.Set} | {row.Notes} | {F(row.YinPitchAccuracy, "F3")} | {F(row.PitchAccuracy, "F3")} | {F(row.PitchEntropy, "F3")} | {F(row.InceptionScore, "F2")} | {F(row.FidVsTest, "F2")} | {F(row.FidVsTrain, "F2")} | {F(row.NdbOverK, "F2")} ({row.Ndb}/{r.NdbK}) | {F(row.SamePitchSpread, "F2")} |");
         s.AppendLine();
         s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 3)." : ""));
         s.AppendLine();

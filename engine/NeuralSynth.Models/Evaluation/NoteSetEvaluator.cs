@@ -29,7 +29,8 @@ public sealed record EvalRow(
     [property: JsonPropertyName("fid_vs_test")] double? FidVsTest,
     [property: JsonPropertyName("fid_vs_train")] double? FidVsTrain,
     [property: JsonPropertyName("ndb")] int Ndb,
-    [property: JsonPropertyName("ndb_over_k")] double NdbOverK);
+    [property: JsonPropertyName("ndb_over_k")] double NdbOverK,
+    [property: JsonPropertyName("same_pitch_spread")] double SamePitchSpread);
 
 /// Computes the GANSynth metrics of note sets against the real notes:
 ///   YIN pitch accuracy: share of notes whose YIN median f0 is within 50 cents of the asked pitch (model-free);
@@ -127,7 +128,30 @@ public sealed class NoteSetEvaluator : IDisposable
             ClassMetrics.InceptionScore(set.PitchProbs),
             test is null || ReferenceEquals(test, set) ? null : FrechetDistance.Compute(set.Features, test.Features),
             ReferenceEquals(train, set) ? null : FrechetDistance.Compute(set.Features, train.Features),
-            ndb.Ndb, ndb.NdbOverK);
+            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set));
+    }
+
+    /// Variety where the condition is fixed: the mean Euclidean distance between the classifier features of two notes
+    /// of the same pitch, averaged over pitches with >= 2 notes. FID folds this into one number; apart, it tells a
+    /// generator that plays too few timbres per pitch (a spread below the real notes') from one that plays wrong ones.
+    public static double SamePitchSpread(NoteSetFeatures set)
+    {
+        double total = 0; int pitches = 0;
+        foreach (var group in Enumerable.Range(0, set.Count).GroupBy(i => set.Pitch[i]))
+        {
+            var idx = group.ToArray();
+            if (idx.Length < 2) continue;
+            double sum = 0; long pairs = 0;
+            for (int a = 0; a < idx.Length; a++)
+                for (int b = a + 1; b < idx.Length; b++)
+                {
+                    float[] x = set.Features[idx[a]], y = set.Features[idx[b]];
+                    sum += System.Numerics.Tensors.TensorPrimitives.Distance<float>(x, y);
+                    pairs++;
+                }
+            total += sum / pairs; pitches++;
+        }
+        return pitches == 0 ? double.NaN : total / pitches;
     }
 
     public void Dispose() => mel.Dispose();

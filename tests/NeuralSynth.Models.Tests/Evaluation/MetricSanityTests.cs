@@ -24,6 +24,24 @@ public class MetricSanityTests
         return rows;
     }
 
+    /// Pitch 60: one pair 5 apart; pitch 61: a single note (no pair, skipped); pitch 62: three notes on a line,
+    /// pairs 1, 2, 1 apart. The spread is the mean over pitches of each pitch's mean pair distance.
+    [Fact]
+    public void SamePitchSpreadAveragesPairDistancesPerPitch()
+    {
+        float[][] features = [[0, 0], [3, 4], [1, 1], [0, 0], [0, 1], [0, 2]];
+        var set = new NoteSetFeatures
+        {
+            Name = "t", Pitch = [60, 60, 61, 62, 62, 62], Features = features, PitchProbs = [], NdbVectors = [], YinMidi = [],
+        };
+        Assert.Equal((5.0 + 4.0 / 3.0) / 2.0, NoteSetEvaluator.SamePitchSpread(set), 6);
+        // The same notes played twice as loud in feature space spread twice as far; one timbre per pitch spreads 0.
+        var doubled = new NoteSetFeatures { Name = "t", Pitch = set.Pitch, Features = features.Select(f => f.Select(v => 2 * v).ToArray()).ToArray(), PitchProbs = [], NdbVectors = [], YinMidi = [] };
+        Assert.Equal(2 * NoteSetEvaluator.SamePitchSpread(set), NoteSetEvaluator.SamePitchSpread(doubled), 6);
+        var collapsed = new NoteSetFeatures { Name = "t", Pitch = set.Pitch, Features = set.Pitch.Select(p => new float[] { p, 0 }).ToArray(), PitchProbs = [], NdbVectors = [], YinMidi = [] };
+        Assert.Equal(0, NoteSetEvaluator.SamePitchSpread(collapsed), 9);
+    }
+
     [Fact]
     public void FrechetDistanceOfASetWithItselfIsZero()
     {
