@@ -37,7 +37,7 @@ public sealed class ScaleEval : IEvalSubcommand
             if (chosen.Count == 0) throw new CliException("no presets to play: pass --preset or run where presets/ is");
             using var renderer = NoteRenderer.Load(modelDir, PresetLocator.Inversion(r.GetValue(path)!, modelDir));
             var directions = TimbreDirections.TryLoad(modelDir);
-            RealNoteHnr? real = r.GetValue(data) is { } d ? new RealNoteHnr(d) : null;
+            RealNotes? real = r.GetValue(data) is { } d ? new RealNotes(d) : null;
             var all = new List<ScaleNote>();
             var summaries = new List<ScaleSummary>();
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -57,9 +57,9 @@ public sealed class ScaleEval : IEvalSubcommand
             ScaleCheck.Plot(Path.Combine(outPath, "scale.png"), all);
             var md = ScaleCheck.Markdown(summaries, lo, hi);
             File.WriteAllText(Path.Combine(outPath, "SCALE.md"), md);
-            var table = new Table().AddColumns("preset", "within 25 c", "within 50 c", "onset <= 10 ms", "HNR dB", "real HNR dB", "HNR within 6 dB");
+            var table = new Table().AddColumns("preset", "within 25 c", "within 50 c", "onset <= 10 ms", "real onset <= 10 ms", "HNR dB", "real HNR dB", "HNR within 6 dB");
             foreach (var s in summaries)
-                table.AddRow(Markup.Escape(s.Preset), $"{s.InTune25:P0}", $"{s.InTune50:P0}", $"{s.OnsetWithin10Ms:P0}", $"{s.MedianHnrDb:F1}",
+                table.AddRow(Markup.Escape(s.Preset), $"{s.InTune25:P0}", $"{s.InTune50:P0}", $"{s.OnsetWithin10Ms:P0}", s.RealOnsetWithin10Ms is double ro ? $"{ro:P0}" : "-", $"{s.MedianHnrDb:F1}",
                     s.MedianRealHnrDb is double x ? $"{x:F1}" : "-", s.HnrWithin6Db is double h ? $"{h:P0}" : "-");
             AnsiConsole.Write(table);
             double allTune = all.Count(n => n.Cents is double c && Math.Abs(c) <= ScaleSummary.CentsBar) / (double)all.Count;
