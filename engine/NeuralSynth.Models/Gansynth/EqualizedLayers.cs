@@ -60,7 +60,7 @@ static class Ops
     /// Pixel norm (progressive GAN): each position's feature vector scaled to unit RMS over channels (dim 1).
     public static Tensor PixelNorm(Tensor x)
     {
-        using var sq = x.square();
+        using var sq = x * x; // not square(): see Square
         using var mean = sq.mean([1L], keepdim: true);
         using var rms = (mean + Epsilon).rsqrt_();
         return x * rms;
@@ -73,4 +73,9 @@ static class Ops
     static readonly Scalar Slope = 0.2.ToScalar(), Epsilon = 1e-8.ToScalar();
 
     public static Tensor LRelu(Tensor x) => x.leaky_relu(Slope);
+
+    /// x * x. TorchSharp's square() is pow(2) with a Scalar made for the call, which the GC may free while libtorch
+    /// still reads it: a run died at step 32,800 with "INTERNAL ASSERT FAILED at c10/core/Scalar.h" in pow under
+    /// pixel norm, the third crash of this kind (see Slope).
+    public static Tensor Square(Tensor x) => x * x;
 }

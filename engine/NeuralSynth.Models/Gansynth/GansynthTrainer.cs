@@ -172,9 +172,9 @@ public sealed class GansynthTrainer : IDisposable
         var mix = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(true);
         var dMix = D.forward(mix)[.., 0];
         var grads = torch.autograd.grad([dMix.sum()], [mix], retain_graph: true, create_graph: true)[0];
-        var gradNorm = (grads.flatten(1).square().sum([1L]) + 1e-12).sqrt();
-        var gp = (gradNorm - 1).square().mean();
-        var drift = dReal.square().mean();
+        var gradNorm = (Ops.Square(grads.flatten(1)).sum([1L]) + 1e-12).sqrt();
+        var gp = Ops.Square(gradNorm - 1).mean();
+        var drift = Ops.Square(dReal).mean();
         var dCe = AcLoss(outReal, pitchTarget, velTarget, np);
         var dLoss = wass + Config.GpLambda * gp + Config.DriftEpsilon * drift + Config.AcWeightD * dCe;
         NonFiniteLoss.Check(dLoss, "discriminator", Step, CheckpointDir);
