@@ -49,6 +49,28 @@ public static class NoteMeasures
         return 10 * Math.Log10(harmonic / Math.Max(noise, harmonic * 1e-12));
     }
 
+    /// Milliseconds from the start of an isolated note until a 1 ms frame first comes within riseDb of the loudest frame
+    /// of its first windowMs: how quickly the note speaks. (OnsetDelayMs of an isolated note says little: after
+    /// silence any rise is "detected" at once; it is a slow rise that goes unheard under another note's release.)
+    public static double RiseTimeMs(float[] x, int sampleRate, double riseDb = 10, double windowMs = 100)
+    {
+        int frame = Math.Max(1, sampleRate / 1000);
+        int frames = Math.Min(x.Length / frame, (int)(windowMs * frame * 1000 / sampleRate));
+        if (frames < 1) return double.NaN;
+        var energy = new double[frames];
+        for (int f = 0; f < frames; f++)
+        {
+            double e = 0;
+            for (int i = f * frame; i < (f + 1) * frame; i++) e += (double)x[i] * x[i];
+            energy[f] = e;
+        }
+        double target = energy.Max() * Math.Pow(10, -riseDb / 10);
+        if (target <= 0) return double.NaN;
+        for (int f = 0; f < frames; f++)
+            if (energy[f] >= target) return f * frame * 1000.0 / sampleRate;
+        return double.NaN;
+    }
+
     /// Milliseconds from noteOnSample to the attack: the first 1 ms frame, from 5 ms before the note-on to 100 ms
     /// after, whose energy is 6 dB or more above the mean of the 10 ms before it and within 40 dB of the loudest frame
     /// of that window. A note that fades in, or starts under another note's release without rising above it, has no

@@ -22,8 +22,10 @@ public sealed record BankOptions
 }
 
 /// How one seed's notes came out: family distribution (classifier, averaged over pitches), pitch accuracy
-/// (half classifier top-1 == intended pitch, half YIN within 50 cents of it), loudness.
-public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb)
+/// (half classifier top-1 == intended pitch, half YIN within 50 cents of it), loudness, and the share of its notes
+/// that speak promptly (within 10 dB of their early peak in <= AttackBarMs: a slow rise is lost under the previous
+/// note's release when played legato, which the scale check counts as a missing attack).
+public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb, double PromptAttacks = 1)
 {
     public int TopFamily => Array.IndexOf(FamilyProbs, FamilyProbs.Max());
 }
@@ -55,7 +57,7 @@ public static class PresetBank
             {
                 int families = outs.FamilyProbs[0].Length;
                 var fam = new float[families];
-                double correct = 0, power = 0; long count = 0;
+                double correct = 0, power = 0, prompt = 0; long count = 0;
                 for (int k = 0; k < o.Pitches.Length; k++)
                 {
                     int i = c * o.Pitches.Length + k;
@@ -66,12 +68,13 @@ public static class PresetBank
                     // ... and what a tuner reads: YIN within 50 cents (the classifier alone forgives octave errors).
                     double hz = NeuralSynth.Dsp.Yin.MedianPitch(audio[i], sr, 30, 2000);
                     if (double.IsFinite(hz) && Math.Abs(NeuralSynth.Dsp.Yin.Cents(hz, NeuralSynth.Dsp.Yin.MidiToHz(o.Pitches[k]))) <= 50) correct += 0.5;
+                    if (NeuralSynth.Dsp.NoteMeasures.RiseTimeMs(audio[i], sr) <= AttackBarMs) prompt++;
                     int n = Math.Min(sr, audio[i].Length);
                     for (int t = 0; t < n; t++) power += audio[i][t] * (double)audio[i][t];
                     count += n;
                 }
                 double rmsDb = 10 * Math.Log10(power / Math.Max(1, count) + 1e-12);
-                scores.Add(new SeedScore(chunk[c], fam, correct / o.Pitches.Length, rmsDb));
+                scores.Add(new SeedScore(chunk[c], fam, correct / o.Pitches.Length, rmsDb, prompt / o.Pitches.Length));
             }
             done += chunk.Length;
             progress?.Invoke((double)done / seeds.Length);
@@ -87,9 +90,11 @@ public static class PresetBank
         return r;
     }
 
-    /// Seeds ranked for one family: confident (probability) and in tune (pitch accuracy) first.
+    public const double AttackBarMs = 10;
+
+    /// Seeds ranked for one family: confident (probability), in tune (pitch accuracy) and prompt (attacks) first.
     public static List<SeedScore> Rank(IEnumerable<SeedScore> scores, int family) =>
-        scores.OrderByDescending(s => s.FamilyProbs[family] * (0.5 + 0.5 * s.PitchAccuracy)).ThenBy(s => s.Seed).ToList();
+        scores.OrderByDescending(s => s.FamilyProbs[family] * (0.5 + 0.5 * s.PitchAccuracy) * (0.5 + 0.5 * s.PromptAttacks)).ThenBy(s => s.Seed).ToList();
 
     static readonly Dictionary<string, (double Release, double VelSens, string Title)> FamilyStyle = new()
     {
