@@ -55,7 +55,7 @@ public static class NoteMeasures
     public static double RiseTimeMs(float[] x, int sampleRate, double riseDb = 10, double windowMs = 100)
     {
         int frame = Math.Max(1, sampleRate / 1000);
-        int frames = Math.Min(x.Length / frame, (int)(windowMs * frame * 1000 / sampleRate));
+        int frames = Math.Min(x.Length / frame, (int)(windowMs * sampleRate / 1000.0 / frame));
         if (frames < 1) return double.NaN;
         var energy = new double[frames];
         for (int f = 0; f < frames; f++)
