@@ -702,10 +702,8 @@ int main(int argc, char** argv) {
     std::string state = state_check();
     std::string params = params_check();
     std::string preset = preset_check(std::getenv("NSHOST_VSTPRESET"));
-    // The instance rounds run while the render worker is idle: warm_keyboard queues 183 notes and returns at once, and
-    // their renders landing in the cache during the rounds read as RSS growth (a CI run under load: +14.7 MB).
-    std::string inst = instances_check(20, 6);
     std::string warm = warm_keyboard();
+    std::string inst = instances_check(20, 6);
     std::string second = argc > 3 ? second_bundle(argv[3]) : "null";
     long rssEnd = rss_kb();
 
