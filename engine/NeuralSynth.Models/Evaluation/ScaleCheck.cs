@@ -28,17 +28,21 @@ public sealed record ScaleSummary(string Preset, string? Family, int Notes, doub
 /// train) when the data has them.
 public static class ScaleCheck
 {
+    public const double NoteSeconds = 0.4, StepSeconds = 0.5, Bpm = 120;
     /// The first note-on comes one step in: the onset detector compares each 1 ms frame with the 10 ms before it, which
     /// a note at sample 0 does not have (it used to cost every preset its first note).
-    public const double NoteSeconds = 0.4, StepSeconds = 0.5, Bpm = 120;
+    const int LeadInSteps = 1;
     const int Tpq = 480;
+
+    /// Sample of the index-th note-on of the scale (or of a real phrase played the same way).
+    public static int NoteOnSample(int index, int sampleRate) => (int)Math.Round((index + LeadInSteps) * StepSeconds * sampleRate);
 
     public static MidiFile ScaleMidi(int from, int to, int velocity = 100)
     {
         var w = new MidiWriter(Tpq);
         var t = w.AddTrack("scale").Tempo(0, Bpm);
         long step = (long)(StepSeconds * Tpq * Bpm / 60), length = (long)(NoteSeconds * Tpq * Bpm / 60);
-        for (int p = from; p <= to; p++) t.Note((p - from + 1) * step, length, 0, p, velocity);
+        for (int p = from; p <= to; p++) t.Note((p - from + LeadInSteps) * step, length, 0, p, velocity);
         return MidiFile.Read(w.ToArray(), $"chromatic scale {from}-{to}");
     }
 
@@ -52,7 +56,7 @@ public static class ScaleCheck
         var notes = new List<ScaleNote>();
         for (int p = from; p <= to; p++)
         {
-            int on = (int)Math.Round((p - from + 1) * StepSeconds * sampleRate);
+            int on = NoteOnSample(p - from, sampleRate);
             double f0 = Yin.MidiToHz(p);
             var segment = Slice(audio, on + (int)(0.10 * sampleRate), (int)(0.25 * sampleRate));
             float heard = Yin.MedianPitch(segment, sampleRate, 25, Math.Min(4200, sampleRate / 2f - 1));
@@ -176,15 +180,16 @@ public sealed class RealNotes
         var notes = phraseNotes.Where(kv => kv.Key.Item1 == family).OrderBy(kv => kv.Key.Item2).Select(kv => kv.Value).ToList();
         int sr = notes[0].Note.SampleRate;
         int step = (int)Math.Round(ScaleCheck.StepSeconds * sr), hold = (int)Math.Round(ScaleCheck.NoteSeconds * sr);
-        var mix = new float[step * (notes.Count + 2)];
+        var mix = new float[ScaleCheck.NoteOnSample(notes.Count, sr) + step];
         for (int i = 0; i < notes.Count; i++)
         {
             var x = notes[i].Data.LoadAudio(notes[i].Note, sr);
+            int on = ScaleCheck.NoteOnSample(i, sr);
             for (int j = 0; j < Math.Min(step, x.Length); j++)
-                mix[(i + 1) * step + j] += x[j] * (j < hold ? 1f : 1f - (j - hold) / (float)(step - hold));
+                mix[on + j] += x[j] * (j < hold ? 1f : 1f - (j - hold) / (float)(step - hold));
         }
         var result = new Dictionary<int, double?>();
-        for (int i = 0; i < notes.Count; i++) result[notes[i].Note.Pitch] = NoteMeasures.OnsetDelayMs(mix, sr, (i + 1) * step);
+        for (int i = 0; i < notes.Count; i++) result[notes[i].Note.Pitch] = NoteMeasures.OnsetDelayMs(mix, sr, ScaleCheck.NoteOnSample(i, sr));
         return result;
     }
 }

@@ -60,7 +60,7 @@ static class Ops
     /// Pixel norm (progressive GAN): each position's feature vector scaled to unit RMS over channels (dim 1).
     public static Tensor PixelNorm(Tensor x)
     {
-        using var sq = x * x; // not square(): see Square
+        using var sq = Square(x);
         using var mean = sq.mean([1L], keepdim: true);
         using var rms = (mean + Epsilon).rsqrt_();
         return x * rms;

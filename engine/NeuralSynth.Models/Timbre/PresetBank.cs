@@ -23,7 +23,7 @@ public sealed record BankOptions
 
 /// How one seed's notes came out: family distribution (classifier, averaged over pitches), pitch accuracy
 /// (half classifier top-1 == intended pitch, half YIN within 50 cents of it), loudness, and the share of its notes
-/// that speak promptly (within 10 dB of their early peak in <= AttackBarMs: a slow rise is lost under the previous
+/// that speak promptly (within 10 dB of their early peak in <= the scale check's onset bar, 10 ms: a slow rise is lost under the previous
 /// note's release when played legato, which the scale check counts as a missing attack).
 public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb, double PromptAttacks = 1)
 {
@@ -68,7 +68,7 @@ public static class PresetBank
                     // ... and what a tuner reads: YIN within 50 cents (the classifier alone forgives octave errors).
                     double hz = NeuralSynth.Dsp.Yin.MedianPitch(audio[i], sr, 30, 2000);
                     if (double.IsFinite(hz) && Math.Abs(NeuralSynth.Dsp.Yin.Cents(hz, NeuralSynth.Dsp.Yin.MidiToHz(o.Pitches[k]))) <= 50) correct += 0.5;
-                    if (NeuralSynth.Dsp.NoteMeasures.RiseTimeMs(audio[i], sr) <= AttackBarMs) prompt++;
+                    if (NeuralSynth.Dsp.NoteMeasures.RiseTimeMs(audio[i], sr) <= ScaleSummary.OnsetBarMs) prompt++;
                     int n = Math.Min(sr, audio[i].Length);
                     for (int t = 0; t < n; t++) power += audio[i][t] * (double)audio[i][t];
                     count += n;
@@ -89,8 +89,6 @@ public static class PresetBank
         Array.Copy(a, r, Math.Min(a.Length, samples));
         return r;
     }
-
-    public const double AttackBarMs = 10;
 
     /// Seeds ranked for one family: confident (probability), in tune (pitch accuracy) and prompt (attacks) first.
     public static List<SeedScore> Rank(IEnumerable<SeedScore> scores, int family) =>

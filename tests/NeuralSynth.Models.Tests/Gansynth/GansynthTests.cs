@@ -46,6 +46,25 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         finally { Directory.Delete(root, true); }
     }
 
+    /// Run root/a trains straight to step 6; run root/b is "killed" after its checkpoint at step 4 and a new
+    /// process-like trainer continues it to 6. Both must ship the same weights. Returns run a's losses.
+    static List<GansynthLosses> TrainStraightAndResumed(string data, string root, GansynthConfig cfg)
+    {
+        var losses = new List<GansynthLosses>();
+        using (var straight = new GansynthTrainer(Options(data, Path.Combine(root, "a"), 6, cfg))) straight.Train(losses.Add);
+        using (var part = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 4, cfg))) part.Train();
+        using (var resumed = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 6, cfg)))
+        {
+            Assert.Equal(4, resumed.Step);
+            resumed.Train();
+        }
+        var (a, _) = WeightsFile.Read(Path.Combine(root, "a", "model.safetensors"));
+        var (b, _) = WeightsFile.Read(Path.Combine(root, "b", "model.safetensors"));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var k in a.Keys) Assert.Equal(a[k].Data, b[k].Data);
+        return losses;
+    }
+
     [Fact]
     public void KilledRunResumesExactly()
     {
@@ -54,19 +73,7 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         try
         {
             string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
-            var cfg = Tiny(velocity: false);
-            using (var straight = new GansynthTrainer(Options(data, Path.Combine(root, "a"), 6, cfg))) straight.Train();
-            // "Killed" after the checkpoint at step 4: run to 4, then a new process-like trainer continues to 6.
-            using (var part = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 4, cfg))) part.Train();
-            using (var resumed = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 6, cfg)))
-            {
-                Assert.Equal(4, resumed.Step);
-                resumed.Train();
-            }
-            var (a, _) = WeightsFile.Read(Path.Combine(root, "a", "model.safetensors"));
-            var (b, _) = WeightsFile.Read(Path.Combine(root, "b", "model.safetensors"));
-            Assert.Equal(a.Keys.Order(), b.Keys.Order());
-            foreach (var k in a.Keys) Assert.Equal(a[k].Data, b[k].Data);
+            TrainStraightAndResumed(data, root, Tiny(velocity: false));
         }
         finally { Directory.Delete(root, true); }
     }
@@ -82,14 +89,9 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
             var cfg = Tiny(velocity: false) with { EmaDecay = 0.9f, ModeSeekingWeight = 1f };
-            var losses = new List<GansynthLosses>();
-            using (var straight = new GansynthTrainer(Options(data, Path.Combine(root, "a"), 6, cfg))) straight.Train(losses.Add);
+            var losses = TrainStraightAndResumed(data, root, cfg);
             Assert.All(losses, l => Assert.True(l.ModeDistance > 0 && float.IsFinite(l.ModeDistance), $"mode distance {l.ModeDistance} at step {l.Step}"));
-            using (var part = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 4, cfg))) part.Train();
-            using (var resumed = new GansynthTrainer(Options(data, Path.Combine(root, "b"), 6, cfg))) resumed.Train();
             var (a, meta) = WeightsFile.Read(Path.Combine(root, "a", "model.safetensors"));
-            var (b, _) = WeightsFile.Read(Path.Combine(root, "b", "model.safetensors"));
-            foreach (var k in a.Keys) Assert.Equal(a[k].Data, b[k].Data);
             Assert.Equal("0.9", meta["ema_decay"]);
             var (raw, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "generator.safetensors"));
             Assert.Contains(a.Keys, k => !a[k].Data.SequenceEqual(raw[k].Data));
