@@ -128,17 +128,26 @@ public class VoiceCacheTests
         var cache = new VoiceCache(budgetBytes: notes[0].Bytes * 20);
         using var stop = new CancellationTokenSource();
         long reads = 0;
+        using var reading = new ManualResetEventSlim();
         var reader = new Thread(() =>
         {
             while (!stop.IsCancellationRequested)
+            {
                 for (int p = 0; p < 128; p++)
                 {
                     var n = cache.FindNearest("m", 42, 1, p);
-                    if (n is not null && n.Samples.Length > 0) reads++;
+                    if (n is not null && n.Samples.Length > 0) Interlocked.Increment(ref reads);
                 }
+                reading.Set();
+            }
         });
         reader.Start();
+        // On a loaded machine the writer's 300 adds could finish before the reader was scheduled at all (a CI run
+        // failed on reads == 0): the writer starts once the reader is looping, and stops it once it has read a note.
+        Assert.True(reading.Wait(TimeSpan.FromSeconds(30)), "the reader thread never ran");
         for (int round = 0; round < 5; round++) foreach (var n in notes) cache.Add(n);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Interlocked.Read(ref reads) == 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);
         stop.Cancel();
         reader.Join();
         Assert.True(cache.UsedBytes <= cache.BudgetBytes);
