@@ -39,7 +39,18 @@ public static class FrechetDistance
 
     public static double Compute(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) => Compute(Fit(a), Fit(b));
 
-    public static double Compute(Gaussian a, Gaussian b)
+    public static double Compute(Gaussian a, Gaussian b) => Split(a, b).Total;
+
+    /// The distance and its two parts: MeanTerm = ||mu1 - mu2||^2 (the sets sit in different places: a systematic
+    /// difference every note shares) and the rest (their spreads differ in size or shape: too few or wrong variations).
+    public readonly record struct Parts(double Total, double MeanTerm)
+    {
+        public double CovarianceTerm => Total - MeanTerm;
+    }
+
+    public static Parts Split(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) => Split(Fit(a), Fit(b));
+
+    public static Parts Split(Gaussian a, Gaussian b)
     {
         int d = a.Mean.Length;
         if (b.Mean.Length != d) throw new ArgumentException($"feature sizes differ ({d} vs {b.Mean.Length})");
@@ -56,7 +67,7 @@ public static class FrechetDistance
         double trace = 0;
         for (int i = 0; i < d; i++) trace += a.Covariance[i, i] + b.Covariance[i, i];
         // Round-off can push an identical pair a hair below zero; the distance is never negative.
-        return Math.Max(meanTerm + trace - 2 * traceSqrt, 0);
+        return new Parts(Math.Max(meanTerm + trace - 2 * traceSqrt, 0), meanTerm);
     }
 
     /// Principal square root of a symmetric positive semi-definite matrix.

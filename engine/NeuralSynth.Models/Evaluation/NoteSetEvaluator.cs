@@ -30,7 +30,8 @@ public sealed record EvalRow(
     [property: JsonPropertyName("fid_vs_train")] double? FidVsTrain,
     [property: JsonPropertyName("ndb")] int Ndb,
     [property: JsonPropertyName("ndb_over_k")] double NdbOverK,
-    [property: JsonPropertyName("same_pitch_spread")] double SamePitchSpread);
+    [property: JsonPropertyName("same_pitch_spread")] double SamePitchSpread,
+    [property: JsonPropertyName("fid_vs_test_mean_term")] double? FidVsTestMeanTerm = null);
 
 /// Computes the GANSynth metrics of note sets against the real notes:
 ///   YIN pitch accuracy: share of notes whose YIN median f0 is within 50 cents of the asked pitch (model-free);
@@ -121,14 +122,15 @@ public sealed class NoteSetEvaluator : IDisposable
         for (int i = 0; i < set.Count; i++)
             if (!float.IsNaN(set.YinMidi[i]) && Math.Abs(set.YinMidi[i] - set.Pitch[i]) <= YinToleranceSemitones) yinHits++;
         var ndb = bins.Evaluate(set.NdbVectors);
+        FrechetDistance.Parts? vsTest = test is null || ReferenceEquals(test, set) ? null : FrechetDistance.Split(set.Features, test.Features);
         return new EvalRow(set.Name, set.Count,
             yinHits / (double)set.Count,
             ClassMetrics.Accuracy(set.PitchProbs, labels),
             ClassMetrics.MeanEntropy(set.PitchProbs),
             ClassMetrics.InceptionScore(set.PitchProbs),
-            test is null || ReferenceEquals(test, set) ? null : FrechetDistance.Compute(set.Features, test.Features),
+            vsTest?.Total,
             ReferenceEquals(train, set) ? null : FrechetDistance.Compute(set.Features, train.Features),
-            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set));
+            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm);
     }
 
     /// Variety where the condition is fixed: the mean Euclidean distance between the classifier features of two notes

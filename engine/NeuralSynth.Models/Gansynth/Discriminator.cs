@@ -35,7 +35,11 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
     }
 
     /// x: [B, 2, n_mels, frames] as the generator makes them; only the first DiscriminatorChannels are judged.
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Judge(x).Scores;
+
+    /// The scores and the penultimate features they are read from ([B, c0]: what a projection term compares with the
+    /// asked condition).
+    public (Tensor Scores, Tensor Features) Judge(Tensor x)
     {
         using var scope = NewDisposeScope();
         if (x.shape[1] > cfg.DiscriminatorChannels) x = x[.., ..cfg.DiscriminatorChannels];
@@ -48,7 +52,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
         h = MinibatchStd(h);
         h = Ops.LRelu(convFinal.forward(h));
         h = Ops.LRelu(dense.forward(h.flatten(1)));
-        return head.forward(h).MoveToOuterDisposeScope();
+        return (head.forward(h).MoveToOuterDisposeScope(), h.MoveToOuterDisposeScope());
     }
 
     /// Appends one channel holding the mean over features of the batch standard deviation (progressive GAN),

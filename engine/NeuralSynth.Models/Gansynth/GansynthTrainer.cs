@@ -53,7 +53,11 @@ public sealed class GansynthTrainer : IDisposable
     public Discriminator D { get; }
     /// The moving average of G's weights (config ema_decay > 0), or null. It is what samples show and what ships.
     public Generator? GEma { get; }
+    /// The critic's projection term (config projection_discriminator), or null: trained with D, by its own Adam so a
+    /// resume that turns it on keeps D's optimizer state.
+    public ConditionProjection? P { get; }
     readonly Adam optG, optD;
+    readonly Adam? optP;
     readonly FeatureCache data;
     readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
     public int Step { get; private set; }
@@ -97,6 +101,11 @@ public sealed class GansynthTrainer : IDisposable
         optD = optim.Adam(D.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         log($"generator {Count(G):N0} parameters, discriminator {Count(D):N0} parameters, {data.Count} notes, batch {opt.Batch}");
         if (Config.EmaDecay > 0) { GEma = new Generator(Config); SetRequiresGrad(GEma, false); }
+        if (Config.ProjectionDiscriminator)
+        {
+            P = new ConditionProjection(Config);
+            optP = optim.Adam(P.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
+        }
         if (resume) LoadCheckpoint();
         else
         {
@@ -160,17 +169,17 @@ public sealed class GansynthTrainer : IDisposable
         int b = idx.Length, np = Config.PitchCount;
 
         // ---- discriminator: E[D(fake)] - E[D(real)] + lambda GP + eps E[D(real)^2] + w_ac CE(real)
-        SetRequiresGrad(D, true);
+        SetCriticRequiresGrad(true);
         optD.zero_grad();
+        optP?.zero_grad();
         Tensor fake;
         using (no_grad()) fake = G.forward(randn(b, Config.LatentSize), pitchOh, velOh);
-        var outReal = D.forward(real);
-        var outFake = D.forward(fake);
-        var dReal = outReal[.., 0]; var dFake = outFake[.., 0];
+        var (outReal, dReal) = Critic(real, pitchOh, velOh);
+        var (_, dFake) = Critic(fake, pitchOh, velOh);
         var wass = dFake.mean() - dReal.mean();
         var alpha = rand(b, 1, 1, 1);
         var mix = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(true);
-        var dMix = D.forward(mix)[.., 0];
+        var (_, dMix) = Critic(mix, pitchOh, velOh);
         var grads = torch.autograd.grad([dMix.sum()], [mix], retain_graph: true, create_graph: true)[0];
         var gradNorm = (Ops.Square(grads.flatten(1)).sum([1L]) + 1e-12).sqrt();
         var gp = Ops.Square(gradNorm - 1).mean();
@@ -180,10 +189,12 @@ public sealed class GansynthTrainer : IDisposable
         NonFiniteLoss.Check(dLoss, "discriminator", Step, CheckpointDir);
         dLoss.backward();
         NonFiniteLoss.CheckGradients(D, "discriminator", Step, CheckpointDir);
+        if (P is not null) NonFiniteLoss.CheckGradients(P, "discriminator's projection", Step, CheckpointDir);
         optD.step();
+        optP?.step();
 
         // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z))) [+ w_ms / mode distance]
-        SetRequiresGrad(D, false);
+        SetCriticRequiresGrad(false);
         optG.zero_grad();
         var zG = randn(b, Config.LatentSize);
         bool seekModes = Config.ModeSeekingWeight > 0;
@@ -198,9 +209,16 @@ public sealed class GansynthTrainer : IDisposable
             velTarget = velTarget.index_select(0, pairOf);
         }
         var fake2 = G.forward(zG, pitchOh, velOh);
-        var outG = D.forward(fake2);
-        var gCe = AcLoss(outG, pitchTarget, velTarget, np);
-        var gLoss = -outG[.., 0].mean() + Config.AcWeightG * gCe;
+        var (outG, criticG) = Critic(fake2, pitchOh, velOh);
+        var gPitchCe = F.cross_entropy(outG[.., 1..(1 + np)], pitchTarget);
+        var gCe = gPitchCe;
+        var gLoss = -criticG.mean() + Config.AcWeightG * gPitchCe;
+        if (Config.VelocityCount > 0)
+        {
+            var gVelocityCe = F.cross_entropy(outG[.., (1 + np)..], velTarget);
+            gCe = gCe + gVelocityCe;
+            gLoss = gLoss + Config.AcWeightGVelocityOrDefault * gVelocityCe;
+        }
         float modeDistance = 0;
         if (seekModes)
         {
@@ -214,10 +232,25 @@ public sealed class GansynthTrainer : IDisposable
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
         optG.step();
         UpdateEma();
-        SetRequiresGrad(D, true);
+        SetCriticRequiresGrad(true);
 
         return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
             dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance);
+    }
+
+    /// D's outputs and the critic score: column 0, plus the projection term when the config has one.
+    (Tensor Outputs, Tensor Score) Critic(Tensor x, Tensor pitchOh, Tensor? velOh)
+    {
+        var (outputs, features) = D.Judge(x);
+        var score = outputs[.., 0];
+        if (P is not null) score = score + P.forward(features, pitchOh, velOh);
+        return (outputs, score);
+    }
+
+    void SetCriticRequiresGrad(bool on)
+    {
+        SetRequiresGrad(D, on);
+        if (P is not null) SetRequiresGrad(P, on);
     }
 
     Tensor AcLoss(Tensor outD, Tensor pitchTarget, Tensor velTarget, int np)
@@ -356,6 +389,11 @@ public sealed class GansynthTrainer : IDisposable
         if (GEma is not null) WeightsFile.Save(GEma, Path.Combine(tmp, EmaFile));
         optG.save_state_dict(Path.Combine(tmp, "optimizer_g.bin"));
         optD.save_state_dict(Path.Combine(tmp, "optimizer_d.bin"));
+        if (P is not null)
+        {
+            WeightsFile.Save(P, Path.Combine(tmp, ProjectionFile));
+            optP!.save_state_dict(Path.Combine(tmp, ProjectionOptimizerFile));
+        }
         File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new CheckpointState(Step, wallSeconds, opt.Seed, opt.Batch)));
         // Swap in with renames only, so a kill at any moment leaves a complete checkpoint or checkpoint.old.
         if (Directory.Exists(old)) Directory.Delete(old, true);
@@ -365,6 +403,7 @@ public sealed class GansynthTrainer : IDisposable
     }
 
     const string EmaFile = "generator_ema.safetensors";
+    const string ProjectionFile = "projection.safetensors", ProjectionOptimizerFile = "optimizer_p.bin";
 
     sealed record CheckpointState(int Step, double WallSeconds, long Seed, int Batch);
 
@@ -388,6 +427,16 @@ public sealed class GansynthTrainer : IDisposable
         }
         optG.load_state_dict(Path.Combine(dir, "optimizer_g.bin"));
         optD.load_state_dict(Path.Combine(dir, "optimizer_d.bin"));
+        // A run that turns the projection on at a resume starts it at zero: the critic's scores are unchanged.
+        if (P is not null)
+        {
+            if (File.Exists(Path.Combine(dir, ProjectionFile)))
+            {
+                WeightsFile.Load(P, Path.Combine(dir, ProjectionFile));
+                optP!.load_state_dict(Path.Combine(dir, ProjectionOptimizerFile));
+            }
+            else log("projection_discriminator: the critic's projection term starts at zero at this checkpoint");
+        }
         Step = st.Step; wallSeconds = st.WallSeconds;
         // Drop loss rows logged after the checkpoint: they will be recomputed identically.
         if (File.Exists(LossCsv))
@@ -411,6 +460,6 @@ public sealed class GansynthTrainer : IDisposable
 
     public void Dispose()
     {
-        G.Dispose(); GEma?.Dispose(); D.Dispose(); optG.Dispose(); optD.Dispose(); data.Dispose(); normalized.Dispose();
+        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose();
     }
 }

@@ -76,6 +76,9 @@ public class MetricSanityTests
         var b = new FrechetDistance.Gaussian(new double[] { 1, 0, 2 }, Diag(s2.Select(s => s * s)));
         double expected = 1 + 4 + (1 - 2) * (1 - 2) + 0 + (3 - 0.5) * (3 - 0.5);
         Assert.Equal(expected, FrechetDistance.Compute(a, b), 1e-9);
+        var parts = FrechetDistance.Split(a, b);
+        Assert.Equal(1 + 4, parts.MeanTerm, 1e-9);
+        Assert.Equal((1 - 2) * (1 - 2) + (3 - 0.5) * (3 - 0.5), parts.CovarianceTerm, 1e-9);
     }
 
     [Fact]

@@ -101,6 +101,46 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         finally { Directory.Delete(root, true); }
     }
 
+    /// The conditional critic's projection term trains (its embeddings leave zero), continues exactly across a resume,
+    /// and can be turned on at the resume of a run that had none (it starts at zero there); the generator's pitch and
+    /// velocity auxiliary weights are separate.
+    [Fact]
+    public void ProjectionCriticTrainsAndResumesExactly()
+    {
+        torch.set_num_threads(1);
+        string root = TinyNotes.TempDir("projection");
+        try
+        {
+            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100]);
+            var cfg = Tiny() with { ProjectionDiscriminator = true, AcWeightG = 0f, AcWeightGVelocity = 2f };
+            var losses = TrainStraightAndResumed(data, root, cfg);
+            Assert.All(losses, l => Assert.True(float.IsFinite(l.DLoss) && float.IsFinite(l.GLoss)));
+            var (p, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "projection.safetensors"));
+            Assert.Equal(["pitch", "velocity"], p.Keys.Order());
+            Assert.Contains(p["pitch"].Data, v => v != 0f);
+            using (var m = GansynthModel.Load(Path.Combine(root, "a")))
+            {
+                Assert.True(m.Config.ProjectionDiscriminator);
+                Assert.Equal(2f, m.Config.AcWeightGVelocityOrDefault);
+            }
+
+            // A run without the term, resumed with it switched on in its config.json.
+            string c = Path.Combine(root, "c");
+            using (var plain = new GansynthTrainer(Options(data, c, 4, Tiny()))) plain.Train();
+            cfg.Save(Path.Combine(c, GansynthModel.ConfigFile));
+            var messages = new List<string>();
+            using (var on = new GansynthTrainer(Options(data, c, 6, Tiny()), messages.Add))
+            {
+                Assert.Equal(4, on.Step);
+                Assert.NotNull(on.P);
+                on.Train();
+            }
+            Assert.Contains(messages, m => m.Contains("starts at zero"));
+            Assert.True(File.Exists(Path.Combine(c, "checkpoint", "projection.safetensors")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [Fact]
     public void SaveLoadRoundTripIsExact()
     {

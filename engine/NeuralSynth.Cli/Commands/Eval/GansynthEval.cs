@@ -56,10 +56,10 @@ public sealed class GansynthEval : IEvalSubcommand
                     });
                 });
             GansynthEvaluation.Write(report!, outPath);
-            var table = new Table().AddColumns("set", "notes", "YIN acc", "pitch acc", "pitch entropy", "IS", "FID vs test", "FID vs train", "NDB/K", "same-pitch spread");
+            var table = new Table().AddColumns("set", "notes", "YIN acc", "pitch acc", "pitch entropy", "IS", "FID vs test (means)", "FID vs train", "NDB/K", "same-pitch spread");
             foreach (var row in report!.Rows)
                 table.AddRow(Markup.Escape(row.Set), row.Notes.ToString(), $"{row.YinPitchAccuracy:F3}", $"{row.PitchAccuracy:F3}", $"{row.PitchEntropy:F3}",
-                    $"{row.InceptionScore:F2}", row.FidVsTest is double a ? $"{a:F2}" : "-", row.FidVsTrain is double b ? $"{b:F2}" : "-", $"{row.NdbOverK:F2}", $"{row.SamePitchSpread:F2}");
+                    $"{row.InceptionScore:F2}", row.FidVsTest is double a ? $"{a:F2}" + (row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "") : "-", row.FidVsTrain is double b ? $"{b:F2}" : "-", $"{row.NdbOverK:F2}", $"{row.SamePitchSpread:F2}");
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLineInterpolated($"FID train-vs-test yardstick {report.FidTrainVsTest:F2}{(report.FidRatio is double q ? $", generated/yardstick {q:F2}" : "")}; {report.WallSeconds:F0} s -> {Path.Combine(outPath, "EVAL.md")}");
             return 0;
