@@ -28,6 +28,8 @@ public sealed record GansynthTrainOptions
     public string Split { get; init; } = "train";
     /// Whether to write sample grids (PNG + WAV) at SampleEvery and at the end.
     public bool WriteSamples { get; init; } = true;
+    /// Stage widths to grow the resumed run to before it goes on (Widening); null, or the run's own widths, = as is.
+    public int[]? Widen { get; init; }
 }
 
 /// Losses of one step (D step then G step).
@@ -80,6 +82,15 @@ public sealed class GansynthTrainer : IDisposable
         bool resume = File.Exists(Path.Combine(CheckpointDir, "state.json")) || File.Exists(Path.Combine(CheckpointDir + ".old", "state.json"));
         var cfg = resume && File.Exists(runCfg) ? GansynthConfig.Load(runCfg) : opt.Config;
         cfg.Validate();
+        if (opt.Widen is { } widen && !widen.SequenceEqual(cfg.Channels))
+        {
+            if (!resume) throw new ArgumentException($"--widen grows a trained run, and {opt.OutDir} has no checkpoint to grow");
+            string dir = File.Exists(Path.Combine(CheckpointDir, "state.json")) ? CheckpointDir : CheckpointDir + ".old";
+            log($"widening the checkpoint from channels [{string.Join(", ", cfg.Channels)}] to [{string.Join(", ", widen)}] (function-preserving; optimizer states start afresh)");
+            cfg = Widening.WidenCheckpoint(dir, cfg, widen, opt.Seed);
+            cfg.Validate();
+            cfg.Save(runCfg);
+        }
 
         data = FeatureCache.LoadOrBuild(opt.DataDir, opt.Split, cfg, Path.Combine(opt.OutDir, opt.Limit > 0 ? $"features_{opt.Split}_first{opt.Limit}.safetensors" : $"features_{opt.Split}.safetensors"), log, opt.Limit);
         if (!resume)
@@ -425,8 +436,11 @@ public sealed class GansynthTrainer : IDisposable
             if (File.Exists(Path.Combine(dir, EmaFile))) WeightsFile.Load(GEma, Path.Combine(dir, EmaFile));
             else { CopyWeights(G, GEma); log($"ema_decay {Config.EmaDecay}: the weight average starts at this checkpoint"); }
         }
-        optG.load_state_dict(Path.Combine(dir, "optimizer_g.bin"));
-        optD.load_state_dict(Path.Combine(dir, "optimizer_d.bin"));
+        // A widened checkpoint (Widening) has no optimizer states: Adam starts afresh there.
+        if (File.Exists(Path.Combine(dir, "optimizer_g.bin"))) optG.load_state_dict(Path.Combine(dir, "optimizer_g.bin"));
+        else log("no generator optimizer state in the checkpoint: Adam starts afresh");
+        if (File.Exists(Path.Combine(dir, "optimizer_d.bin"))) optD.load_state_dict(Path.Combine(dir, "optimizer_d.bin"));
+        else log("no discriminator optimizer state in the checkpoint: Adam starts afresh");
         // A run that turns the projection on at a resume starts it at zero: the critic's scores are unchanged.
         if (P is not null)
         {

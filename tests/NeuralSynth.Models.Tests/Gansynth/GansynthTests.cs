@@ -141,6 +141,79 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         finally { Directory.Delete(root, true); }
     }
 
+    /// Widening a trained run's stages keeps what both networks compute (without the symmetry noise: to float
+    /// rounding; with it: nearly), and `--widen` on the run resumes at its step with the wider config and trains on.
+    [Fact]
+    public void WideningPreservesBothNetworksAndTrainsOn()
+    {
+        torch.set_num_threads(1);
+        string root = TinyNotes.TempDir("widen");
+        try
+        {
+            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100]);
+            string run = Path.Combine(root, "run");
+            using (var t = new GansynthTrainer(Options(data, run, 4))) t.Train();
+            var narrow = GansynthConfig.Load(Path.Combine(run, GansynthModel.ConfigFile));
+            int[] wide = [16, 16, 8];
+
+            manual_seed(5);
+            var z = randn(3, narrow.LatentSize);
+            var pitch = Conditioning.PitchOneHot(narrow, [60, 62, 64]);
+            var vel = Conditioning.VelocityOneHot(narrow, [50, 100, 100]);
+            var x = rand(3, 2, narrow.MelBins, narrow.Frames) * 2 - 1;
+            (float[] G, float[] D) Outputs(GansynthConfig cfg, string dir)
+            {
+                using var g = new NeuralSynth.Models.Gansynth.Generator(cfg); using var d = new Discriminator(cfg);
+                WeightsFile.Load(g, Path.Combine(dir, "generator.safetensors"));
+                WeightsFile.Load(d, Path.Combine(dir, "discriminator.safetensors"));
+                g.eval(); d.eval();
+                using var _ = no_grad();
+                return (g.forward(z, pitch, vel).data<float>().ToArray(), d.forward(x).data<float>().ToArray());
+            }
+            var before = Outputs(narrow, Path.Combine(run, "checkpoint"));
+
+            foreach (float noise in new[] { 0f, Widening.SymmetryNoise })
+            {
+                string copy = Path.Combine(root, $"copy{noise}");
+                Directory.CreateDirectory(copy);
+                foreach (var f in Directory.GetFiles(Path.Combine(run, "checkpoint"))) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+                var grown = Widening.WidenCheckpoint(copy, narrow, wide, 1, noise);
+                Assert.Equal(wide, grown.Channels);
+                Assert.False(File.Exists(Path.Combine(copy, "optimizer_g.bin")));
+                var after = Outputs(grown, copy);
+                double gErr = before.G.Zip(after.G, (a, b) => Math.Abs(a - b)).Max(), dErr = before.D.Zip(after.D, (a, b) => Math.Abs(a - b)).Max();
+                double gMean = before.G.Zip(after.G, (a, b) => Math.Abs(a - b)).Average(), dMean = before.D.Zip(after.D, (a, b) => Math.Abs(a - b)).Average();
+                output.WriteLine($"noise {noise}: |G - G'| max {gErr:E2} mean {gMean:E2}, |D - D'| max {dErr:E2} mean {dMean:E2}");
+                if (noise == 0) Assert.True(gErr < 1e-4 && dErr < 1e-4, $"exact widening: G differs by {gErr}, D by {dErr}");
+                else
+                {
+                    // The noise moves outputs (G in [-1, 1]) by about a percent on average: the copies part, the
+                    // function stays (its largest changes are in IF bands near silence, where the phase wraps).
+                    Assert.True(gMean > 0 && gMean < 0.02 && dMean < 0.05, $"noisy widening: G differs by {gMean} on average, D by {dMean}");
+                }
+            }
+
+            var opts = Options(data, run, 6) with { Widen = wide };
+            var messages = new List<string>();
+            using (var t = new GansynthTrainer(opts, messages.Add))
+            {
+                Assert.Equal(4, t.Step);
+                Assert.Equal(wide, t.Config.Channels);
+                t.Train();
+            }
+            Assert.Contains(messages, m => m.Contains("widening"));
+            using (var t = new GansynthTrainer(opts with { Steps = 7 }))
+            {
+                Assert.Equal(6, t.Step); // grown once: the same command resumes
+                t.Train();
+            }
+            using var m = GansynthModel.Load(run);
+            Assert.Equal(wide, m.Config.Channels);
+            Assert.Throws<ArgumentException>(() => Widening.WidenCheckpoint(Path.Combine(run, "checkpoint"), m.Config, [16, 24, 8], 1));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [Fact]
     public void SaveLoadRoundTripIsExact()
     {

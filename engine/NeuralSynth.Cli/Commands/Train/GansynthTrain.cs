@@ -23,9 +23,10 @@ public sealed class GansynthTrain : ITrainSubcommand
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var logEvery = new Option<int>("--log-every") { Description = "Steps between loss log lines / CSV flushes", DefaultValueFactory = _ => 10 };
         var limit = new Option<int>("--limit") { Description = "Use only the first N training notes (smoke tests)", DefaultValueFactory = _ => 0 };
+        var widen = new Option<string?>("--widen") { Description = "Grow the run's checkpoint to these stage widths (comma-separated, each a whole multiple of the run's, first stage unchanged) and train on; a no-op once grown" };
         var cmd = new Command("gansynth", "Train the GANSynth-style generator (IF-Mel, WGAN-GP + auxiliary pitch classifier).")
         {
-            data, outDir, config, steps, batch, seed, ckpt, sampleEvery, logEvery, threads, limit,
+            data, outDir, config, steps, batch, seed, ckpt, sampleEvery, logEvery, threads, limit, widen,
         };
         cmd.SetAction(r =>
         {
@@ -43,6 +44,7 @@ public sealed class GansynthTrain : ITrainSubcommand
                 SampleEvery = Math.Max(1, r.GetValue(sampleEvery)),
                 LogEvery = Math.Max(1, r.GetValue(logEvery)),
                 Limit = r.GetValue(limit),
+                Widen = ParseWidths(r.GetValue(widen)),
             };
             bool interactive = AnsiConsole.Profile.Capabilities.Interactive;
             void Log(string s) => AnsiConsole.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
@@ -76,6 +78,17 @@ public sealed class GansynthTrain : ITrainSubcommand
             return 0;
         });
         return cmd;
+    }
+
+    static int[]? ParseWidths(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var widths = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
+                throw new CliException($"--widen: '{parts[i]}' is not a positive channel count (expected e.g. 128,64,32,32,16)");
+        return widths;
     }
 
     static void WriteReport(GansynthTrainOptions o, GansynthTrainer t, string command)
