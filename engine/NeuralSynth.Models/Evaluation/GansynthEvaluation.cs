@@ -190,6 +190,17 @@ public static class GansynthEvaluation
         foreach (var row in r.Rows)
             s.AppendLine($"| {row.Set} | {row.Notes} | {F(row.YinPitchAccuracy, "F3")} | {F(row.PitchAccuracy, "F3")} | {F(row.PitchEntropy, "F3")} | {F(row.InceptionScore, "F2")} | {F(row.FidVsTest, "F2")}{(row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "")} | {F(row.FidVsTrain, "F2")} | {F(row.NdbOverK, "F2")} ({row.Ndb}/{r.NdbK}) | {F(row.SamePitchSpread, "F2")} |");
         s.AppendLine();
+        var families = r.Rows.FirstOrDefault(x => x.FamilyShares is not null)?.FamilyShares?.Keys.ToList();
+        if (families is not null)
+        {
+            s.AppendLine("Families the notes sound like (share of notes by the classifier's most likely family):");
+            s.AppendLine();
+            s.AppendLine("| set | " + string.Join(" | ", families) + " |");
+            s.AppendLine("|---|" + string.Concat(families.Select(_ => "---:|")));
+            foreach (var row in r.Rows.Where(x => x.FamilyShares is not null))
+                s.AppendLine($"| {row.Set} | " + string.Join(" | ", families.Select(f => row.FamilyShares![f].ToString("F2", CultureInfo.InvariantCulture))) + " |");
+            s.AppendLine();
+        }
         s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 1.5)." : ""));
         s.AppendLine();
         s.AppendLine("How the figures are made: pitch accuracy/entropy and Inception Score use the classifier's 61-way pitch head; " +

@@ -10,7 +10,7 @@ namespace NeuralSynth.Models.Evaluation;
 /// examples.json (content) and the feature code version; anything else changing means a different file.
 public static class NoteSetCache
 {
-    const string Version = "1";
+    const string Version = "2"; // 2: family probabilities
 
     public static string Key(string classifierDir, string spectral, string examplesJson)
     {
@@ -30,7 +30,7 @@ public static class NoteSetCache
         var tensors = new List<TensorData>
         {
             TensorData.FromInt64s("pitch", set.Pitch.Select(p => (long)p).ToArray(), [set.Count]),
-            Matrix("pitch_probs", set.PitchProbs), Matrix("features", set.Features), Matrix("ndb", set.NdbVectors),
+            Matrix("pitch_probs", set.PitchProbs), Matrix("family_probs", set.FamilyProbs), Matrix("features", set.Features), Matrix("ndb", set.NdbVectors),
             TensorData.FromFloats("yin_midi", set.YinMidi, [set.Count]),
         };
         SafeTensors.Write(path, tensors, new Dictionary<string, string> { ["name"] = set.Name });
@@ -44,7 +44,7 @@ public static class NoteSetCache
         {
             Name = name,
             Pitch = t["pitch"].ToInt64s().Select(p => (int)p).ToArray(),
-            PitchProbs = Rows(t["pitch_probs"]), Features = Rows(t["features"]), NdbVectors = Rows(t["ndb"]),
+            PitchProbs = Rows(t["pitch_probs"]), FamilyProbs = Rows(t["family_probs"]), Features = Rows(t["features"]), NdbVectors = Rows(t["ndb"]),
             YinMidi = t["yin_midi"].ToFloats(),
         };
     }

@@ -12,6 +12,7 @@ public sealed class NoteSetFeatures
     public required string Name { get; init; }
     public required int[] Pitch { get; init; }            // the pitch each note should have (MIDI)
     public required float[][] PitchProbs { get; init; }   // classifier p(pitch | note), index pitch - min_pitch
+    public required float[][] FamilyProbs { get; init; }  // classifier p(family | note), index into its config's families
     public required float[][] Features { get; init; }     // classifier penultimate features (Fréchet distance)
     public required float[][] NdbVectors { get; init; }   // pooled log-mel (NDB's k-means space)
     public required float[] YinMidi { get; init; }        // YIN median f0 as fractional MIDI; NaN if unvoiced
@@ -31,7 +32,8 @@ public sealed record EvalRow(
     [property: JsonPropertyName("ndb")] int Ndb,
     [property: JsonPropertyName("ndb_over_k")] double NdbOverK,
     [property: JsonPropertyName("same_pitch_spread")] double SamePitchSpread,
-    [property: JsonPropertyName("fid_vs_test_mean_term")] double? FidVsTestMeanTerm = null);
+    [property: JsonPropertyName("fid_vs_test_mean_term")] double? FidVsTestMeanTerm = null,
+    [property: JsonPropertyName("family_shares")] IReadOnlyDictionary<string, double>? FamilyShares = null);
 
 /// Computes the GANSynth metrics of note sets against the real notes:
 ///   YIN pitch accuracy: share of notes whose YIN median f0 is within 50 cents of the asked pitch (model-free);
@@ -68,6 +70,7 @@ public sealed class NoteSetEvaluator : IDisposable
     {
         var pitch = new List<int>();
         var probs = new List<float[]>();
+        var fams = new List<float[]>();
         var feats = new List<float[]>();
         var ndb = new List<float[]>();
         var yin = new List<float>();
@@ -78,6 +81,7 @@ public sealed class NoteSetEvaluator : IDisposable
             var audio = buffer.Select(b => b.Audio).ToList();
             var outputs = classifier.Predict(audio, chunk);
             probs.AddRange(outputs.PitchProbs);
+            fams.AddRange(outputs.FamilyProbs);
             feats.AddRange(outputs.Features);
             ndb.AddRange(NdbVectors(audio));
             var y = new float[audio.Count];
@@ -95,7 +99,7 @@ public sealed class NoteSetEvaluator : IDisposable
         }
         Flush();
         if (pitch.Count == 0) throw new ArgumentException($"{name}: no notes to evaluate");
-        return new NoteSetFeatures { Name = name, Pitch = pitch.ToArray(), PitchProbs = probs.ToArray(), Features = feats.ToArray(), NdbVectors = ndb.ToArray(), YinMidi = yin.ToArray() };
+        return new NoteSetFeatures { Name = name, Pitch = pitch.ToArray(), PitchProbs = probs.ToArray(), FamilyProbs = fams.ToArray(), Features = feats.ToArray(), NdbVectors = ndb.ToArray(), YinMidi = yin.ToArray() };
     }
 
     List<float[]> NdbVectors(IReadOnlyList<float[]> audio)
@@ -130,7 +134,17 @@ public sealed class NoteSetEvaluator : IDisposable
             ClassMetrics.InceptionScore(set.PitchProbs),
             vsTest?.Total,
             ReferenceEquals(train, set) ? null : FrechetDistance.Compute(set.Features, train.Features),
-            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm);
+            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm, FamilyShares(set, classifier.Config.Families));
+    }
+
+    /// Which timbres a set plays: the share of its notes whose most likely family (by the classifier) is each family.
+    /// Beside the real notes' shares it tells a generator that drops or over-plays families (modes) from one whose
+    /// notes are merely less varied within a family.
+    public static IReadOnlyDictionary<string, double> FamilyShares(NoteSetFeatures set, string[] families)
+    {
+        var counts = new int[families.Length];
+        foreach (var p in set.FamilyProbs) counts[Array.IndexOf(p, p.Max())]++;
+        return families.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => counts[x.i] / (double)set.Count);
     }
 
     /// Variety where the condition is fixed: the mean Euclidean distance between the classifier features of two notes

@@ -24,6 +24,21 @@ public class MetricSanityTests
         return rows;
     }
 
+    /// Family shares count each note once, for its most likely family.
+    [Fact]
+    public void FamilySharesCountTheMostLikelyFamilyOfEachNote()
+    {
+        var set = new NoteSetFeatures
+        {
+            Name = "t", Pitch = [60, 61, 62, 63], Features = [], PitchProbs = [], NdbVectors = [], YinMidi = [],
+            FamilyProbs = [[0.6f, 0.3f, 0.1f], [0.2f, 0.7f, 0.1f], [0.5f, 0.1f, 0.4f], [0.1f, 0.1f, 0.8f]],
+        };
+        var shares = NoteSetEvaluator.FamilyShares(set, ["bass", "brass", "flute"]);
+        Assert.Equal(0.5, shares["bass"]);
+        Assert.Equal(0.25, shares["brass"]);
+        Assert.Equal(0.25, shares["flute"]);
+    }
+
     /// Pitch 60: one pair 5 apart; pitch 61: a single note (no pair, skipped); pitch 62: three notes on a line,
     /// pairs 1, 2, 1 apart. The spread is the mean over pitches of each pitch's mean pair distance.
     [Fact]
@@ -32,13 +47,13 @@ public class MetricSanityTests
         float[][] features = [[0, 0], [3, 4], [1, 1], [0, 0], [0, 1], [0, 2]];
         var set = new NoteSetFeatures
         {
-            Name = "t", Pitch = [60, 60, 61, 62, 62, 62], Features = features, PitchProbs = [], NdbVectors = [], YinMidi = [],
+            Name = "t", Pitch = [60, 60, 61, 62, 62, 62], Features = features, PitchProbs = [], FamilyProbs = [], NdbVectors = [], YinMidi = [],
         };
         Assert.Equal((5.0 + 4.0 / 3.0) / 2.0, NoteSetEvaluator.SamePitchSpread(set), 6);
         // The same notes played twice as loud in feature space spread twice as far; one timbre per pitch spreads 0.
-        var doubled = new NoteSetFeatures { Name = "t", Pitch = set.Pitch, Features = features.Select(f => f.Select(v => 2 * v).ToArray()).ToArray(), PitchProbs = [], NdbVectors = [], YinMidi = [] };
+        var doubled = new NoteSetFeatures { Name = "t", Pitch = set.Pitch, Features = features.Select(f => f.Select(v => 2 * v).ToArray()).ToArray(), PitchProbs = [], FamilyProbs = [], NdbVectors = [], YinMidi = [] };
         Assert.Equal(2 * NoteSetEvaluator.SamePitchSpread(set), NoteSetEvaluator.SamePitchSpread(doubled), 6);
-        var collapsed = new NoteSetFeatures { Name = "t", Pitch = set.Pitch, Features = set.Pitch.Select(p => new float[] { p, 0 }).ToArray(), PitchProbs = [], NdbVectors = [], YinMidi = [] };
+        var collapsed = new NoteSetFeatures { Name = "t", Pitch = set.Pitch, Features = set.Pitch.Select(p => new float[] { p, 0 }).ToArray(), PitchProbs = [], FamilyProbs = [], NdbVectors = [], YinMidi = [] };
         Assert.Equal(0, NoteSetEvaluator.SamePitchSpread(collapsed), 9);
     }
 
