@@ -57,13 +57,7 @@ public static class NoteMeasures
         int frame = Math.Max(1, sampleRate / 1000);
         int frames = Math.Min(x.Length / frame, (int)(windowMs * sampleRate / 1000.0 / frame));
         if (frames < 1) return double.NaN;
-        var energy = new double[frames];
-        for (int f = 0; f < frames; f++)
-        {
-            double e = 0;
-            for (int i = f * frame; i < (f + 1) * frame; i++) e += (double)x[i] * x[i];
-            energy[f] = e;
-        }
+        var energy = FrameEnergies(x, frame, 0, frames - 1);
         double target = energy.Max() * Math.Pow(10, -riseDb / 10);
         if (target <= 0) return double.NaN;
         for (int f = 0; f < frames; f++)
@@ -82,13 +76,9 @@ public static class NoteMeasures
         int history = 10;
         int lo = Math.Max(0, first - history), hi = Math.Min(x.Length / frame - 1, last);
         if (hi <= lo) return null;
-        var energy = new double[hi - lo + 1];
-        for (int f = lo; f <= hi; f++)
-        {
-            double e = 0;
-            for (int i = f * frame; i < (f + 1) * frame; i++) e += (double)x[i] * x[i];
-            energy[f - lo] = e / frame + 1e-20;
-        }
+        var energy = FrameEnergies(x, frame, lo, hi);
+        // Mean power, floored so that "4x the silence before it" stays a finite comparison in digital silence.
+        for (int k = 0; k < energy.Length; k++) energy[k] = energy[k] / frame + 1e-20;
         double loudest = energy.Max();
         for (int f = Math.Max(first, lo + history); f <= hi; f++)
         {
@@ -99,5 +89,18 @@ public static class NoteMeasures
             if (e >= 4 * before && e >= loudest * 1e-4) return (f * frame - noteOnSample) * 1000.0 / sampleRate;
         }
         return null;
+    }
+
+    /// Sum of squares of each frame of `frame` samples, frames first..last (inclusive).
+    static double[] FrameEnergies(float[] x, int frame, int first, int last)
+    {
+        var energy = new double[last - first + 1];
+        for (int f = first; f <= last; f++)
+        {
+            double e = 0;
+            for (int i = f * frame; i < (f + 1) * frame; i++) e += (double)x[i] * x[i];
+            energy[f - first] = e;
+        }
+        return energy;
     }
 }
