@@ -63,6 +63,8 @@ public sealed class GansynthTrainer : IDisposable
     readonly FeatureCache data;
     readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
     public int Step { get; private set; }
+    /// The learning rate the optimizers step with now (the run's config.json's, also after a resume).
+    public double LearningRate => optG.ParamGroups.First().LearningRate;
     double wallSeconds;
     readonly Action<string> log;
     int[]? perm; long permEpoch = -1;
@@ -451,6 +453,10 @@ public sealed class GansynthTrainer : IDisposable
             }
             else log("projection_discriminator: the critic's projection term starts at zero at this checkpoint");
         }
+        // The run's config governs the learning rate of a resumed run (a saved optimizer state carries the rate it was
+        // made with), so a later phase can lower it by editing config.json.
+        foreach (var o in new[] { optG, optD, optP })
+            if (o is not null) foreach (var g in o.ParamGroups) g.LearningRate = Config.LearningRate;
         Step = st.Step; wallSeconds = st.WallSeconds;
         // Drop loss rows logged after the checkpoint: they will be recomputed identically.
         if (File.Exists(LossCsv))

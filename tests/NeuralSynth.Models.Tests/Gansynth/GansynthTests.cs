@@ -124,15 +124,17 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.Equal(2f, m.Config.AcWeightGVelocityOrDefault);
             }
 
-            // A run without the term, resumed with it switched on in its config.json.
+            // A run without the term, resumed with it switched on (and a lower learning rate) in its config.json.
             string c = Path.Combine(root, "c");
             using (var plain = new GansynthTrainer(Options(data, c, 4, Tiny()))) plain.Train();
-            cfg.Save(Path.Combine(c, GansynthModel.ConfigFile));
+            var edited = GansynthConfig.Load(Path.Combine(c, GansynthModel.ConfigFile)) with { ProjectionDiscriminator = true, LearningRate = 1e-4f };
+            edited.Save(Path.Combine(c, GansynthModel.ConfigFile));
             var messages = new List<string>();
             using (var on = new GansynthTrainer(Options(data, c, 6, Tiny()), messages.Add))
             {
                 Assert.Equal(4, on.Step);
                 Assert.NotNull(on.P);
+                Assert.Equal(1e-4, on.LearningRate, 9);
                 on.Train();
             }
             Assert.Contains(messages, m => m.Contains("starts at zero"));
