@@ -145,7 +145,7 @@ public sealed class GansynthTrainer : IDisposable
     /// Runs until opt.Steps, calling onStep after each step. Honours cancellation between steps (checkpointing first).
     public void Train(Action<GansynthLosses>? onStep = null, CancellationToken cancel = default)
     {
-        if (Step == 0) File.WriteAllText(LossCsv, "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance\n");
+        if (Step == 0) File.WriteAllText(LossCsv, LossHeader + "\n");
         var sw = Stopwatch.StartNew();
         double wallAtStart = wallSeconds;
         var pending = new List<GansynthLosses>();
@@ -415,6 +415,7 @@ public sealed class GansynthTrainer : IDisposable
         if (Directory.Exists(old)) Directory.Delete(old, true);
     }
 
+    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance";
     const string EmaFile = "generator_ema.safetensors";
     const string ProjectionFile = "projection.safetensors", ProjectionOptimizerFile = "optimizer_p.bin";
 
@@ -462,7 +463,8 @@ public sealed class GansynthTrainer : IDisposable
         if (File.Exists(LossCsv))
         {
             var lines = File.ReadAllLines(LossCsv);
-            var keep = lines.Take(1).Concat(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], out int s) && s <= Step));
+            // The header is today's: a run begun before a column existed (mode_distance) has rows with more fields.
+            var keep = new[] { LossHeader }.Concat(lines.Skip(1).Where(l => int.TryParse(l.Split(',')[0], out int s) && s <= Step));
             File.WriteAllLines(LossCsv, keep);
         }
         log($"resumed from {dir} at step {Step} ({wallSeconds:F0} s of training so far)");
