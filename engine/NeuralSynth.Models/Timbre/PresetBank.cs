@@ -102,6 +102,47 @@ public static class PresetBank
         ["synth_lead"] = (0.3, 0.8, "Lead"), ["vocal"] = (0.4, 0.8, "Voice"),
     };
 
+    /// Corners B and C chosen so the pad's X sweep (A -> B, at rest y) and Y sweep (A -> C, at rest x) glide:
+    /// MorphSweep (log-mel of MIDI 60 at velocity 90, 16 steps) with no step over MaxRatio x the median. Candidates
+    /// are the family's ranked seeds (best first, at most `tries` each, none another preset uses); the first smooth
+    /// one is taken, else the smoothest. Corner A (what the preset plays at rest, so the scale check) is kept, and so
+    /// is D unless B or C took it. A musician dragging the pad should hear a glide, not a jump: some seeds sit across
+    /// a sharp fold of the generator's latent space from A, and the classifier's ranking cannot see that.
+    public static (Preset Preset, double WorstRatio) SmoothCorners(GansynthModel model, Preset preset, IReadOnlyList<long> candidates, ISet<long> taken, TimbreDirections? directions, int tries = 12)
+    {
+        var corners = preset.Corners.ToArray();
+        double worst = 0;
+        foreach (var (corner, path) in new[] { (1, SweepPath.X), (2, SweepPath.Y) })
+        {
+            double Ratio(CornerSpec c)
+            {
+                var trial = corners.ToArray();
+                trial[corner] = c;
+                var p = preset with { Corners = trial };
+                return MorphSweep.Measure(model, MorphSweep.Points(p, model.Config.LatentSize, directions, path, 16), [60], 90, path).Ratio;
+            }
+            var options = new[] { corners[corner] }.Concat(candidates
+                .Where(sd => !taken.Contains(sd) && !corners.Any(c => c.Seed == sd)).Take(tries).Select(CornerSpec.FromSeed));
+            CornerSpec best = corners[corner]; double bestRatio = double.PositiveInfinity;
+            foreach (var c in options)
+            {
+                double r = Ratio(c);
+                if (r < bestRatio) { best = c; bestRatio = r; }
+                if (r <= SweepResult.MaxRatio) break;
+            }
+            corners[corner] = best;
+            worst = Math.Max(worst, bestRatio);
+        }
+        return (preset with { Corners = corners }, worst);
+    }
+
+    /// What a within-family preset's notes say about its corners (family probability and pitch accuracy of each).
+    public static string FamilyNotes(string fam, int f, IReadOnlyList<SeedScore> corners, BankOptions o, int seedCount, string modelId) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"Corners = seeds the eval classifier assigns to '{fam}' (p = {string.Join(", ", corners.Select(c => c.FamilyProbs[f].ToString("F2", CultureInfo.InvariantCulture)))}; " +
+            $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}, {o.Path} path), " +
+            $"best of {seedCount} seeds; model {modelId}. The pad morphs between four {fam} timbres.");
+
     /// Two presets per family (corners: ranks 1-4, then 5-8 of that family's seeds; the pad morphs within the family)
     /// plus cross-family morph pads from each family's best seed. Gain brings the corner-A seed to TargetRmsDb.
     public static List<(string FileName, Preset Preset)> Build(IReadOnlyList<SeedScore> scores, IReadOnlyList<string> families, string modelName, string modelId, BankOptions o, int perFamily = 2)
@@ -131,10 +172,7 @@ public static class PresetBank
                     ReleaseS = style.Item1,
                     PitchBendRange = 2,
                     Family = fam,
-                    Notes = string.Create(CultureInfo.InvariantCulture,
-                        $"Corners = seeds the eval classifier assigns to '{fam}' (p = {string.Join(", ", corners.Select(c => c.FamilyProbs[f].ToString("F2", CultureInfo.InvariantCulture)))}; " +
-                        $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}, {o.Path} path), " +
-                        $"best of {scores.Count} seeds; model {modelId}. The pad morphs between four {fam} timbres."),
+                    Notes = FamilyNotes(fam, f, corners, o, scores.Count, modelId),
                 };
                 result.Add(($"{index:00}_{fam}_{v + 1}.json", preset));
                 index++;
