@@ -71,6 +71,11 @@ public sealed class GansynthTrainer : IDisposable
 
     public string CheckpointDir => Path.Combine(opt.OutDir, "checkpoint");
     public string LossCsv => Path.Combine(opt.OutDir, "losses.csv");
+    /// The complete checkpoint to resume from: checkpoint/, or checkpoint.old/ when a kill fell between SaveCheckpoint's
+    /// renames; null for a fresh run.
+    string? ResumeDir =>
+        File.Exists(Path.Combine(CheckpointDir, "state.json")) ? CheckpointDir
+        : File.Exists(Path.Combine(CheckpointDir + ".old", "state.json")) ? CheckpointDir + ".old" : null;
     public double WallSeconds => wallSeconds;
 
     public GansynthTrainer(GansynthTrainOptions options, Action<string>? logger = null)
@@ -81,13 +86,13 @@ public sealed class GansynthTrainer : IDisposable
         if (opt.Steps < 1) throw new ArgumentException("--steps must be >= 1");
         Directory.CreateDirectory(opt.OutDir);
         string runCfg = Path.Combine(opt.OutDir, GansynthModel.ConfigFile);
-        bool resume = File.Exists(Path.Combine(CheckpointDir, "state.json")) || File.Exists(Path.Combine(CheckpointDir + ".old", "state.json"));
+        bool resume = ResumeDir is not null;
         var cfg = resume && File.Exists(runCfg) ? GansynthConfig.Load(runCfg) : opt.Config;
         cfg.Validate();
         if (opt.Widen is { } widen && !widen.SequenceEqual(cfg.Channels))
         {
             if (!resume) throw new ArgumentException($"--widen grows a trained run, and {opt.OutDir} has no checkpoint to grow");
-            string dir = File.Exists(Path.Combine(CheckpointDir, "state.json")) ? CheckpointDir : CheckpointDir + ".old";
+            string dir = ResumeDir!;
             log($"widening the checkpoint from channels [{string.Join(", ", cfg.Channels)}] to [{string.Join(", ", widen)}] (function-preserving; optimizer states start afresh)");
             cfg = Widening.WidenCheckpoint(dir, cfg, widen, opt.Seed);
             cfg.Validate();
@@ -197,7 +202,8 @@ public sealed class GansynthTrainer : IDisposable
         var gradNorm = (Ops.Square(grads.flatten(1)).sum([1L]) + 1e-12).sqrt();
         var gp = Ops.Square(gradNorm - 1).mean();
         var drift = Ops.Square(dReal).mean();
-        var dCe = AcLoss(outReal, pitchTarget, velTarget, np);
+        var (dPitchCe, dVelocityCe) = AcLosses(outReal, pitchTarget, velTarget, np);
+        var dCe = dVelocityCe is null ? dPitchCe : dPitchCe + dVelocityCe;
         var dLoss = wass + Config.GpLambda * gp + Config.DriftEpsilon * drift + Config.AcWeightD * dCe;
         NonFiniteLoss.Check(dLoss, "discriminator", Step, CheckpointDir);
         dLoss.backward();
@@ -223,15 +229,10 @@ public sealed class GansynthTrainer : IDisposable
         }
         var fake2 = G.forward(zG, pitchOh, velOh);
         var (outG, criticG) = Critic(fake2, pitchOh, velOh);
-        var gPitchCe = F.cross_entropy(outG[.., 1..(1 + np)], pitchTarget);
-        var gCe = gPitchCe;
+        var (gPitchCe, gVelocityCe) = AcLosses(outG, pitchTarget, velTarget, np);
+        var gCe = gVelocityCe is null ? gPitchCe : gPitchCe + gVelocityCe;
         var gLoss = -criticG.mean() + Config.AcWeightG * gPitchCe;
-        if (Config.VelocityCount > 0)
-        {
-            var gVelocityCe = F.cross_entropy(outG[.., (1 + np)..], velTarget);
-            gCe = gCe + gVelocityCe;
-            gLoss = gLoss + Config.AcWeightGVelocityOrDefault * gVelocityCe;
-        }
+        if (gVelocityCe is not null) gLoss = gLoss + Config.AcWeightGVelocityOrDefault * gVelocityCe;
         float modeDistance = 0;
         if (seekModes)
         {
@@ -266,12 +267,10 @@ public sealed class GansynthTrainer : IDisposable
         if (P is not null) SetRequiresGrad(P, on);
     }
 
-    Tensor AcLoss(Tensor outD, Tensor pitchTarget, Tensor velTarget, int np)
-    {
-        var ce = F.cross_entropy(outD[.., 1..(1 + np)], pitchTarget);
-        if (Config.VelocityCount > 0) ce = ce + F.cross_entropy(outD[.., (1 + np)..], velTarget);
-        return ce;
-    }
+    /// The auxiliary classifier's cross-entropies: pitch, and velocity layer (null when the config has no layers).
+    (Tensor Pitch, Tensor? Velocity) AcLosses(Tensor outD, Tensor pitchTarget, Tensor velTarget, int np) =>
+        (F.cross_entropy(outD[.., 1..(1 + np)], pitchTarget),
+         Config.VelocityCount > 0 ? F.cross_entropy(outD[.., (1 + np)..], velTarget) : null);
 
     /// ema = d ema + (1 - d) w after every generator step.
     void UpdateEma()
@@ -423,7 +422,7 @@ public sealed class GansynthTrainer : IDisposable
 
     void LoadCheckpoint()
     {
-        string dir = File.Exists(Path.Combine(CheckpointDir, "state.json")) ? CheckpointDir : CheckpointDir + ".old";
+        string dir = ResumeDir!;
         string statePath = Path.Combine(dir, "state.json");
         CheckpointState? st;
         try { st = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath)); }
