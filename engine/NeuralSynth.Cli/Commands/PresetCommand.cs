@@ -289,27 +289,8 @@ public sealed class PresetCommand : ICliCommand
             var families = clf.Config.Families;
             string name = r.GetValue(modelName) ?? Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar));
             var bank = PresetBank.Build(scores, families, name, g.ModelId, o, r.GetValue(perFamily));
-            // Within-family pads: corners B and C that the pad's sweeps glide to (cross-family pads travel between
-            // different instruments on purpose).
-            var directions = TimbreDirections.TryLoad(modelDir);
-            var taken = bank.SelectMany(b => b.Preset.Corners).Where(c => c.Seed.HasValue).Select(c => c.Seed!.Value).ToHashSet();
-            for (int i = 0; i < bank.Count; i++)
-            {
-                if (bank[i].Preset.Family is not { } fam) continue;
-                int f = Array.IndexOf(families, fam);
-                var ranked = PresetBank.Rank(scores, f).Select(s => s.Seed).ToList();
-                var (smooth, ratio) = PresetBank.SmoothCorners(g, bank[i].Preset, ranked, taken, directions);
-                var cornerScores = smooth.Corners.Select(c => scores.First(s => s.Seed == c.Seed)).ToList();
-                smooth = smooth with
-                {
-                    Notes = PresetBank.FamilyNotes(fam, f, cornerScores, o, scores.Count, g.ModelId) +
-                            string.Create(CultureInfo.InvariantCulture, $" Corners B and C: of the family's best-ranked seeds, the first the pad's X and Y sweeps from A glide to (no step over 2x the median), else the smoothest (worst step here {ratio:F2}x the median step)."),
-                };
-                taken.UnionWith(smooth.Corners.Where(c => c.Seed.HasValue).Select(c => c.Seed!.Value));
-                if (ratio > SweepResult.MaxRatio)
-                    AnsiConsole.MarkupLineInterpolated($"[yellow]{bank[i].Preset.Name}: no candidate sweeps smoothly (worst step {ratio:F2}x the median)[/]");
-                bank[i] = (bank[i].FileName, smooth);
-            }
+            foreach (var (preset, ratio) in PresetBank.SmoothFamilyPads(bank, scores, families, g, TimbreDirections.TryLoad(modelDir), o))
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{preset.Name}: no candidate sweeps smoothly (worst step {ratio:F2}x the median)[/]");
             string dir = r.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             var table = new Table().AddColumns("file", "name", "corner seeds", "p(family) of corner A", "gain dB");

@@ -136,6 +136,35 @@ public static class PresetBank
         return (preset with { Corners = corners }, worst);
     }
 
+    /// Gives every within-family pad of the bank (in place) the corners B and C of SmoothCorners, a seed used by
+    /// one pad never reused by another, and notes that describe the corners it ends with (cross-family pads travel
+    /// between different instruments on purpose and stay as Build made them). Returns the pads that found no smooth
+    /// corner, with their worst step ratio.
+    public static List<(Preset Preset, double WorstRatio)> SmoothFamilyPads(List<(string FileName, Preset Preset)> bank, IReadOnlyList<SeedScore> scores,
+        IReadOnlyList<string> families, GansynthModel model, TimbreDirections? directions, BankOptions o)
+    {
+        static IEnumerable<long> Seeds(Preset p) => p.Corners.Where(c => c.Seed.HasValue).Select(c => c.Seed!.Value);
+        var taken = bank.SelectMany(b => Seeds(b.Preset)).ToHashSet();
+        var rough = new List<(Preset, double)>();
+        for (int i = 0; i < bank.Count; i++)
+        {
+            if (bank[i].Preset.Family is not { } fam) continue;
+            int f = families.ToList().IndexOf(fam);
+            var ranked = Rank(scores, f).Select(s => s.Seed).ToList();
+            var (smooth, ratio) = SmoothCorners(model, bank[i].Preset, ranked, taken, directions);
+            var cornerScores = smooth.Corners.Select(c => scores.First(s => s.Seed == c.Seed)).ToList();
+            smooth = smooth with
+            {
+                Notes = FamilyNotes(fam, f, cornerScores, o, scores.Count, model.ModelId) + string.Create(CultureInfo.InvariantCulture,
+                    $" Corners B and C: of the family's best-ranked seeds, the first the pad's X and Y sweeps from A glide to (no step over 2x the median), else the smoothest (worst step here {ratio:F2}x the median step)."),
+            };
+            taken.UnionWith(Seeds(smooth));
+            if (ratio > SweepResult.MaxRatio) rough.Add((smooth, ratio));
+            bank[i] = (bank[i].FileName, smooth);
+        }
+        return rough;
+    }
+
     /// What a within-family preset's notes say about its corners (family probability and pitch accuracy of each).
     public static string FamilyNotes(string fam, int f, IReadOnlyList<SeedScore> corners, BankOptions o, int seedCount, string modelId) =>
         string.Create(CultureInfo.InvariantCulture,
