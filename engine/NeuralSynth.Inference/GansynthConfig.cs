@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using NeuralSynth.Formats;
 using NeuralSynth.Models.Audio;
+using NeuralSynth.Realtime;
 
 namespace NeuralSynth.Models.Gansynth;
 
@@ -78,6 +79,44 @@ public sealed record GansynthConfig
     /// every note against all real notes alike; false = the unconditional critic of the models trained before it.
     [JsonPropertyName("projection_discriminator")] public bool ProjectionDiscriminator { get; init; }
 
+    /// Family conditioning through the latent: during training every note's latent is z + family_offset e_f, with e_f
+    /// the f-th unit vector of the latent space and f the note's instrument family in `families` (measured on the
+    /// training data, like `family_shares`, each family's share of its notes); the critic is told the family (FamilyCritic).
+    /// A timbre stays one latent vector (presets, morphs, plug-in state and cache keys need nothing new), and every
+    /// family is asked for in its share of the data instead of the generator choosing which families to play. 0 = off.
+    [JsonPropertyName("family_offset")] public float FamilyOffset { get; init; }
+    [JsonPropertyName("families")] public string[] Families { get; init; } = [];
+    [JsonPropertyName("family_shares")] public double[] FamilyShares { get; init; } = [];
+    [JsonIgnore] public int FamilyCount => FamilyOffset > 0 ? Families.Length : 0;
+
+    /// z moved into a family's region: z + family_offset e_family.
+    public Latent FamilyLatent(Latent z, int family)
+    {
+        if (FamilyCount == 0) throw new ArgumentException("the model is not conditioned on instrument family (config family_offset is 0)");
+        if (family < 0 || family >= FamilyCount) throw new ArgumentException($"family index {family} is outside 0-{FamilyCount - 1}");
+        var v = z.ToArray();
+        v[family] += FamilyOffset;
+        return new Latent(v);
+    }
+
+    /// The index of a family name in `families`; throws naming the known ones.
+    public int FamilyIndex(string name)
+    {
+        int i = Array.IndexOf(Families, name);
+        if (FamilyCount == 0 || i < 0)
+            throw new ArgumentException(FamilyCount == 0 ? "the model is not conditioned on instrument family (config family_offset is 0)"
+                : $"family '{name}' is not one of the model's: {string.Join(", ", Families)}");
+        return i;
+    }
+
+    /// A family drawn in proportion to family_shares from a uniform number u in [0, 1).
+    public int FamilyAt(double u)
+    {
+        double acc = 0;
+        for (int i = 0; i < FamilyCount; i++) { acc += FamilyShares[i]; if (u < acc) return i; }
+        return FamilyCount - 1;
+    }
+
     [JsonIgnore] public int PitchCount => MaxPitch - MinPitch + 1;
     [JsonIgnore] public int VelocityCount => Velocities.Length;
     [JsonIgnore] public int Stages => Channels.Length;
@@ -121,6 +160,10 @@ public sealed record GansynthConfig
         if (!(ModeSeekingWeight >= 0f && float.IsFinite(ModeSeekingWeight))) throw new ArgumentException($"mode_seeking_weight must be >= 0, got {ModeSeekingWeight}");
         if (!(AcWeightG >= 0f && float.IsFinite(AcWeightG))) throw new ArgumentException($"ac_weight_g must be >= 0, got {AcWeightG}");
         if (!(AcWeightGVelocityOrDefault >= 0f && float.IsFinite(AcWeightGVelocityOrDefault))) throw new ArgumentException($"ac_weight_g_velocity must be >= 0, got {AcWeightGVelocity}");
+        if (!(FamilyOffset >= 0f && float.IsFinite(FamilyOffset))) throw new ArgumentException($"family_offset must be >= 0, got {FamilyOffset}");
+        if (Families.Length > LatentSize) throw new ArgumentException($"{Families.Length} families need latent_size >= {Families.Length}");
+        if (Families.Length > 0 && (FamilyShares.Length != Families.Length || FamilyShares.Any(x => !(x >= 0)) || Math.Abs(FamilyShares.Sum() - 1) > 1e-3))
+            throw new ArgumentException($"family_shares must give one share >= 0 per family ({Families.Length}) summing to 1");
         if (!(EmaDecay >= 0f && EmaDecay < 1f)) throw new ArgumentException($"ema_decay must be in [0, 1), got {EmaDecay}");
     }
 

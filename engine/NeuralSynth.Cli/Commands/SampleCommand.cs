@@ -29,9 +29,10 @@ public sealed class SampleCommand : ICliCommand
         var interpolate = new Option<long[]?>("--interpolate") { Description = "Two seeds A B: slerp between their latents at --pitch", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
         var steps = new Option<int>("--steps") { Description = "Points along the interpolation (including both ends)", DefaultValueFactory = _ => 8 };
         var noteSeconds = new Option<double>("--note-seconds") { Description = "Seconds kept of each note when concatenating", DefaultValueFactory = _ => 2.0 };
+        var family = new Option<string?>("--family") { Description = "Instrument family to ask a family-conditioned model for (e.g. guitar; config.json lists them): the seed's latent moved into it" };
         var cmd = new Command("sample", "Generate notes with a trained GANSynth-style model.")
         {
-            model, outPath, pitch, seed, velocity, path, vocoder, allPitches, interpolate, steps, noteSeconds,
+            model, outPath, pitch, seed, velocity, path, vocoder, allPitches, interpolate, steps, noteSeconds, family,
         };
         cmd.SetAction(r =>
         {
@@ -45,28 +46,34 @@ public sealed class SampleCommand : ICliCommand
             var cfg = m.Config;
             int vel = r.GetValue(velocity);
             var seeds = r.GetValue(interpolate);
+            string? fam = r.GetValue(family);
+            int familyIndex;
+            try { familyIndex = fam is null ? -1 : cfg.FamilyIndex(fam); }
+            catch (ArgumentException e) { throw new CliException($"--family: {e.Message}"); }
+            Latent Z(long s) => familyIndex < 0 ? Latent.FromSeed(s, cfg.LatentSize) : cfg.FamilyLatent(Latent.FromSeed(s, cfg.LatentSize), familyIndex);
+            string inFamily = fam is null ? "" : $" ({fam})";
             var zs = new List<Latent>(); var ps = new List<int>();
             string what;
             if (seeds is { Length: 2 })
             {
                 int n = r.GetValue(steps);
                 if (n < 2) throw new CliException("--steps must be >= 2");
-                var a = Latent.FromSeed(seeds[0], cfg.LatentSize); var b = Latent.FromSeed(seeds[1], cfg.LatentSize);
+                var a = Z(seeds[0]); var b = Z(seeds[1]);
                 for (int i = 0; i < n; i++) { zs.Add(Latent.Slerp(a, b, i / (double)(n - 1))); ps.Add(r.GetValue(pitch)); }
-                what = $"slerp seed {seeds[0]} -> {seeds[1]} in {n} steps at pitch {r.GetValue(pitch)}";
+                what = $"slerp seed {seeds[0]} -> {seeds[1]}{inFamily} in {n} steps at pitch {r.GetValue(pitch)}";
             }
             else if (r.GetValue(allPitches))
             {
-                var z = Latent.FromSeed(r.GetValue(seed), cfg.LatentSize);
+                var z = Z(r.GetValue(seed));
                 for (int q = cfg.MinPitch; q <= cfg.MaxPitch; q++) { zs.Add(z); ps.Add(q); }
-                what = $"seed {r.GetValue(seed)} across pitches {cfg.MinPitch}-{cfg.MaxPitch}";
+                what = $"seed {r.GetValue(seed)}{inFamily} across pitches {cfg.MinPitch}-{cfg.MaxPitch}";
             }
             else
             {
                 int q = r.GetValue(pitch);
                 if (q < cfg.MinPitch || q > cfg.MaxPitch) throw new CliException($"--pitch {q} is outside the model's range {cfg.MinPitch}-{cfg.MaxPitch}");
-                zs.Add(Latent.FromSeed(r.GetValue(seed), cfg.LatentSize)); ps.Add(q);
-                what = $"seed {r.GetValue(seed)} at pitch {q}";
+                zs.Add(Z(r.GetValue(seed))); ps.Add(q);
+                what = $"seed {r.GetValue(seed)}{inFamily} at pitch {q}";
             }
             var vs = Enumerable.Repeat(vel, zs.Count).ToList();
             var notes = new List<float[]>();

@@ -32,7 +32,8 @@ public sealed record EvalReport
     [JsonPropertyName("rows")] public required IReadOnlyList<EvalRow> Rows { get; init; }
 }
 
-/// `eval gansynth`: generates notes (random z from Latent.FromSeed, pitches uniform over the model's range,
+/// `eval gansynth`: generates notes (random z from Latent.FromSeed, moved into a family drawn by the training shares
+/// for a family-conditioned model; pitches uniform over the model's range,
 /// velocities drawn from the dataset's layers) through the IF or the vocoder path, and reports the GANSynth
 /// metrics for them and for the real test notes (the reference row), both against the real notes.
 public static class GansynthEvaluation
@@ -129,13 +130,20 @@ public static class GansynthEvaluation
     {
         var cfg = renderer.Config;
         var rng = new Random(o.Seed);
+        // A family-conditioned model plays each family in its training share (its prior); drawn from a separate
+        // generator so pitches and velocities are the same notes as for a model without families.
+        var familyRng = new Random(o.Seed + 17);
         for (int startIndex = 0; startIndex < o.Count; startIndex += o.BatchSize)
         {
             int n = Math.Min(o.BatchSize, o.Count - startIndex);
             var requests = new NoteRequest[n];
             for (int i = 0; i < n; i++)
-                requests[i] = new NoteRequest(Latent.FromSeed(o.Seed * 1_000_003L + startIndex + i, cfg.LatentSize), rng.Next(cfg.MinPitch, cfg.MaxPitch + 1),
+            {
+                var z = Latent.FromSeed(o.Seed * 1_000_003L + startIndex + i, cfg.LatentSize);
+                if (cfg.FamilyCount > 0) z = cfg.FamilyLatent(z, cfg.FamilyAt(familyRng.NextDouble()));
+                requests[i] = new NoteRequest(z, rng.Next(cfg.MinPitch, cfg.MaxPitch + 1),
                     velocities.Length > 0 ? velocities[rng.Next(velocities.Length)] : 100);
+            }
             var audio = new float[n][];
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => audio[i] = renderer.RenderOne(requests[i]));
             for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), requests[i].Pitch);

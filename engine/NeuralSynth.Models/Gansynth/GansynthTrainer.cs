@@ -34,7 +34,8 @@ public sealed record GansynthTrainOptions
 
 /// Losses of one step (D step then G step).
 /// ModeDistance: mean|G(z1) - G(z2)| / mean|z1 - z2| over the step's same-condition pairs (0 when the mode-seeking term is off).
-public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0);
+/// DFamilyCe / GFamilyCe: the family classifier's cross-entropy on real / generated notes (0 without family conditioning).
+public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0);
 
 /// Trains the generator and discriminator with WGAN-GP (lambda, drift epsilon) + auxiliary pitch/velocity
 /// classification (GANSynth), Adam(lr, beta1 0, beta2 0.99). Layout of OutDir:
@@ -58,8 +59,11 @@ public sealed class GansynthTrainer : IDisposable
     /// The critic's projection term (config projection_discriminator), or null: trained with D, by its own Adam so a
     /// resume that turns it on keeps D's optimizer state.
     public ConditionProjection? P { get; }
+    /// The critic's family classifier and projection (config family_offset > 0), or null; own Adam, like P.
+    public FamilyCritic? Fc { get; }
     readonly Adam optG, optD;
-    readonly Adam? optP;
+    readonly Adam? optP, optF;
+    int[] familyOfNote = []; // config family index of every training note (family conditioning only)
     readonly FeatureCache data;
     readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
     public int Step { get; private set; }
@@ -108,8 +112,23 @@ public sealed class GansynthTrainer : IDisposable
             cfg = cfg with { LogMagMax = MathF.Ceiling(max * 2f) / 2f };
             log($"log-mel range of the data: max {max:F3} -> log_mag_max {cfg.LogMagMax}");
         }
+        if (cfg.FamilyOffset > 0 && cfg.Families.Length == 0)
+        {
+            // The families and their shares are the training data's, measured once when conditioning is switched on.
+            var ids = data.Families.Distinct().Order().ToArray();
+            cfg = cfg with
+            {
+                Families = ids.Select(i => Dataset.GeneralMidi.Families[i]).ToArray(),
+                FamilyShares = ids.Select(i => Math.Round(data.Families.Count(f => f == i) / (double)data.Count, 6)).ToArray(),
+            };
+            double drift = 1 - cfg.FamilyShares.Sum();
+            cfg.FamilyShares[^1] += drift; // the rounding's remainder, so the shares sum to 1
+            log($"family conditioning: {string.Join(", ", cfg.Families.Zip(cfg.FamilyShares, (f, x) => $"{f} {x:F3}"))}");
+        }
         Config = cfg;
         Config.Save(runCfg);
+        if (Config.FamilyCount > 0)
+            familyOfNote = data.Families.Select(id => Config.FamilyIndex(Dataset.GeneralMidi.Families[id])).ToArray();
         normalized = Conditioning.Normalize(Config, data.Features);
 
         manual_seed(opt.Seed);
@@ -123,6 +142,11 @@ public sealed class GansynthTrainer : IDisposable
         {
             P = new ConditionProjection(Config);
             optP = optim.Adam(P.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
+        }
+        if (Config.FamilyCount > 0)
+        {
+            Fc = new FamilyCritic(Config);
+            optF = optim.Adam(Fc.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         }
         if (resume) LoadCheckpoint();
         else
@@ -185,19 +209,22 @@ public sealed class GansynthTrainer : IDisposable
         var pitchTarget = tensor(pitches.Select(p => (long)Config.PitchIndex(p)).ToArray());
         var velTarget = tensor(vels.Select(v => (long)Config.VelocityIndex(v)).ToArray());
         int b = idx.Length, np = Config.PitchCount;
+        var famTarget = tensor(idx.Select(i => (long)(Fc is null ? 0 : familyOfNote[i])).ToArray());
+        Tensor? famOh = Fc is null ? null : F.one_hot(famTarget, Config.FamilyCount).to_type(ScalarType.Float32);
 
         // ---- discriminator: E[D(fake)] - E[D(real)] + lambda GP + eps E[D(real)^2] + w_ac CE(real)
         SetCriticRequiresGrad(true);
         optD.zero_grad();
         optP?.zero_grad();
+        optF?.zero_grad();
         Tensor fake;
-        using (no_grad()) fake = G.forward(randn(b, Config.LatentSize), pitchOh, velOh);
-        var (outReal, dReal) = Critic(real, pitchOh, velOh);
-        var (_, dFake) = Critic(fake, pitchOh, velOh);
+        using (no_grad()) fake = G.forward(Latents(b, famOh), pitchOh, velOh);
+        var (outReal, dReal, famReal) = Critic(real, pitchOh, velOh, famOh);
+        var (_, dFake, _) = Critic(fake, pitchOh, velOh, famOh);
         var wass = dFake.mean() - dReal.mean();
         var alpha = rand(b, 1, 1, 1);
         var mix = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(true);
-        var (_, dMix) = Critic(mix, pitchOh, velOh);
+        var (_, dMix, _) = Critic(mix, pitchOh, velOh, famOh);
         var grads = torch.autograd.grad([dMix.sum()], [mix], retain_graph: true, create_graph: true)[0];
         var gradNorm = (Ops.Square(grads.flatten(1)).sum([1L]) + 1e-12).sqrt();
         var gp = Ops.Square(gradNorm - 1).mean();
@@ -205,17 +232,25 @@ public sealed class GansynthTrainer : IDisposable
         var (dPitchCe, dVelocityCe) = AcLosses(outReal, pitchTarget, velTarget, np);
         var dCe = dVelocityCe is null ? dPitchCe : dPitchCe + dVelocityCe;
         var dLoss = wass + Config.GpLambda * gp + Config.DriftEpsilon * drift + Config.AcWeightD * dCe;
+        float dFamilyCe = 0;
+        if (famReal is not null)
+        {
+            var ce = F.cross_entropy(famReal, famTarget);
+            dLoss = dLoss + Config.AcWeightD * ce;
+            dFamilyCe = ce.item<float>();
+        }
         NonFiniteLoss.Check(dLoss, "discriminator", Step, CheckpointDir);
         dLoss.backward();
         NonFiniteLoss.CheckGradients(D, "discriminator", Step, CheckpointDir);
         if (P is not null) NonFiniteLoss.CheckGradients(P, "discriminator's projection", Step, CheckpointDir);
+        if (Fc is not null) NonFiniteLoss.CheckGradients(Fc, "discriminator's family critic", Step, CheckpointDir);
         optD.step();
         optP?.step();
+        optF?.step();
 
         // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z))) [+ w_ms / mode distance]
         SetCriticRequiresGrad(false);
         optG.zero_grad();
-        var zG = randn(b, Config.LatentSize);
         bool seekModes = Config.ModeSeekingWeight > 0;
         int half = b / 2;
         if (seekModes)
@@ -226,13 +261,23 @@ public sealed class GansynthTrainer : IDisposable
             velOh = velOh?.index_select(0, pairOf);
             pitchTarget = pitchTarget.index_select(0, pairOf);
             velTarget = velTarget.index_select(0, pairOf);
+            famTarget = famTarget.index_select(0, pairOf);
+            famOh = famOh?.index_select(0, pairOf);
         }
+        var zG = Latents(b, famOh);
         var fake2 = G.forward(zG, pitchOh, velOh);
-        var (outG, criticG) = Critic(fake2, pitchOh, velOh);
+        var (outG, criticG, famG) = Critic(fake2, pitchOh, velOh, famOh);
         var (gPitchCe, gVelocityCe) = AcLosses(outG, pitchTarget, velTarget, np);
         var gCe = gVelocityCe is null ? gPitchCe : gPitchCe + gVelocityCe;
         var gLoss = -criticG.mean() + Config.AcWeightG * gPitchCe;
         if (gVelocityCe is not null) gLoss = gLoss + Config.AcWeightGVelocityOrDefault * gVelocityCe;
+        float gFamilyCe = 0;
+        if (famG is not null)
+        {
+            var ce = F.cross_entropy(famG, famTarget);
+            gLoss = gLoss + Config.AcWeightG * ce;
+            gFamilyCe = ce.item<float>();
+        }
         float modeDistance = 0;
         if (seekModes)
         {
@@ -249,22 +294,39 @@ public sealed class GansynthTrainer : IDisposable
         SetCriticRequiresGrad(true);
 
         return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
-            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance);
+            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe);
     }
 
-    /// D's outputs and the critic score: column 0, plus the projection term when the config has one.
-    (Tensor Outputs, Tensor Score) Critic(Tensor x, Tensor pitchOh, Tensor? velOh)
+    /// b Gaussian latents, each moved into its note's family region (z + family_offset e_f) when famOh is given.
+    Tensor Latents(int b, Tensor? famOh)
+    {
+        var z = randn(b, Config.LatentSize);
+        if (famOh is null) return z;
+        return z + Config.FamilyOffset * F.pad(famOh, [0, Config.LatentSize - Config.FamilyCount]);
+    }
+
+    /// D's outputs and the critic score: column 0, plus the projection terms when the config has them; and the family
+    /// logits (null without family conditioning).
+    (Tensor Outputs, Tensor Score, Tensor? FamilyLogits) Critic(Tensor x, Tensor pitchOh, Tensor? velOh, Tensor? famOh)
     {
         var (outputs, features) = D.Judge(x);
         var score = outputs[.., 0];
         if (P is not null) score = score + P.forward(features, pitchOh, velOh);
-        return (outputs, score);
+        Tensor? familyLogits = null;
+        if (Fc is not null)
+        {
+            var (logits, projection) = Fc.forward(features, famOh!);
+            score = score + projection;
+            familyLogits = logits;
+        }
+        return (outputs, score, familyLogits);
     }
 
     void SetCriticRequiresGrad(bool on)
     {
         SetRequiresGrad(D, on);
         if (P is not null) SetRequiresGrad(P, on);
+        if (Fc is not null) SetRequiresGrad(Fc, on);
     }
 
     /// The auxiliary classifier's cross-entropies: pitch, and velocity layer (null when the config has no layers).
@@ -319,7 +381,7 @@ public sealed class GansynthTrainer : IDisposable
         var ci = CultureInfo.InvariantCulture;
         using var w = File.AppendText(LossCsv);
         foreach (var l in rows)
-            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance) }));
+            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance), F6(l.DFamilyCe), F6(l.GFamilyCe) }));
         static string F6(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
     }
 
@@ -373,7 +435,12 @@ public sealed class GansynthTrainer : IDisposable
         int[] pitchSet = new[] { 36, 48, 60, 72 }.Where(p => p >= Config.MinPitch && p <= Config.MaxPitch).DefaultIfEmpty(Config.MinPitch).ToArray();
         var zs = new List<Latent>(); var ps = new List<int>(); var vs = new List<int>();
         for (int s = 1; s <= 4; s++)
-            foreach (int p in pitchSet) { zs.Add(Latent.FromSeed(s, Config.LatentSize)); ps.Add(p); vs.Add(90); }
+        {
+            // With family conditioning each row is a family, spread over the list.
+            var z = Latent.FromSeed(s, Config.LatentSize);
+            if (Config.FamilyCount > 0) z = Config.FamilyLatent(z, (s - 1) * Config.FamilyCount / 4);
+            foreach (int p in pitchSet) { zs.Add(z); ps.Add(p); vs.Add(90); }
+        }
         var shown = GEma ?? G;
         shown.eval();
         using var model = new GansynthModel(Config, shown);
@@ -406,6 +473,11 @@ public sealed class GansynthTrainer : IDisposable
             WeightsFile.Save(P, Path.Combine(tmp, ProjectionFile));
             optP!.save_state_dict(Path.Combine(tmp, ProjectionOptimizerFile));
         }
+        if (Fc is not null)
+        {
+            WeightsFile.Save(Fc, Path.Combine(tmp, FamilyFile));
+            optF!.save_state_dict(Path.Combine(tmp, FamilyOptimizerFile));
+        }
         File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new CheckpointState(Step, wallSeconds, opt.Seed, opt.Batch)));
         // Swap in with renames only, so a kill at any moment leaves a complete checkpoint or checkpoint.old.
         if (Directory.Exists(old)) Directory.Delete(old, true);
@@ -414,9 +486,10 @@ public sealed class GansynthTrainer : IDisposable
         if (Directory.Exists(old)) Directory.Delete(old, true);
     }
 
-    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance";
+    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance,d_family_ce,g_family_ce";
     const string EmaFile = "generator_ema.safetensors";
     const string ProjectionFile = "projection.safetensors", ProjectionOptimizerFile = "optimizer_p.bin";
+    const string FamilyFile = "family_critic.safetensors", FamilyOptimizerFile = "optimizer_f.bin";
 
     sealed record CheckpointState(int Step, double WallSeconds, long Seed, int Batch);
 
@@ -453,9 +526,18 @@ public sealed class GansynthTrainer : IDisposable
             }
             else log("projection_discriminator: the critic's projection term starts at zero at this checkpoint");
         }
+        if (Fc is not null)
+        {
+            if (File.Exists(Path.Combine(dir, FamilyFile)))
+            {
+                WeightsFile.Load(Fc, Path.Combine(dir, FamilyFile));
+                optF!.load_state_dict(Path.Combine(dir, FamilyOptimizerFile));
+            }
+            else log("family_offset: the critic's family classifier and projection start at this checkpoint");
+        }
         // The run's config governs the learning rate of a resumed run (a saved optimizer state carries the rate it was
         // made with), so a later phase can lower it by editing config.json.
-        foreach (var o in new[] { optG, optD, optP })
+        foreach (var o in new[] { optG, optD, optP, optF })
             if (o is not null) foreach (var g in o.ParamGroups) g.LearningRate = Config.LearningRate;
         Step = st.Step; wallSeconds = st.WallSeconds;
         // Drop loss rows logged after the checkpoint: they will be recomputed identically.
@@ -481,6 +563,6 @@ public sealed class GansynthTrainer : IDisposable
 
     public void Dispose()
     {
-        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose();
+        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); Fc?.Dispose(); optF?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose();
     }
 }

@@ -10,7 +10,7 @@ namespace NeuralSynth.Models.Timbre;
 
 public sealed record DirectionAnalysisOptions
 {
-    /// Latents sampled (z ~ N(0, I) via Latent.FromSeed(Seed + i)).
+    /// Latents sampled (z ~ N(0, I) via Latent.FromSeed(Seed + i); for a family-conditioned model moved into family i mod families).
     public int Samples { get; init; } = 2000;
     /// Directions kept (the plugin has 8 macros).
     public int Count { get; init; } = TimbreSettings.MacroCount;
@@ -65,7 +65,13 @@ public static class DirectionAnalysis
         using var scope = NewDisposeScope();
 
         var zAll = new float[n * latent];
-        for (int i = 0; i < n; i++) Latent.FromSeed(o.Seed + i, latent).Values.CopyTo(zAll.AsSpan(i * latent));
+        for (int i = 0; i < n; i++)
+        {
+            // A family-conditioned model is analysed where it is played: every family's region in turn.
+            var zi = Latent.FromSeed(o.Seed + i, latent);
+            if (config.FamilyCount > 0) zi = config.FamilyLatent(zi, i % config.FamilyCount);
+            zi.Values.CopyTo(zAll.AsSpan(i * latent));
+        }
         var z = tensor(zAll, [n, latent]);
 
         // Activations [n, D] with D = pitches x first-block size, built batch by batch.

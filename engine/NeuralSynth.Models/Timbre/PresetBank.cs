@@ -25,15 +25,28 @@ public sealed record BankOptions
 /// (half classifier top-1 == intended pitch, half YIN within 50 cents of it), loudness, and the share of its notes
 /// that speak promptly (within 10 dB of their early peak in <= the scale check's onset bar, 10 ms: a slow rise is lost under the previous
 /// note's release when played legato, which the scale check counts as a missing attack).
-public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb, double PromptAttacks = 1)
+/// Z is the latent that was scored when it is not the seed's own (a family-conditioned model's seeds are moved into
+/// the family asked for, GansynthConfig.FamilyLatent); null = Latent.FromSeed(Seed).
+public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb, double PromptAttacks = 1, Latent? Z = null)
 {
     public int TopFamily => Array.IndexOf(FamilyProbs, FamilyProbs.Max());
+    /// How a preset stores this candidate: the seed, or the explicit latent of a family-conditioned model.
+    public CornerSpec Corner => Z is null ? CornerSpec.FromSeed(Seed) : CornerSpec.FromLatent(Z);
 }
 
 /// The shipped bank: seeds sampled with the trained generator, rendered and assigned to instrument families by the
 /// evaluation classifier; per family the most confident seeds (with correct pitch) become the corners of its presets.
 public static class PresetBank
 {
+    /// The latent a seed stands for: Latent.FromSeed, or for a family-conditioned model the seed asked for the families
+    /// in turn (seed FirstSeed + i for family i mod families), so every family has its own candidates; the classifier
+    /// still judges what each one plays.
+    public static Latent CandidateLatent(GansynthConfig cfg, BankOptions o, long seed)
+    {
+        var z = Latent.FromSeed(seed, cfg.LatentSize);
+        return cfg.FamilyCount > 0 ? cfg.FamilyLatent(z, (int)((seed - o.FirstSeed) % cfg.FamilyCount)) : z;
+    }
+
     /// Scores seeds on the notes `render` makes (default: the IF path of `model`); pass the product's renderer
     /// (e.g. NoteRenderer on the vocoder path) so the ranking describes what players hear.
     public static List<SeedScore> ScoreSeeds(GansynthModel model, ClassifierModel classifier, BankOptions o, Action<double>? progress = null,
@@ -50,7 +63,7 @@ public static class PresetBank
         {
             var z = new List<Latent>(); var pitch = new List<int>(); var vel = new List<int>();
             foreach (long s in chunk)
-                foreach (int p in o.Pitches) { z.Add(Latent.FromSeed(s, latent)); pitch.Add(p); vel.Add(o.Velocity); }
+                foreach (int p in o.Pitches) { z.Add(CandidateLatent(model.Config, o, s)); pitch.Add(p); vel.Add(o.Velocity); }
             var audio = render(z, pitch, vel);
             var outs = classifier.Predict(audio.Select(a => Fit(a, classifier.Config.Samples)).ToArray());
             for (int c = 0; c < chunk.Length; c++)
@@ -74,7 +87,8 @@ public static class PresetBank
                     count += n;
                 }
                 double rmsDb = 10 * Math.Log10(power / Math.Max(1, count) + 1e-12);
-                scores.Add(new SeedScore(chunk[c], fam, correct / o.Pitches.Length, rmsDb, prompt / o.Pitches.Length));
+                scores.Add(new SeedScore(chunk[c], fam, correct / o.Pitches.Length, rmsDb, prompt / o.Pitches.Length,
+                    model.Config.FamilyCount > 0 ? z[c * o.Pitches.Length] : null));
             }
             done += chunk.Length;
             progress?.Invoke((double)done / seeds.Length);
@@ -108,7 +122,7 @@ public static class PresetBank
     /// one is taken, else the smoothest. Corner A (what the preset plays at rest, so the scale check) is kept, and so
     /// is D unless B or C took it. A musician dragging the pad should hear a glide, not a jump: some seeds sit across
     /// a sharp fold of the generator's latent space from A, and the classifier's ranking cannot see that.
-    public static (Preset Preset, double WorstRatio) SmoothCorners(GansynthModel model, Preset preset, IReadOnlyList<long> candidates, ISet<long> taken, TimbreDirections? directions, int tries = 12)
+    public static (Preset Preset, double WorstRatio) SmoothCorners(GansynthModel model, Preset preset, IReadOnlyList<SeedScore> candidates, ISet<CornerSpec> taken, TimbreDirections? directions, int tries = 12)
     {
         var corners = preset.Corners.ToArray();
         double worst = 0;
@@ -121,8 +135,8 @@ public static class PresetBank
                 var p = preset with { Corners = trial };
                 return MorphSweep.Measure(model, MorphSweep.Points(p, model.Config.LatentSize, directions, path, 16), [60], 90, path).Ratio;
             }
-            var options = new[] { corners[corner] }.Concat(candidates
-                .Where(sd => !taken.Contains(sd) && !corners.Any(c => c.Seed == sd)).Take(tries).Select(CornerSpec.FromSeed));
+            var options = new[] { corners[corner] }.Concat(candidates.Select(sd => sd.Corner)
+                .Where(c => !taken.Contains(c) && !corners.Contains(c)).Take(tries));
             CornerSpec best = corners[corner]; double bestRatio = double.PositiveInfinity;
             foreach (var c in options)
             {
@@ -143,22 +157,20 @@ public static class PresetBank
     public static List<(Preset Preset, double WorstRatio)> SmoothFamilyPads(List<(string FileName, Preset Preset)> bank, IReadOnlyList<SeedScore> scores,
         IReadOnlyList<string> families, GansynthModel model, TimbreDirections? directions, BankOptions o)
     {
-        static IEnumerable<long> Seeds(Preset p) => p.Corners.Where(c => c.Seed.HasValue).Select(c => c.Seed!.Value);
-        var taken = bank.SelectMany(b => Seeds(b.Preset)).ToHashSet();
+        var taken = bank.SelectMany(b => b.Preset.Corners).ToHashSet();
         var rough = new List<(Preset, double)>();
         for (int i = 0; i < bank.Count; i++)
         {
             if (bank[i].Preset.Family is not { } fam) continue;
             int f = families.ToList().IndexOf(fam);
-            var ranked = Rank(scores, f).Select(s => s.Seed).ToList();
-            var (smooth, ratio) = SmoothCorners(model, bank[i].Preset, ranked, taken, directions);
-            var cornerScores = smooth.Corners.Select(c => scores.First(s => s.Seed == c.Seed)).ToList();
+            var (smooth, ratio) = SmoothCorners(model, bank[i].Preset, Rank(scores, f), taken, directions);
+            var cornerScores = smooth.Corners.Select(c => scores.First(s => s.Corner.Equals(c))).ToList();
             smooth = smooth with
             {
                 Notes = FamilyNotes(fam, f, cornerScores, o, scores.Count, model.ModelId) + string.Create(CultureInfo.InvariantCulture,
                     $" Corners B and C: of the family's best-ranked seeds, the first the pad's X and Y sweeps from A glide to (no step over 2x the median), else the smoothest (worst step here {ratio:F2}x the median step)."),
             };
-            taken.UnionWith(Seeds(smooth));
+            taken.UnionWith(smooth.Corners);
             if (ratio > SweepResult.MaxRatio) rough.Add((smooth, ratio));
             bank[i] = (bank[i].FileName, smooth);
         }
@@ -194,7 +206,7 @@ public static class PresetBank
                 {
                     Name = $"{style.Item3} {numeral}",
                     Model = modelName,
-                    Corners = corners.Select(c => CornerSpec.FromSeed(c.Seed)).ToArray(),
+                    Corners = corners.Select(c => c.Corner).ToArray(),
                     X = 0, Y = 0,
                     GainDb = Math.Round(Math.Clamp(o.TargetRmsDb - a.RmsDb, -24, 12), 1),
                     VelocitySensitivity = style.Item2,
@@ -221,7 +233,7 @@ public static class PresetBank
             {
                 Name = name,
                 Model = modelName,
-                Corners = corners.Select(c => CornerSpec.FromSeed(c.Seed)).ToArray(),
+                Corners = corners.Select(c => c.Corner).ToArray(),
                 X = 0.5, Y = 0.5,
                 GainDb = Math.Round(Math.Clamp(o.TargetRmsDb - corners.Average(c => c.RmsDb), -24, 12), 1),
                 VelocitySensitivity = 0.9,

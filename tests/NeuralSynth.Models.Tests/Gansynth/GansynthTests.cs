@@ -143,6 +143,61 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         finally { Directory.Delete(root, true); }
     }
 
+    /// Family conditioning: the run measures the data's families and shares, the critic learns to tell the families
+    /// apart (its cross-entropy on real notes falls), the family critic is checkpointed and a killed run resumes
+    /// exactly; a plain run switched to families at a resume starts the family critic there.
+    [Fact]
+    public void FamilyConditioningTrainsAndResumesExactly()
+    {
+        torch.set_num_threads(1);
+        string root = TinyNotes.TempDir("family");
+        try
+        {
+            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100], [("flute", 1), ("brass", 8)]);
+            var cfg = Tiny() with { FamilyOffset = 4f };
+            var losses = TrainStraightAndResumed(data, root, cfg);
+            Assert.All(losses, l => Assert.True(float.IsFinite(l.DFamilyCe) && l.DFamilyCe > 0 && float.IsFinite(l.GFamilyCe)));
+            var run = GansynthConfig.Load(Path.Combine(root, "a", GansynthModel.ConfigFile));
+            Assert.Equal(["brass", "flute"], run.Families); // NSynth's family order
+            Assert.Equal([0.5, 0.5], run.FamilyShares);
+            var (fc, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "family_critic.safetensors"));
+            Assert.Contains(fc["embedding"].Data, v => v != 0f);
+
+            // The critic learns the families of real notes.
+            var longer = new List<GansynthLosses>();
+            using (var t = new GansynthTrainer(Options(data, Path.Combine(root, "long"), 40, cfg))) t.Train(longer.Add);
+            double first = longer.Take(8).Average(l => l.DFamilyCe), last = longer.TakeLast(8).Average(l => l.DFamilyCe);
+            Assert.True(last < first, $"the critic's family cross-entropy did not fall: {first:F3} -> {last:F3}");
+
+            // A family's latent is the seed's moved along the family's axis.
+            var z = Latent.FromSeed(9, run.LatentSize);
+            var zf = run.FamilyLatent(z, run.FamilyIndex("flute"));
+            Assert.Equal(z.Values[1] + 4f, zf.Values[1]);
+            Assert.Equal(z.Values[0], zf.Values[0]);
+            Assert.Equal(0, run.FamilyAt(0.2));
+            Assert.Equal(1, run.FamilyAt(0.7));
+            var e = Assert.Throws<ArgumentException>(() => run.FamilyIndex("guitar"));
+            Assert.Contains("brass, flute", e.Message);
+
+            // A plain run, resumed with family conditioning switched on in its config.json.
+            string c = Path.Combine(root, "c");
+            using (var plain = new GansynthTrainer(Options(data, c, 4))) plain.Train();
+            var edited = GansynthConfig.Load(Path.Combine(c, GansynthModel.ConfigFile)) with { FamilyOffset = 4f };
+            edited.Save(Path.Combine(c, GansynthModel.ConfigFile));
+            var messages = new List<string>();
+            using (var on = new GansynthTrainer(Options(data, c, 6), messages.Add))
+            {
+                Assert.Equal(4, on.Step);
+                Assert.NotNull(on.Fc);
+                Assert.Equal(2, on.Config.FamilyCount);
+                on.Train();
+            }
+            Assert.Contains(messages, m => m.Contains("family critic") || m.Contains("family classifier"));
+            Assert.True(File.Exists(Path.Combine(c, "checkpoint", "family_critic.safetensors")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     /// Widening a trained run's stages keeps what both networks compute (without the symmetry noise: to float
     /// rounding; with it: nearly), and `--widen` on the run resumes at its step with the wider config and trains on.
     [Fact]
