@@ -70,13 +70,16 @@ public static class GansynthEvaluation
                 if (e.SampleRate != spectral.SampleRate) throw new ArgumentException($"{d.AudioPath(e)}: {e.SampleRate} Hz, the evaluation runs at {spectral.SampleRate} Hz");
             string? cachePath = o.CacheDir is null ? null : Path.Combine(o.CacheDir,
                 $"{d.Split}-{NoteSetCache.Key(o.ClassifierDir, spectral.ToString(), Path.Combine(o.DataDir, d.Split, "examples.json"))}.safetensors");
+            var families = ex.Select(e => Array.IndexOf(classifier.Config.Families, e.InstrumentFamilyStr)).ToArray();
             if (cachePath != null && NoteSetCache.TryLoad(cachePath, name) is { } cached && cached.Count == ex.Count)
             {
                 progress?.Invoke(name + " (cached)", ex.Count, ex.Count);
+                cached.Family = families;
                 return cached;
             }
             var set = evaluator.Extract(name, ex.Select(e => (spectral.FitLength(d.LoadAudio(e, spectral.SampleRate)), e.Pitch)), n => progress?.Invoke(name, n, ex.Count));
             if (cachePath != null) NoteSetCache.Save(set, cachePath);
+            set.Family = families;
             return set;
         }
         var trainSet = Real(train, "real train");
@@ -99,7 +102,10 @@ public static class GansynthEvaluation
             // vocoder graphs, equal to the torch modules to 1e-4), two notes at a time.
             using var renderer = NoteRenderer.Load(o.ModelDir!, o.Path, vocoderDir: o.VocoderDir);
             rendererId = renderer.ModelId;
-            var gen = evaluator.Extract(name, Generate(renderer, o, velocities), n => progress?.Invoke(name, n, o.Count));
+            var asked = new List<int>();
+            var gen = evaluator.Extract(name, Generate(renderer, o, velocities, asked), n => progress?.Invoke(name, n, o.Count));
+            if (renderer.Config.FamilyCount > 0)
+                gen.Family = asked.Select(f => Array.IndexOf(classifier.Config.Families, renderer.Config.Families[f])).ToArray();
             var row = evaluator.Row(gen, trainSet, testSet, bins);
             if (o.RoundTrip)
             {
@@ -126,7 +132,7 @@ public static class GansynthEvaluation
 
     /// The generated notes, made lazily batch by batch so only one batch of audio is alive at a time: seed-derived
     /// latents, uniform pitches over the model's range, velocities drawn from the dataset's layers.
-    static IEnumerable<(float[] Audio, int Pitch)> Generate(NoteRenderer renderer, Options o, int[] velocities)
+    static IEnumerable<(float[] Audio, int Pitch)> Generate(NoteRenderer renderer, Options o, int[] velocities, List<int> askedFamilies)
     {
         var cfg = renderer.Config;
         var rng = new Random(o.Seed);
@@ -140,7 +146,12 @@ public static class GansynthEvaluation
             for (int i = 0; i < n; i++)
             {
                 var z = Latent.FromSeed(o.Seed * 1_000_003L + startIndex + i, cfg.LatentSize);
-                if (cfg.FamilyCount > 0) z = cfg.FamilyLatent(z, cfg.FamilyAt(familyRng.NextDouble()));
+                if (cfg.FamilyCount > 0)
+                {
+                    int f = cfg.FamilyAt(familyRng.NextDouble());
+                    z = cfg.FamilyLatent(z, f);
+                    askedFamilies.Add(f);
+                }
                 requests[i] = new NoteRequest(z, rng.Next(cfg.MinPitch, cfg.MaxPitch + 1),
                     velocities.Length > 0 ? velocities[rng.Next(velocities.Length)] : 100);
             }
@@ -201,12 +212,13 @@ public static class GansynthEvaluation
         var families = r.Rows.FirstOrDefault(x => x.FamilyShares is not null)?.FamilyShares?.Keys.ToList();
         if (families is not null)
         {
-            s.AppendLine("Families the notes sound like (share of notes by the classifier's most likely family):");
+            s.AppendLine("Families the notes sound like (share of notes by the classifier's most likely family; family accuracy: " +
+                         "share whose most likely family is the note's own, for generated notes the family asked for):");
             s.AppendLine();
-            s.AppendLine("| set | " + string.Join(" | ", families) + " |");
-            s.AppendLine("|---|" + string.Concat(families.Select(_ => "---:|")));
+            s.AppendLine("| set | " + string.Join(" | ", families) + " | family accuracy |");
+            s.AppendLine("|---|" + string.Concat(families.Select(_ => "---:|")) + "---:|");
             foreach (var row in r.Rows.Where(x => x.FamilyShares is not null))
-                s.AppendLine($"| {row.Set} | " + string.Join(" | ", families.Select(f => row.FamilyShares![f].ToString("F2", CultureInfo.InvariantCulture))) + " |");
+                s.AppendLine($"| {row.Set} | " + string.Join(" | ", families.Select(f => row.FamilyShares![f].ToString("F2", CultureInfo.InvariantCulture))) + $" | {F(row.FamilyAccuracy, "F3")} |");
             s.AppendLine();
         }
         s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 1.5)." : ""));

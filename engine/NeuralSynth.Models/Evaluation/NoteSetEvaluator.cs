@@ -16,6 +16,9 @@ public sealed class NoteSetFeatures
     public required float[][] Features { get; init; }     // classifier penultimate features (Fréchet distance)
     public required float[][] NdbVectors { get; init; }   // pooled log-mel (NDB's k-means space)
     public required float[] YinMidi { get; init; }        // YIN median f0 as fractional MIDI; NaN if unvoiced
+    /// The family each note should sound like (a real note's own, a family-conditioned generator's asked one), as an
+    /// index into the classifier's families (-1: none of them); null when unknown. Set after extraction.
+    public int[]? Family { get; set; }
     public int Count => Pitch.Length;
 }
 
@@ -33,7 +36,8 @@ public sealed record EvalRow(
     [property: JsonPropertyName("ndb_over_k")] double NdbOverK,
     [property: JsonPropertyName("same_pitch_spread")] double SamePitchSpread,
     [property: JsonPropertyName("fid_vs_test_mean_term")] double? FidVsTestMeanTerm = null,
-    [property: JsonPropertyName("family_shares")] IReadOnlyDictionary<string, double>? FamilyShares = null);
+    [property: JsonPropertyName("family_shares")] IReadOnlyDictionary<string, double>? FamilyShares = null,
+    [property: JsonPropertyName("family_accuracy")] double? FamilyAccuracy = null);
 
 /// Computes the GANSynth metrics of note sets against the real notes:
 ///   YIN pitch accuracy: share of notes whose YIN median f0 is within 50 cents of the asked pitch (model-free);
@@ -134,7 +138,22 @@ public sealed class NoteSetEvaluator : IDisposable
             ClassMetrics.InceptionScore(set.PitchProbs),
             vsTest?.Total,
             ReferenceEquals(train, set) ? null : FrechetDistance.Compute(set.Features, train.Features),
-            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm, FamilyShares(set, classifier.Config.Families));
+            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm, FamilyShares(set, classifier.Config.Families), FamilyAccuracy(set));
+    }
+
+    /// The share of notes whose most likely family (by the classifier) is the family they should have (NoteSetFeatures.Family);
+    /// null when the set's families are unknown. On the real test notes it says how well the judge knows unseen
+    /// instruments' families, the bar for a generator asked for families.
+    public static double? FamilyAccuracy(NoteSetFeatures set)
+    {
+        if (set.Family is null) return null;
+        int hits = 0;
+        for (int i = 0; i < set.Count; i++)
+        {
+            var p = set.FamilyProbs[i];
+            if (set.Family[i] >= 0 && Array.IndexOf(p, p.Max()) == set.Family[i]) hits++;
+        }
+        return hits / (double)set.Count;
     }
 
     /// Which timbres a set plays: the share of its notes whose most likely family (by the classifier) is each family.

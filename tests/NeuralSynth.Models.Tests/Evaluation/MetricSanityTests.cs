@@ -37,6 +37,12 @@ public class MetricSanityTests
         Assert.Equal(0.5, shares["bass"]);
         Assert.Equal(0.25, shares["brass"]);
         Assert.Equal(0.25, shares["flute"]);
+        // Family accuracy: a hit where the most likely family is the note's own; -1 (not a judged family) is a miss.
+        Assert.Null(NoteSetEvaluator.FamilyAccuracy(set));
+        set.Family = [0, 0, 2, -1];
+        Assert.Equal(0.25, NoteSetEvaluator.FamilyAccuracy(set));
+        set.Family = [0, 1, 0, 2];
+        Assert.Equal(1.0, NoteSetEvaluator.FamilyAccuracy(set));
     }
 
     /// Pitch 60: one pair 5 apart; pitch 61: a single note (no pair, skipped); pitch 62: three notes on a line,

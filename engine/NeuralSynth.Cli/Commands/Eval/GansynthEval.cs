@@ -61,6 +61,8 @@ public sealed class GansynthEval : IEvalSubcommand
                 table.AddRow(Markup.Escape(row.Set), row.Notes.ToString(), $"{row.YinPitchAccuracy:F3}", $"{row.PitchAccuracy:F3}", $"{row.PitchEntropy:F3}",
                     $"{row.InceptionScore:F2}", row.FidVsTest is double a ? $"{a:F2}" + (row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "") : "-", row.FidVsTrain is double b ? $"{b:F2}" : "-", $"{row.NdbOverK:F2}", $"{row.SamePitchSpread:F2}");
             AnsiConsole.Write(table);
+            foreach (var row in report.Rows.Where(r => r.FamilyAccuracy is not null))
+                AnsiConsole.MarkupLineInterpolated($"family accuracy of {row.Set}: {row.FamilyAccuracy:F3}");
             AnsiConsole.MarkupLineInterpolated($"FID train-vs-test yardstick {report.FidTrainVsTest:F2}{(report.FidRatio is double q ? $", generated/yardstick {q:F2}" : "")}; {report.WallSeconds:F0} s -> {Path.Combine(outPath, "EVAL.md")}");
             return 0;
         });
