@@ -24,26 +24,22 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void TrainingStepsLowerTheLosses()
     {
-        torch.set_num_threads(1);
-        string root = TinyNotes.TempDir("train");
-        try
-        {
-            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 61, 62, 63, 64], [50, 100]);
-            using var t = new GansynthTrainer(Options(data, Path.Combine(root, "run"), 40));
-            var losses = new List<GansynthLosses>();
-            t.Train(losses.Add);
-            Assert.Equal(40, losses.Count);
-            double first = losses.Take(8).Average(l => l.DLoss), last = losses.TakeLast(8).Average(l => l.DLoss);
-            double ceFirst = losses.Take(8).Average(l => l.DPitchCe), ceLast = losses.TakeLast(8).Average(l => l.DPitchCe);
-            Assert.True(last < first, $"discriminator loss did not fall: {first:F3} -> {last:F3}");
-            Assert.True(ceLast < ceFirst, $"auxiliary pitch cross-entropy did not fall: {ceFirst:F3} -> {ceLast:F3}");
-            Assert.All(losses, l => Assert.True(float.IsFinite(l.DLoss) && float.IsFinite(l.GLoss)));
-            // The run directory is a loadable model.
-            using var m = GansynthModel.Load(Path.Combine(root, "run"));
-            Assert.Equal(5, m.Config.PitchCount);
-            Assert.True(File.Exists(Path.Combine(root, "run", "losses.png")));
-        }
-        finally { Directory.Delete(root, true); }
+        using var temp = new TempRun("train", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 61, 62, 63, 64], [50, 100]);
+        using var t = new GansynthTrainer(Options(data, Path.Combine(root, "run"), 40));
+        var losses = new List<GansynthLosses>();
+        t.Train(losses.Add);
+        Assert.Equal(40, losses.Count);
+        double first = losses.Take(8).Average(l => l.DLoss), last = losses.TakeLast(8).Average(l => l.DLoss);
+        double ceFirst = losses.Take(8).Average(l => l.DPitchCe), ceLast = losses.TakeLast(8).Average(l => l.DPitchCe);
+        Assert.True(last < first, $"discriminator loss did not fall: {first:F3} -> {last:F3}");
+        Assert.True(ceLast < ceFirst, $"auxiliary pitch cross-entropy did not fall: {ceFirst:F3} -> {ceLast:F3}");
+        Assert.All(losses, l => Assert.True(float.IsFinite(l.DLoss) && float.IsFinite(l.GLoss)));
+        // The run directory is a loadable model.
+        using var m = GansynthModel.Load(Path.Combine(root, "run"));
+        Assert.Equal(5, m.Config.PitchCount);
+        Assert.True(File.Exists(Path.Combine(root, "run", "losses.png")));
     }
 
     /// Run root/a trains straight to step 6; run root/b is "killed" after its checkpoint at step 4 and a new
@@ -68,14 +64,10 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void KilledRunResumesExactly()
     {
-        torch.set_num_threads(1);
-        string root = TinyNotes.TempDir("resume");
-        try
-        {
-            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
-            TrainStraightAndResumed(data, root, Tiny(velocity: false));
-        }
-        finally { Directory.Delete(root, true); }
+        using var temp = new TempRun("resume", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
+        TrainStraightAndResumed(data, root, Tiny(velocity: false));
     }
 
     /// The weight average ships (not the last step's weights) and continues exactly across a resume; the mode-seeking
@@ -83,22 +75,18 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void WeightAverageShipsAndResumesExactly()
     {
-        torch.set_num_threads(1);
-        string root = TinyNotes.TempDir("ema");
-        try
-        {
-            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
-            var cfg = Tiny(velocity: false) with { EmaDecay = 0.9f, ModeSeekingWeight = 1f };
-            var losses = TrainStraightAndResumed(data, root, cfg);
-            Assert.All(losses, l => Assert.True(l.ModeDistance > 0 && float.IsFinite(l.ModeDistance), $"mode distance {l.ModeDistance} at step {l.Step}"));
-            var (a, meta) = WeightsFile.Read(Path.Combine(root, "a", "model.safetensors"));
-            Assert.Equal("0.9", meta["ema_decay"]);
-            var (raw, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "generator.safetensors"));
-            Assert.Contains(a.Keys, k => !a[k].Data.SequenceEqual(raw[k].Data));
-            using var m = GansynthModel.Load(Path.Combine(root, "a"));
-            Assert.Equal(0.9f, m.Config.EmaDecay);
-        }
-        finally { Directory.Delete(root, true); }
+        using var temp = new TempRun("ema", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
+        var cfg = Tiny(velocity: false) with { EmaDecay = 0.9f, ModeSeekingWeight = 1f };
+        var losses = TrainStraightAndResumed(data, root, cfg);
+        Assert.All(losses, l => Assert.True(l.ModeDistance > 0 && float.IsFinite(l.ModeDistance), $"mode distance {l.ModeDistance} at step {l.Step}"));
+        var (a, meta) = WeightsFile.Read(Path.Combine(root, "a", "model.safetensors"));
+        Assert.Equal("0.9", meta["ema_decay"]);
+        var (raw, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "generator.safetensors"));
+        Assert.Contains(a.Keys, k => !a[k].Data.SequenceEqual(raw[k].Data));
+        using var m = GansynthModel.Load(Path.Combine(root, "a"));
+        Assert.Equal(0.9f, m.Config.EmaDecay);
     }
 
     /// The conditional critic's projection term trains (its embeddings leave zero), continues exactly across a resume,
@@ -107,40 +95,36 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void ProjectionCriticTrainsAndResumesExactly()
     {
-        torch.set_num_threads(1);
-        string root = TinyNotes.TempDir("projection");
-        try
+        using var temp = new TempRun("projection", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100]);
+        var cfg = Tiny() with { ProjectionDiscriminator = true, AcWeightG = 0f, AcWeightGVelocity = 2f };
+        var losses = TrainStraightAndResumed(data, root, cfg);
+        Assert.All(losses, l => Assert.True(float.IsFinite(l.DLoss) && float.IsFinite(l.GLoss)));
+        var (p, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "projection.safetensors"));
+        Assert.Equal(["pitch", "velocity"], p.Keys.Order());
+        Assert.Contains(p["pitch"].Data, v => v != 0f);
+        using (var m = GansynthModel.Load(Path.Combine(root, "a")))
         {
-            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100]);
-            var cfg = Tiny() with { ProjectionDiscriminator = true, AcWeightG = 0f, AcWeightGVelocity = 2f };
-            var losses = TrainStraightAndResumed(data, root, cfg);
-            Assert.All(losses, l => Assert.True(float.IsFinite(l.DLoss) && float.IsFinite(l.GLoss)));
-            var (p, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "projection.safetensors"));
-            Assert.Equal(["pitch", "velocity"], p.Keys.Order());
-            Assert.Contains(p["pitch"].Data, v => v != 0f);
-            using (var m = GansynthModel.Load(Path.Combine(root, "a")))
-            {
-                Assert.True(m.Config.ProjectionDiscriminator);
-                Assert.Equal(2f, m.Config.AcWeightGVelocityOrDefault);
-            }
-
-            // A run without the term, resumed with it switched on (and a lower learning rate) in its config.json.
-            string c = Path.Combine(root, "c");
-            using (var plain = new GansynthTrainer(Options(data, c, 4, Tiny()))) plain.Train();
-            var edited = GansynthConfig.Load(Path.Combine(c, GansynthModel.ConfigFile)) with { ProjectionDiscriminator = true, LearningRate = 1e-4f };
-            edited.Save(Path.Combine(c, GansynthModel.ConfigFile));
-            var messages = new List<string>();
-            using (var on = new GansynthTrainer(Options(data, c, 6, Tiny()), messages.Add))
-            {
-                Assert.Equal(4, on.Step);
-                Assert.NotNull(on.P);
-                Assert.Equal(1e-4, on.LearningRate, 9);
-                on.Train();
-            }
-            Assert.Contains(messages, m => m.Contains("starts at zero"));
-            Assert.True(File.Exists(Path.Combine(c, "checkpoint", "projection.safetensors")));
+            Assert.True(m.Config.ProjectionDiscriminator);
+            Assert.Equal(2f, m.Config.AcWeightGVelocityOrDefault);
         }
-        finally { Directory.Delete(root, true); }
+
+        // A run without the term, resumed with it switched on (and a lower learning rate) in its config.json.
+        string c = Path.Combine(root, "c");
+        using (var plain = new GansynthTrainer(Options(data, c, 4, Tiny()))) plain.Train();
+        var edited = GansynthConfig.Load(Path.Combine(c, GansynthModel.ConfigFile)) with { ProjectionDiscriminator = true, LearningRate = 1e-4f };
+        edited.Save(Path.Combine(c, GansynthModel.ConfigFile));
+        var messages = new List<string>();
+        using (var on = new GansynthTrainer(Options(data, c, 6, Tiny()), messages.Add))
+        {
+            Assert.Equal(4, on.Step);
+            Assert.NotNull(on.P);
+            Assert.Equal(1e-4, on.LearningRate, 9);
+            on.Train();
+        }
+        Assert.Contains(messages, m => m.Contains("starts at zero"));
+        Assert.True(File.Exists(Path.Combine(c, "checkpoint", "projection.safetensors")));
     }
 
     /// Family conditioning: the run measures the data's families and shares, the critic learns to tell the families
@@ -149,53 +133,49 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void FamilyConditioningTrainsAndResumesExactly()
     {
-        torch.set_num_threads(1);
-        string root = TinyNotes.TempDir("family");
-        try
+        using var temp = new TempRun("family", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100], [("flute", 1), ("brass", 8)]);
+        var cfg = Tiny() with { FamilyOffset = 4f };
+        var losses = TrainStraightAndResumed(data, root, cfg);
+        Assert.All(losses, l => Assert.True(float.IsFinite(l.DFamilyCe) && l.DFamilyCe > 0 && float.IsFinite(l.GFamilyCe)));
+        var run = GansynthConfig.Load(Path.Combine(root, "a", GansynthModel.ConfigFile));
+        Assert.Equal(["brass", "flute"], run.Families); // NSynth's family order
+        Assert.Equal([0.5, 0.5], run.FamilyShares);
+        var (fc, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "family_critic.safetensors"));
+        Assert.Contains(fc["embedding"].Data, v => v != 0f);
+
+        // The critic learns the families of real notes.
+        var longer = new List<GansynthLosses>();
+        using (var t = new GansynthTrainer(Options(data, Path.Combine(root, "long"), 40, cfg))) t.Train(longer.Add);
+        double first = longer.Take(8).Average(l => l.DFamilyCe), last = longer.TakeLast(8).Average(l => l.DFamilyCe);
+        Assert.True(last < first, $"the critic's family cross-entropy did not fall: {first:F3} -> {last:F3}");
+
+        // A family's latent is the seed's moved along the family's axis.
+        var z = Latent.FromSeed(9, run.LatentSize);
+        var zf = run.FamilyLatent(z, run.FamilyIndex("flute"));
+        Assert.Equal(z.Values[1] + 4f, zf.Values[1]);
+        Assert.Equal(z.Values[0], zf.Values[0]);
+        Assert.Equal(0, run.FamilyAt(0.2));
+        Assert.Equal(1, run.FamilyAt(0.7));
+        var e = Assert.Throws<ArgumentException>(() => run.FamilyIndex("guitar"));
+        Assert.Contains("brass, flute", e.Message);
+
+        // A plain run, resumed with family conditioning switched on in its config.json.
+        string c = Path.Combine(root, "c");
+        using (var plain = new GansynthTrainer(Options(data, c, 4))) plain.Train();
+        var edited = GansynthConfig.Load(Path.Combine(c, GansynthModel.ConfigFile)) with { FamilyOffset = 4f };
+        edited.Save(Path.Combine(c, GansynthModel.ConfigFile));
+        var messages = new List<string>();
+        using (var on = new GansynthTrainer(Options(data, c, 6), messages.Add))
         {
-            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100], [("flute", 1), ("brass", 8)]);
-            var cfg = Tiny() with { FamilyOffset = 4f };
-            var losses = TrainStraightAndResumed(data, root, cfg);
-            Assert.All(losses, l => Assert.True(float.IsFinite(l.DFamilyCe) && l.DFamilyCe > 0 && float.IsFinite(l.GFamilyCe)));
-            var run = GansynthConfig.Load(Path.Combine(root, "a", GansynthModel.ConfigFile));
-            Assert.Equal(["brass", "flute"], run.Families); // NSynth's family order
-            Assert.Equal([0.5, 0.5], run.FamilyShares);
-            var (fc, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "family_critic.safetensors"));
-            Assert.Contains(fc["embedding"].Data, v => v != 0f);
-
-            // The critic learns the families of real notes.
-            var longer = new List<GansynthLosses>();
-            using (var t = new GansynthTrainer(Options(data, Path.Combine(root, "long"), 40, cfg))) t.Train(longer.Add);
-            double first = longer.Take(8).Average(l => l.DFamilyCe), last = longer.TakeLast(8).Average(l => l.DFamilyCe);
-            Assert.True(last < first, $"the critic's family cross-entropy did not fall: {first:F3} -> {last:F3}");
-
-            // A family's latent is the seed's moved along the family's axis.
-            var z = Latent.FromSeed(9, run.LatentSize);
-            var zf = run.FamilyLatent(z, run.FamilyIndex("flute"));
-            Assert.Equal(z.Values[1] + 4f, zf.Values[1]);
-            Assert.Equal(z.Values[0], zf.Values[0]);
-            Assert.Equal(0, run.FamilyAt(0.2));
-            Assert.Equal(1, run.FamilyAt(0.7));
-            var e = Assert.Throws<ArgumentException>(() => run.FamilyIndex("guitar"));
-            Assert.Contains("brass, flute", e.Message);
-
-            // A plain run, resumed with family conditioning switched on in its config.json.
-            string c = Path.Combine(root, "c");
-            using (var plain = new GansynthTrainer(Options(data, c, 4))) plain.Train();
-            var edited = GansynthConfig.Load(Path.Combine(c, GansynthModel.ConfigFile)) with { FamilyOffset = 4f };
-            edited.Save(Path.Combine(c, GansynthModel.ConfigFile));
-            var messages = new List<string>();
-            using (var on = new GansynthTrainer(Options(data, c, 6), messages.Add))
-            {
-                Assert.Equal(4, on.Step);
-                Assert.NotNull(on.Fc);
-                Assert.Equal(2, on.Config.FamilyCount);
-                on.Train();
-            }
-            Assert.Contains(messages, m => m.Contains("family critic") || m.Contains("family classifier"));
-            Assert.True(File.Exists(Path.Combine(c, "checkpoint", "family_critic.safetensors")));
+            Assert.Equal(4, on.Step);
+            Assert.NotNull(on.Fc);
+            Assert.Equal(2, on.Config.FamilyCount);
+            on.Train();
         }
-        finally { Directory.Delete(root, true); }
+        Assert.Contains(messages, m => m.Contains("family critic") || m.Contains("family classifier"));
+        Assert.True(File.Exists(Path.Combine(c, "checkpoint", "family_critic.safetensors")));
     }
 
     /// Widening a trained run's stages keeps what both networks compute (without the symmetry noise: to float
@@ -203,128 +183,115 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void WideningPreservesBothNetworksAndTrainsOn()
     {
-        torch.set_num_threads(1);
-        string root = TinyNotes.TempDir("widen");
-        try
+        using var temp = new TempRun("widen", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100]);
+        string run = Path.Combine(root, "run");
+        using (var t = new GansynthTrainer(Options(data, run, 4))) t.Train();
+        var narrow = GansynthConfig.Load(Path.Combine(run, GansynthModel.ConfigFile));
+        int[] wide = [16, 16, 8];
+
+        manual_seed(5);
+        var z = randn(3, narrow.LatentSize);
+        var pitch = Conditioning.PitchOneHot(narrow, [60, 62, 64]);
+        var vel = Conditioning.VelocityOneHot(narrow, [50, 100, 100]);
+        var x = rand(3, 2, narrow.MelBins, narrow.Frames) * 2 - 1;
+        (float[] G, float[] D) Outputs(GansynthConfig cfg, string dir)
         {
-            string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100]);
-            string run = Path.Combine(root, "run");
-            using (var t = new GansynthTrainer(Options(data, run, 4))) t.Train();
-            var narrow = GansynthConfig.Load(Path.Combine(run, GansynthModel.ConfigFile));
-            int[] wide = [16, 16, 8];
-
-            manual_seed(5);
-            var z = randn(3, narrow.LatentSize);
-            var pitch = Conditioning.PitchOneHot(narrow, [60, 62, 64]);
-            var vel = Conditioning.VelocityOneHot(narrow, [50, 100, 100]);
-            var x = rand(3, 2, narrow.MelBins, narrow.Frames) * 2 - 1;
-            (float[] G, float[] D) Outputs(GansynthConfig cfg, string dir)
-            {
-                using var g = new NeuralSynth.Models.Gansynth.Generator(cfg); using var d = new Discriminator(cfg);
-                WeightsFile.Load(g, Path.Combine(dir, "generator.safetensors"));
-                WeightsFile.Load(d, Path.Combine(dir, "discriminator.safetensors"));
-                g.eval(); d.eval();
-                using var _ = no_grad();
-                return (g.forward(z, pitch, vel).data<float>().ToArray(), d.forward(x).data<float>().ToArray());
-            }
-            var before = Outputs(narrow, Path.Combine(run, "checkpoint"));
-
-            foreach (float noise in new[] { 0f, Widening.SymmetryNoise })
-            {
-                string copy = Path.Combine(root, $"copy{noise}");
-                Directory.CreateDirectory(copy);
-                foreach (var f in Directory.GetFiles(Path.Combine(run, "checkpoint"))) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
-                var grown = Widening.WidenCheckpoint(copy, narrow, wide, 1, noise);
-                Assert.Equal(wide, grown.Channels);
-                Assert.False(File.Exists(Path.Combine(copy, "optimizer_g.bin")));
-                var after = Outputs(grown, copy);
-                double gErr = before.G.Zip(after.G, (a, b) => Math.Abs(a - b)).Max(), dErr = before.D.Zip(after.D, (a, b) => Math.Abs(a - b)).Max();
-                double gMean = before.G.Zip(after.G, (a, b) => Math.Abs(a - b)).Average(), dMean = before.D.Zip(after.D, (a, b) => Math.Abs(a - b)).Average();
-                output.WriteLine($"noise {noise}: |G - G'| max {gErr:E2} mean {gMean:E2}, |D - D'| max {dErr:E2} mean {dMean:E2}");
-                if (noise == 0) Assert.True(gErr < 1e-4 && dErr < 1e-4, $"exact widening: G differs by {gErr}, D by {dErr}");
-                else
-                {
-                    // The noise moves outputs (G in [-1, 1]) by about a percent on average: the copies part, the
-                    // function stays (its largest changes are in IF bands near silence, where the phase wraps).
-                    Assert.True(gMean > 0 && gMean < 0.02 && dMean < 0.05, $"noisy widening: G differs by {gMean} on average, D by {dMean}");
-                }
-            }
-
-            var opts = Options(data, run, 6) with { Widen = wide };
-            var messages = new List<string>();
-            using (var t = new GansynthTrainer(opts, messages.Add))
-            {
-                Assert.Equal(4, t.Step);
-                Assert.Equal(wide, t.Config.Channels);
-                t.Train();
-            }
-            Assert.Contains(messages, m => m.Contains("widening"));
-            using (var t = new GansynthTrainer(opts with { Steps = 7 }))
-            {
-                Assert.Equal(6, t.Step); // grown once: the same command resumes
-                t.Train();
-            }
-            using var m = GansynthModel.Load(run);
-            Assert.Equal(wide, m.Config.Channels);
-            Assert.Throws<ArgumentException>(() => Widening.WidenCheckpoint(Path.Combine(run, "checkpoint"), m.Config, [16, 24, 8], 1));
+            using var g = new NeuralSynth.Models.Gansynth.Generator(cfg); using var d = new Discriminator(cfg);
+            WeightsFile.Load(g, Path.Combine(dir, "generator.safetensors"));
+            WeightsFile.Load(d, Path.Combine(dir, "discriminator.safetensors"));
+            g.eval(); d.eval();
+            using var _ = no_grad();
+            return (g.forward(z, pitch, vel).data<float>().ToArray(), d.forward(x).data<float>().ToArray());
         }
-        finally { Directory.Delete(root, true); }
+        var before = Outputs(narrow, Path.Combine(run, "checkpoint"));
+
+        foreach (float noise in new[] { 0f, Widening.SymmetryNoise })
+        {
+            string copy = Path.Combine(root, $"copy{noise}");
+            Directory.CreateDirectory(copy);
+            foreach (var f in Directory.GetFiles(Path.Combine(run, "checkpoint"))) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+            var grown = Widening.WidenCheckpoint(copy, narrow, wide, 1, noise);
+            Assert.Equal(wide, grown.Channels);
+            Assert.False(File.Exists(Path.Combine(copy, "optimizer_g.bin")));
+            var after = Outputs(grown, copy);
+            double gErr = before.G.Zip(after.G, (a, b) => Math.Abs(a - b)).Max(), dErr = before.D.Zip(after.D, (a, b) => Math.Abs(a - b)).Max();
+            double gMean = before.G.Zip(after.G, (a, b) => Math.Abs(a - b)).Average(), dMean = before.D.Zip(after.D, (a, b) => Math.Abs(a - b)).Average();
+            output.WriteLine($"noise {noise}: |G - G'| max {gErr:E2} mean {gMean:E2}, |D - D'| max {dErr:E2} mean {dMean:E2}");
+            if (noise == 0) Assert.True(gErr < 1e-4 && dErr < 1e-4, $"exact widening: G differs by {gErr}, D by {dErr}");
+            else
+            {
+                // The noise moves outputs (G in [-1, 1]) by about a percent on average: the copies part, the
+                // function stays (its largest changes are in IF bands near silence, where the phase wraps).
+                Assert.True(gMean > 0 && gMean < 0.02 && dMean < 0.05, $"noisy widening: G differs by {gMean} on average, D by {dMean}");
+            }
+        }
+
+        var opts = Options(data, run, 6) with { Widen = wide };
+        var messages = new List<string>();
+        using (var t = new GansynthTrainer(opts, messages.Add))
+        {
+            Assert.Equal(4, t.Step);
+            Assert.Equal(wide, t.Config.Channels);
+            t.Train();
+        }
+        Assert.Contains(messages, m => m.Contains("widening"));
+        using (var t = new GansynthTrainer(opts with { Steps = 7 }))
+        {
+            Assert.Equal(6, t.Step); // grown once: the same command resumes
+            t.Train();
+        }
+        using var m = GansynthModel.Load(run);
+        Assert.Equal(wide, m.Config.Channels);
+        Assert.Throws<ArgumentException>(() => Widening.WidenCheckpoint(Path.Combine(run, "checkpoint"), m.Config, [16, 24, 8], 1));
     }
 
     [Fact]
     public void SaveLoadRoundTripIsExact()
     {
-        string dir = TinyNotes.TempDir("roundtrip");
-        try
-        {
-            manual_seed(11);
-            using var m = new GansynthModel(Tiny());
-            m.Save(dir);
-            using var back = GansynthModel.Load(dir);
-            var sa = m.Generator.state_dict(); var sb = back.Generator.state_dict();
-            Assert.Equal(sa.Keys.Order(), sb.Keys.Order());
-            foreach (var k in sa.Keys) Assert.Equal(sa[k].data<float>().ToArray(), sb[k].data<float>().ToArray());
-            var z = new[] { Latent.FromSeed(1, 8), Latent.FromSeed(2, 8) };
-            var (la, ia) = m.Generate(z, [60, 64], [50, 127]);
-            var (lb, ib) = back.Generate(z, [60, 64], [50, 127]);
-            Assert.Equal(la.Cast<float>(), lb.Cast<float>());
-            Assert.Equal(ia.Cast<float>(), ib.Cast<float>());
-            Assert.Equal(m.ModelId, back.ModelId);
-        }
-        finally { Directory.Delete(dir, true); }
+        using var temp = new TempRun("roundtrip");
+        string dir = temp.Dir;
+        manual_seed(11);
+        using var m = new GansynthModel(Tiny());
+        m.Save(dir);
+        using var back = GansynthModel.Load(dir);
+        var sa = m.Generator.state_dict(); var sb = back.Generator.state_dict();
+        Assert.Equal(sa.Keys.Order(), sb.Keys.Order());
+        foreach (var k in sa.Keys) Assert.Equal(sa[k].data<float>().ToArray(), sb[k].data<float>().ToArray());
+        var z = new[] { Latent.FromSeed(1, 8), Latent.FromSeed(2, 8) };
+        var (la, ia) = m.Generate(z, [60, 64], [50, 127]);
+        var (lb, ib) = back.Generate(z, [60, 64], [50, 127]);
+        Assert.Equal(la.Cast<float>(), lb.Cast<float>());
+        Assert.Equal(ia.Cast<float>(), ib.Cast<float>());
+        Assert.Equal(m.ModelId, back.ModelId);
     }
 
     [Fact]
     public void LoadingWeightsOfAnotherShapeNamesFileAndTensor()
     {
-        string dir = TinyNotes.TempDir("shape");
-        try
-        {
-            using (var m = new GansynthModel(Tiny())) m.Save(dir);
-            // Same file, but the config now claims wider layers.
-            (Tiny() with { Channels = [16, 12, 4] }).Save(Path.Combine(dir, GansynthModel.ConfigFile));
-            var e = Assert.Throws<InvalidFileException>(() => GansynthModel.Load(dir));
-            Assert.Contains("model.safetensors", e.Message);
-            Assert.Contains("shape", e.Message);
-            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(e.Message, "tensor 'convs\\.[0-9]+\\.(weight|bias)'"), e.Message);
-        }
-        finally { Directory.Delete(dir, true); }
+        using var temp = new TempRun("shape");
+        string dir = temp.Dir;
+        using (var m = new GansynthModel(Tiny())) m.Save(dir);
+        // Same file, but the config now claims wider layers.
+        (Tiny() with { Channels = [16, 12, 4] }).Save(Path.Combine(dir, GansynthModel.ConfigFile));
+        var e = Assert.Throws<InvalidFileException>(() => GansynthModel.Load(dir));
+        Assert.Contains("model.safetensors", e.Message);
+        Assert.Contains("shape", e.Message);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(e.Message, "tensor 'convs\\.[0-9]+\\.(weight|bias)'"), e.Message);
     }
 
     [Fact]
     public void TruncatedWeightsFileIsRejectedClearly()
     {
-        string dir = TinyNotes.TempDir("trunc");
-        try
-        {
-            using (var m = new GansynthModel(Tiny())) m.Save(dir);
-            string w = Path.Combine(dir, GansynthModel.WeightsFileName);
-            var bytes = File.ReadAllBytes(w);
-            File.WriteAllBytes(w, bytes[..(bytes.Length - 100)]);
-            var e = Assert.Throws<InvalidFileException>(() => GansynthModel.Load(dir));
-            Assert.Contains("model.safetensors", e.Message);
-        }
-        finally { Directory.Delete(dir, true); }
+        using var temp = new TempRun("trunc");
+        string dir = temp.Dir;
+        using (var m = new GansynthModel(Tiny())) m.Save(dir);
+        string w = Path.Combine(dir, GansynthModel.WeightsFileName);
+        var bytes = File.ReadAllBytes(w);
+        File.WriteAllBytes(w, bytes[..(bytes.Length - 100)]);
+        var e = Assert.Throws<InvalidFileException>(() => GansynthModel.Load(dir));
+        Assert.Contains("model.safetensors", e.Message);
     }
 
     [Fact]

@@ -52,3 +52,18 @@ static class TinyNotes
         return d;
     }
 }
+
+/// A temporary directory for one test, deleted at Dispose; oneThread pins torch to one thread (training tests then
+/// run alike on any machine and leave the other core to the test runner).
+sealed class TempRun : IDisposable
+{
+    public string Dir { get; }
+
+    public TempRun(string tag, bool oneThread = false)
+    {
+        if (oneThread) TorchSharp.torch.set_num_threads(1);
+        Dir = TinyNotes.TempDir(tag);
+    }
+
+    public void Dispose() => Directory.Delete(Dir, true);
+}
