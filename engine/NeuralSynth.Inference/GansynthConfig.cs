@@ -66,6 +66,11 @@ public sealed record GansynthConfig
     /// The critic is not told the asked velocity, so this term is what makes the layers follow it.
     [JsonPropertyName("ac_weight_g_velocity"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float? AcWeightGVelocity { get; init; }
     [JsonIgnore] public float AcWeightGVelocityOrDefault => AcWeightGVelocity ?? AcWeightG;
+    /// Weight of the generator's auxiliary family loss (family conditioning); absent = ac_weight_g. Measured need: with 2,
+    /// 5,000 steps after family conditioning was switched on, the eval classifier heard the asked family in 0.35 of the
+    /// notes (real test notes: 0.89) and G's family cross-entropy in D was 0.85 against 0.14 for real notes.
+    [JsonPropertyName("ac_weight_g_family"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float? AcWeightGFamily { get; init; }
+    [JsonIgnore] public float AcWeightGFamilyOrDefault => AcWeightGFamily ?? AcWeightG;
     /// Decay of the exponential moving average of the generator's weights that the trainer ships (progressive GAN's
     /// 0.999); 0 = off, the last step's weights ship. The average smooths the step-to-step wander of an adversarial
     /// run, which the raw weights carry into every note.
@@ -160,6 +165,7 @@ public sealed record GansynthConfig
         if (!(ModeSeekingWeight >= 0f && float.IsFinite(ModeSeekingWeight))) throw new ArgumentException($"mode_seeking_weight must be >= 0, got {ModeSeekingWeight}");
         if (!(AcWeightG >= 0f && float.IsFinite(AcWeightG))) throw new ArgumentException($"ac_weight_g must be >= 0, got {AcWeightG}");
         if (!(AcWeightGVelocityOrDefault >= 0f && float.IsFinite(AcWeightGVelocityOrDefault))) throw new ArgumentException($"ac_weight_g_velocity must be >= 0, got {AcWeightGVelocity}");
+        if (!(AcWeightGFamilyOrDefault >= 0f && float.IsFinite(AcWeightGFamilyOrDefault))) throw new ArgumentException($"ac_weight_g_family must be >= 0, got {AcWeightGFamily}");
         if (!(FamilyOffset >= 0f && float.IsFinite(FamilyOffset))) throw new ArgumentException($"family_offset must be >= 0, got {FamilyOffset}");
         if (Families.Length > LatentSize) throw new ArgumentException($"{Families.Length} families need latent_size >= {Families.Length}");
         if (Families.Length > 0 && (FamilyShares.Length != Families.Length || FamilyShares.Any(x => !(x >= 0)) || Math.Abs(FamilyShares.Sum() - 1) > 1e-3))

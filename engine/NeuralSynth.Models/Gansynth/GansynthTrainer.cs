@@ -275,7 +275,7 @@ public sealed class GansynthTrainer : IDisposable
         if (famG is not null)
         {
             var ce = F.cross_entropy(famG, famTarget);
-            gLoss = gLoss + Config.AcWeightG * ce;
+            gLoss = gLoss + Config.AcWeightGFamilyOrDefault * ce;
             gFamilyCe = ce.item<float>();
         }
         float modeDistance = 0;
