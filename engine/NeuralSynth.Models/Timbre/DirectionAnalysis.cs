@@ -120,7 +120,7 @@ public static class DirectionAnalysis
         progress?.Invoke(1.0);
         string source = $"GANSpace: PCA of first-block activations ({act.shape[1]} values = {o.Pitches.Length} pitches [{string.Join(",", o.Pitches)}] x {act.shape[1] / o.Pitches.Length}) " +
                         $"over {n} latents (seeds {o.Seed}..{o.Seed + n - 1}), velocity {o.Velocity}, regressed onto z";
-        return new TimbreDirections(latent, dirs, stds, explained, modelId, source);
+        return new TimbreDirections(latent, dirs, stds, explained, modelId, source, config.FamilyCount);
     }
 
     /// PCA coordinates [n, k] (float32) and the variance (sum of squares) along each of the top k components of

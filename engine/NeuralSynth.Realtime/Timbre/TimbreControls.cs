@@ -3,7 +3,8 @@ namespace NeuralSynth.Realtime.Timbre;
 /// Timbre parameters -> latent: a pure, deterministic function, so automation replays bit-identically
 /// in the plugin, the render command and the tests.
 ///
-///   1. corners A..D (seed != 0 replaces A with Latent.FromSeed(seed)) are projected onto the sphere of
+///   1. corners A..D (seed != 0 replaces A with Latent.FromSeed(seed), keeping A's family axes when the directions
+///      name them: TimbreDirections.FamilyAxes) are projected onto the sphere of
 ///      radius sqrt(size), the shell a Gaussian z concentrates on and that G sees anyway (it pixel-normalises z);
 ///   2. XY morph: bilinear spherical interpolation slerp(slerp(A, B, x), slerp(C, D, x), y), continuous in
 ///      x and y (no snapping); slerp between points of equal norm stays on the shell;
@@ -21,9 +22,19 @@ public static class TimbreControls
         int n = a.Size;
         if (b.Size != n || c.Size != n || d.Size != n)
             throw new ArgumentException($"corner latents differ in size ({a.Size}, {b.Size}, {c.Size}, {d.Size})");
-        if (settings.Seed != 0) a = Latent.FromSeed(settings.Seed, n);
+        if (settings.Seed != 0) a = Reseed(a, settings.Seed, directions?.FamilyAxes ?? 0);
         var z = Morph(a, b, c, d, settings.X, settings.Y);
         return ApplyMacros(z, settings.Macros, directions);
+    }
+
+    /// Latent.FromSeed(seed) with A's first familyAxes coordinates: another timbre, A's instrument family.
+    public static Latent Reseed(Latent a, long seed, int familyAxes)
+    {
+        var z = Latent.FromSeed(seed, a.Size);
+        if (familyAxes <= 0) return z;
+        var v = z.ToArray();
+        a.Values[..Math.Min(familyAxes, a.Size)].CopyTo(v);
+        return new Latent(v);
     }
 
     public static Latent Compute(IReadOnlyList<Latent> corners, TimbreSettings settings, TimbreDirections? directions)

@@ -24,11 +24,15 @@ public sealed class TimbreDirections
     public string ModelId { get; }
     /// Free-form description of how they were made (layer, samples, pitches).
     public string Source { get; }
+    /// Leading latent coordinates that carry the instrument family of a family-conditioned model (its family count;
+    /// 0 = none): the seed control keeps them from corner A, so a new seed plays another timbre of the same family.
+    public int FamilyAxes { get; }
 
     public TimbreDirections(int latentSize, IReadOnlyList<float[]> directions, IReadOnlyList<double> std,
-        IReadOnlyList<double>? explainedVariance = null, string modelId = "", string source = "")
+        IReadOnlyList<double>? explainedVariance = null, string modelId = "", string source = "", int familyAxes = 0)
     {
         if (latentSize < 1) throw new ArgumentException("latent size must be >= 1");
+        if (familyAxes < 0 || familyAxes > latentSize) throw new ArgumentException($"family axes {familyAxes} must be within 0-{latentSize}");
         if (std.Count != directions.Count) throw new ArgumentException($"{directions.Count} directions but {std.Count} std values");
         var unit = new List<float[]>(directions.Count);
         for (int i = 0; i < directions.Count; i++)
@@ -50,6 +54,7 @@ public sealed class TimbreDirections
         if (ExplainedVariance.Count != directions.Count) throw new ArgumentException("explained variance count differs from the direction count");
         ModelId = modelId;
         Source = source;
+        FamilyAxes = familyAxes;
     }
 
     public int Count => Directions.Count;
@@ -63,6 +68,7 @@ public sealed class TimbreDirections
         [JsonPropertyName("explained_variance")] public double[]? ExplainedVariance { get; set; }
         [JsonPropertyName("std")] public double[]? Std { get; set; }
         [JsonPropertyName("directions")] public float[][]? Directions { get; set; }
+        [JsonPropertyName("family_axes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? FamilyAxes { get; set; }
     }
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -73,6 +79,7 @@ public sealed class TimbreDirections
         {
             Version = FormatVersion, ModelId = ModelId, Source = Source, LatentSize = LatentSize,
             ExplainedVariance = ExplainedVariance.ToArray(), Std = Std.ToArray(), Directions = Directions.ToArray(),
+            FamilyAxes = FamilyAxes > 0 ? FamilyAxes : null,
         };
         string tmp = path + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(dto, Json));
@@ -89,7 +96,7 @@ public sealed class TimbreDirections
         if (dto.Version != FormatVersion) throw new InvalidFileException(path, 0, $"field 'version' is {dto.Version}, this build reads version {FormatVersion}");
         if (dto.Directions == null) throw new InvalidFileException(path, 0, "field 'directions' is missing");
         if (dto.Std == null) throw new InvalidFileException(path, 0, "field 'std' is missing");
-        try { return new TimbreDirections(dto.LatentSize, dto.Directions, dto.Std, dto.ExplainedVariance, dto.ModelId ?? "", dto.Source ?? ""); }
+        try { return new TimbreDirections(dto.LatentSize, dto.Directions, dto.Std, dto.ExplainedVariance, dto.ModelId ?? "", dto.Source ?? "", dto.FamilyAxes ?? 0); }
         catch (ArgumentException e) { throw new InvalidFileException(path, 0, e.Message); }
     }
 

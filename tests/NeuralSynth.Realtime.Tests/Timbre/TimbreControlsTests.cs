@@ -146,6 +146,23 @@ public class TimbreControlsTests
         Assert.Equal(Run(1, 1), Run(1, 1, null, 77)); // corner D does not depend on A
     }
 
+    /// With a family-conditioned model's directions (family axes 9), a new seed keeps corner A's family coordinates
+    /// (another timbre of A's family), and takes everything else from the seed.
+    [Fact]
+    public void SeedKeepsCornerAsFamilyAxes()
+    {
+        var fa = A.ToArray(); fa[3] += 4f; // A asked for family 3, as GansynthConfig.FamilyLatent makes it
+        var familyA = new Latent(fa);
+        var dirs = new TimbreDirections(Size, [Latent.FromSeed(11, Size).ToArray()], [1.0], familyAxes: 9);
+        var z = TimbreControls.Reseed(familyA, 77, dirs.FamilyAxes);
+        var seed = Latent.FromSeed(77, Size);
+        Assert.Equal(fa[..9], z.Values[..9].ToArray());
+        Assert.Equal(seed.Values[9..].ToArray(), z.Values[9..].ToArray());
+        var played = TimbreControls.Compute(familyA, B, C, D, new TimbreSettings { X = 0, Y = 0, Seed = 77, Macros = new double[8] }, dirs);
+        Assert.True(Distance(played, TimbreControls.ToShell(z)) < 1e-5);
+        Assert.Equal(seed, TimbreControls.Reseed(familyA, 77, 0)); // a model without families: the seed's own latent
+    }
+
     [Fact]
     public void OutOfRangeAndNaNAreClampedNotRejected()
     {
@@ -169,7 +186,7 @@ public class TimbreControlsTests
     [Fact]
     public void DirectionsRoundTripThroughJson()
     {
-        var dirs = new TimbreDirections(Size, [Latent.FromSeed(11, Size).ToArray(), Latent.FromSeed(12, Size).ToArray()], [0.9, 1.1], [0.4, 0.2], "abc", "test");
+        var dirs = new TimbreDirections(Size, [Latent.FromSeed(11, Size).ToArray(), Latent.FromSeed(12, Size).ToArray()], [0.9, 1.1], [0.4, 0.2], "abc", "test", familyAxes: 9);
         string dir = Directory.CreateTempSubdirectory("ns-dirs").FullName;
         try
         {
@@ -179,6 +196,7 @@ public class TimbreControlsTests
             Assert.Equal(dirs.Directions[1], back.Directions[1]);
             Assert.Equal(1.1, back.Std[1]);
             Assert.Equal("abc", back.ModelId);
+            Assert.Equal(9, back.FamilyAxes);
             Assert.Null(TimbreDirections.TryLoad(Path.Combine(dir, "nothing")));
             File.WriteAllText(Path.Combine(dir, TimbreDirections.FileName), "{\"version\":1,\"latent_size\":64,\"std\":[1],\"directions\":[[1,2]]}");
             var e = Assert.Throws<NeuralSynth.Formats.InvalidFileException>(() => TimbreDirections.Load(dir));
