@@ -96,10 +96,12 @@ public sealed record GansynthConfig
     [JsonPropertyName("family_shares")] public double[] FamilyShares { get; init; } = [];
     [JsonIgnore] public int FamilyCount => FamilyOffset > 0 ? Families.Length : 0;
 
+    const string NotFamilyConditioned = "the model is not conditioned on instrument family (config family_offset is 0)";
+
     /// z moved into a family's region: z + family_offset e_family.
     public Latent FamilyLatent(Latent z, int family)
     {
-        if (FamilyCount == 0) throw new ArgumentException("the model is not conditioned on instrument family (config family_offset is 0)");
+        if (FamilyCount == 0) throw new ArgumentException(NotFamilyConditioned);
         if (family < 0 || family >= FamilyCount) throw new ArgumentException($"family index {family} is outside 0-{FamilyCount - 1}");
         var v = z.ToArray();
         v[family] += FamilyOffset;
@@ -111,8 +113,7 @@ public sealed record GansynthConfig
     {
         int i = Array.IndexOf(Families, name);
         if (FamilyCount == 0 || i < 0)
-            throw new ArgumentException(FamilyCount == 0 ? "the model is not conditioned on instrument family (config family_offset is 0)"
-                : $"family '{name}' is not one of the model's: {string.Join(", ", Families)}");
+            throw new ArgumentException(FamilyCount == 0 ? NotFamilyConditioned : $"family '{name}' is not one of the model's: {string.Join(", ", Families)}");
         return i;
     }
 

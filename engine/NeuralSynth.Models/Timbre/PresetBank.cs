@@ -53,7 +53,7 @@ public static class PresetBank
         Func<List<Latent>, List<int>, List<int>, float[][]>? render = null)
     {
         render ??= (z, pitch, vel) => model.RenderIf(z, pitch, vel);
-        int latent = model.Config.LatentSize, sr = model.Config.Spectral.SampleRate;
+        int sr = model.Config.Spectral.SampleRate;
         if (classifier.Config.SampleRate != sr) throw new ArgumentException($"classifier rate {classifier.Config.SampleRate} Hz differs from the model's {sr} Hz");
         foreach (int p in o.Pitches) model.Config.PitchIndex(p);
         var scores = new List<SeedScore>(o.Seeds);
@@ -63,7 +63,10 @@ public static class PresetBank
         {
             var z = new List<Latent>(); var pitch = new List<int>(); var vel = new List<int>();
             foreach (long s in chunk)
-                foreach (int p in o.Pitches) { z.Add(CandidateLatent(model.Config, o, s)); pitch.Add(p); vel.Add(o.Velocity); }
+            {
+                var zs = CandidateLatent(model.Config, o, s);
+                foreach (int p in o.Pitches) { z.Add(zs); pitch.Add(p); vel.Add(o.Velocity); }
+            }
             var audio = render(z, pitch, vel);
             var outs = classifier.Predict(audio.Select(a => Fit(a, classifier.Config.Samples)).ToArray());
             for (int c = 0; c < chunk.Length; c++)
