@@ -26,7 +26,12 @@ public sealed record EvalReport
     [JsonPropertyName("ndb_k")] public int NdbK { get; init; }
     /// FID(real test, real train) on the classifier's features: the yardstick generated sets are judged against.
     [JsonPropertyName("fid_train_vs_test")] public double FidTrainVsTest { get; init; }
-    /// FID(generated, real test) / FID(real test, real train); the target is <= 3.
+    /// Precision and recall vs the real test notes of as many real train notes as generated ones (a fixed draw): the
+    /// bar for a generated row's precision/recall, since both depend on the set sizes.
+    [JsonPropertyName("train_draw_notes")] public int TrainDrawNotes { get; init; }
+    [JsonPropertyName("train_precision_vs_test")] public double TrainPrecision { get; init; }
+    [JsonPropertyName("train_recall_vs_test")] public double TrainRecall { get; init; }
+    /// FID(generated, real test) / FID(real test, real train); the target is <= 1.5.
     [JsonPropertyName("fid_ratio")] public double? FidRatio { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
     [JsonPropertyName("rows")] public required IReadOnlyList<EvalRow> Rows { get; init; }
@@ -90,6 +95,10 @@ public static class GansynthEvaluation
 
         var rows = new List<EvalRow> { evaluator.Row(testSet, trainSet, testSet, bins) };
         double yardstick = rows[0].FidVsTrain!.Value;
+        var order = Enumerable.Range(0, trainSet.Count).ToArray();
+        new Random(0).Shuffle(order);
+        var draw = order.Take(Math.Min(o.Count, trainSet.Count)).Select(i => trainSet.Features[i]).ToList();
+        var trainPr = PrecisionRecall.Compute(testSet.Features, draw);
         double? ratio = null;
         string? rendererId = null;
         if (model != null)
@@ -126,6 +135,7 @@ public static class GansynthEvaluation
             Model = o.ModelDir, ModelId = rendererId, InversionPath = model is null ? null : o.Path.ToString().ToLowerInvariant(),
             Vocoder = vocoder is null ? null : o.VocoderDir, Data = o.DataDir, Classifier = o.ClassifierDir,
             GeneratedNotes = model is null ? 0 : o.Count, Seed = o.Seed, NdbK = o.NdbK, FidTrainVsTest = yardstick, FidRatio = ratio,
+            TrainDrawNotes = draw.Count, TrainPrecision = trainPr.Precision, TrainRecall = trainPr.Recall,
             WallSeconds = (DateTime.UtcNow - start).TotalSeconds, Rows = rows,
         };
     }
@@ -204,10 +214,10 @@ public static class GansynthEvaluation
         s.AppendLine($"{r.CreatedUtc}. Model: `{r.Model ?? "(none: reference rows only)"}`" + (r.ModelId is null ? "" : $" (id {r.ModelId}), inversion path: {r.InversionPath}" + (r.Vocoder is null ? "" : $" (vocoder `{r.Vocoder}`)")) + ".");
         s.AppendLine($"Data: `{r.Data}`; classifier: `{r.Classifier}`; {r.GeneratedNotes} generated notes (seed {r.Seed}); NDB with K = {r.NdbK}; {r.WallSeconds:F0} s.");
         s.AppendLine();
-        s.AppendLine("| set | notes | YIN pitch acc (±50 ct) | classifier pitch acc | pitch entropy (nats) | Inception Score | FID vs real test (of it: means) | FID vs real train | NDB/K | same-pitch spread |");
-        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        s.AppendLine("| set | notes | YIN pitch acc (±50 ct) | classifier pitch acc | pitch entropy (nats) | Inception Score | FID vs real test (of it: means) | FID vs real train | NDB/K | same-pitch spread | precision / recall vs real test |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in r.Rows)
-            s.AppendLine($"| {row.Set} | {row.Notes} | {F(row.YinPitchAccuracy, "F3")} | {F(row.PitchAccuracy, "F3")} | {F(row.PitchEntropy, "F3")} | {F(row.InceptionScore, "F2")} | {F(row.FidVsTest, "F2")}{(row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "")} | {F(row.FidVsTrain, "F2")} | {F(row.NdbOverK, "F2")} ({row.Ndb}/{r.NdbK}) | {F(row.SamePitchSpread, "F2")} |");
+            s.AppendLine($"| {row.Set} | {row.Notes} | {F(row.YinPitchAccuracy, "F3")} | {F(row.PitchAccuracy, "F3")} | {F(row.PitchEntropy, "F3")} | {F(row.InceptionScore, "F2")} | {F(row.FidVsTest, "F2")}{(row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "")} | {F(row.FidVsTrain, "F2")} | {F(row.NdbOverK, "F2")} ({row.Ndb}/{r.NdbK}) | {F(row.SamePitchSpread, "F2")} | {(row.Precision is double pp ? $"{pp:F3} / {row.Recall:F3}" : "—")} |");
         s.AppendLine();
         var families = r.Rows.FirstOrDefault(x => x.FamilyShares is not null)?.FamilyShares?.Keys.ToList();
         if (families is not null)
@@ -221,12 +231,14 @@ public static class GansynthEvaluation
                 s.AppendLine($"| {row.Set} | " + string.Join(" | ", families.Select(f => row.FamilyShares![f].ToString("F2", CultureInfo.InvariantCulture))) + $" | {F(row.FamilyAccuracy, "F3")} |");
             s.AppendLine();
         }
-        s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 1.5)." : ""));
+        s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 1.5)." : "") +
+                     $" Precision / recall vs the real test notes of {r.TrainDrawNotes} real train notes (a fixed draw; the bar for a row of as many generated notes): {r.TrainPrecision:F3} / {r.TrainRecall:F3}.");
         s.AppendLine();
         s.AppendLine("How the figures are made: pitch accuracy/entropy and Inception Score use the classifier's 61-way pitch head; " +
                      "the Fréchet distance uses its 128-d penultimate features (in brackets its mean term ||mu1 - mu2||^2: what every note shares; the rest is the spread's size and shape); NDB bins are k-means clusters of the real train notes' " +
                      $"log-mel (80 x 128 average-pooled to {80 / NoteSetEvaluator.NdbPoolMels} x {128 / NoteSetEvaluator.NdbPoolFrames}), a bin differs at p < 0.05 (two-proportion z-test); " +
-                     "YIN accuracy is the share of notes whose median YIN f0 is within 50 cents of the asked pitch. " +
+                     "YIN accuracy is the share of notes whose median YIN f0 is within 50 cents of the asked pitch; " +
+                     "precision (the share of a set's notes inside the real test notes' manifold: balls reaching each real note's 3rd nearest neighbour) and recall (the share of real test notes inside the set's manifold) are Kynkäänniemi et al.'s, on the same features: low precision is notes unlike any real one, low recall is real notes the set never comes near. " +
                      "The real test notes come from instruments the train split (and the classifier) never saw.");
         return s.ToString();
     }

@@ -37,13 +37,16 @@ public sealed record EvalRow(
     [property: JsonPropertyName("same_pitch_spread")] double SamePitchSpread,
     [property: JsonPropertyName("fid_vs_test_mean_term")] double? FidVsTestMeanTerm = null,
     [property: JsonPropertyName("family_shares")] IReadOnlyDictionary<string, double>? FamilyShares = null,
-    [property: JsonPropertyName("family_accuracy")] double? FamilyAccuracy = null);
+    [property: JsonPropertyName("family_accuracy")] double? FamilyAccuracy = null,
+    [property: JsonPropertyName("precision_vs_test")] double? Precision = null,
+    [property: JsonPropertyName("recall_vs_test")] double? Recall = null);
 
 /// Computes the GANSynth metrics of note sets against the real notes:
 ///   YIN pitch accuracy: share of notes whose YIN median f0 is within 50 cents of the asked pitch (model-free);
 ///   classifier pitch accuracy and pitch entropy (mean H(p(pitch|x)), nats); Inception Score over pitch classes;
 ///   Fréchet distance on the classifier's features vs the real test and the real train notes;
-///   NDB/K: k-means bins (K = 50) fitted on the real train notes' pooled log-mel, two-proportion z-tests.
+///   NDB/K: k-means bins (K = 50) fitted on the real train notes' pooled log-mel, two-proportion z-tests;
+///   precision and recall (k = 3) on the classifier's features vs the real test notes.
 public sealed class NoteSetEvaluator : IDisposable
 {
     /// Log-mel average-pooling (mel x frame) before k-means: 80 x 128 -> 40 x 32 keeps the spectral envelope
@@ -130,7 +133,9 @@ public sealed class NoteSetEvaluator : IDisposable
         for (int i = 0; i < set.Count; i++)
             if (!float.IsNaN(set.YinMidi[i]) && Math.Abs(set.YinMidi[i] - set.Pitch[i]) <= YinToleranceSemitones) yinHits++;
         var ndb = bins.Evaluate(set.NdbVectors);
-        FrechetDistance.Parts? vsTest = test is null || ReferenceEquals(test, set) ? null : FrechetDistance.Split(set.Features, test.Features);
+        bool againstTest = test is not null && !ReferenceEquals(test, set);
+        FrechetDistance.Parts? vsTest = againstTest ? FrechetDistance.Split(set.Features, test!.Features) : null;
+        PrecisionRecall.Result? pr = againstTest ? PrecisionRecall.Compute(test!.Features, set.Features) : null;
         return new EvalRow(set.Name, set.Count,
             yinHits / (double)set.Count,
             ClassMetrics.Accuracy(set.PitchProbs, labels),
@@ -138,7 +143,8 @@ public sealed class NoteSetEvaluator : IDisposable
             ClassMetrics.InceptionScore(set.PitchProbs),
             vsTest?.Total,
             ReferenceEquals(train, set) ? null : FrechetDistance.Compute(set.Features, train.Features),
-            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm, FamilyShares(set, classifier.Config.Families), FamilyAccuracy(set));
+            ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm, FamilyShares(set, classifier.Config.Families), FamilyAccuracy(set),
+            pr?.Precision, pr?.Recall);
     }
 
     /// The share of notes whose most likely family (by the classifier) is the family they should have (NoteSetFeatures.Family);

@@ -56,14 +56,15 @@ public sealed class GansynthEval : IEvalSubcommand
                     });
                 });
             GansynthEvaluation.Write(report!, outPath);
-            var table = new Table().AddColumns("set", "notes", "YIN acc", "pitch acc", "pitch entropy", "IS", "FID vs test (means)", "FID vs train", "NDB/K", "same-pitch spread");
+            var table = new Table().AddColumns("set", "notes", "YIN acc", "pitch acc", "pitch entropy", "IS", "FID vs test (means)", "FID vs train", "NDB/K", "same-pitch spread", "precision / recall");
             foreach (var row in report!.Rows)
                 table.AddRow(Markup.Escape(row.Set), row.Notes.ToString(), $"{row.YinPitchAccuracy:F3}", $"{row.PitchAccuracy:F3}", $"{row.PitchEntropy:F3}",
-                    $"{row.InceptionScore:F2}", row.FidVsTest is double a ? $"{a:F2}" + (row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "") : "-", row.FidVsTrain is double b ? $"{b:F2}" : "-", $"{row.NdbOverK:F2}", $"{row.SamePitchSpread:F2}");
+                    $"{row.InceptionScore:F2}", row.FidVsTest is double a ? $"{a:F2}" + (row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "") : "-", row.FidVsTrain is double b ? $"{b:F2}" : "-", $"{row.NdbOverK:F2}", $"{row.SamePitchSpread:F2}",
+                    row.Precision is double p ? $"{p:F3} / {row.Recall:F3}" : "-");
             AnsiConsole.Write(table);
             foreach (var row in report.Rows.Where(r => r.FamilyAccuracy is not null))
                 AnsiConsole.MarkupLineInterpolated($"family accuracy of {row.Set}: {row.FamilyAccuracy:F3}");
-            AnsiConsole.MarkupLineInterpolated($"FID train-vs-test yardstick {report.FidTrainVsTest:F2}{(report.FidRatio is double q ? $", generated/yardstick {q:F2}" : "")}; {report.WallSeconds:F0} s -> {Path.Combine(outPath, "EVAL.md")}");
+            AnsiConsole.MarkupLineInterpolated($"FID train-vs-test yardstick {report.FidTrainVsTest:F2}{(report.FidRatio is double q ? $", generated/yardstick {q:F2}" : "")}; precision / recall of {report.TrainDrawNotes} train notes vs test {report.TrainPrecision:F3} / {report.TrainRecall:F3}; {report.WallSeconds:F0} s -> {Path.Combine(outPath, "EVAL.md")}");
             return 0;
         });
         return cmd;
