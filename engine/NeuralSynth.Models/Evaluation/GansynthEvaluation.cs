@@ -29,8 +29,8 @@ public sealed record EvalReport
     /// Precision and recall vs the real test notes of as many real train notes as generated ones (a fixed draw): the
     /// bar for a generated row's precision/recall, since both depend on the set sizes.
     [JsonPropertyName("train_draw_notes")] public int TrainDrawNotes { get; init; }
-    [JsonPropertyName("train_precision_vs_test")] public double TrainPrecision { get; init; }
-    [JsonPropertyName("train_recall_vs_test")] public double TrainRecall { get; init; }
+    [JsonPropertyName("train_precision_vs_test")] public double? TrainPrecision { get; init; }
+    [JsonPropertyName("train_recall_vs_test")] public double? TrainRecall { get; init; }
     /// FID(generated, real test) / FID(real test, real train); the target is <= 1.5.
     [JsonPropertyName("fid_ratio")] public double? FidRatio { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
@@ -98,7 +98,7 @@ public static class GansynthEvaluation
         var order = Enumerable.Range(0, trainSet.Count).ToArray();
         new Random(0).Shuffle(order);
         var draw = order.Take(Math.Min(o.Count, trainSet.Count)).Select(i => trainSet.Features[i]).ToList();
-        var trainPr = PrecisionRecall.Compute(testSet.Features, draw);
+        var trainPr = PrecisionRecall.Enough(testSet.Count, draw.Count) ? PrecisionRecall.Compute(testSet.Features, draw) : null;
         double? ratio = null;
         string? rendererId = null;
         if (model != null)
@@ -135,7 +135,7 @@ public static class GansynthEvaluation
             Model = o.ModelDir, ModelId = rendererId, InversionPath = model is null ? null : o.Path.ToString().ToLowerInvariant(),
             Vocoder = vocoder is null ? null : o.VocoderDir, Data = o.DataDir, Classifier = o.ClassifierDir,
             GeneratedNotes = model is null ? 0 : o.Count, Seed = o.Seed, NdbK = o.NdbK, FidTrainVsTest = yardstick, FidRatio = ratio,
-            TrainDrawNotes = draw.Count, TrainPrecision = trainPr.Precision, TrainRecall = trainPr.Recall,
+            TrainDrawNotes = draw.Count, TrainPrecision = trainPr?.Precision, TrainRecall = trainPr?.Recall,
             WallSeconds = (DateTime.UtcNow - start).TotalSeconds, Rows = rows,
         };
     }
@@ -199,7 +199,13 @@ public static class GansynthEvaluation
     public static void Write(EvalReport report, string dir)
     {
         Directory.CreateDirectory(dir);
-        var options = new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        // A metric a small set leaves undefined (a same-pitch spread with no pitch played twice, the FID of a handful
+        // of notes) is written as "NaN" / "Infinity" rather than failing the whole evaluation after its rendering.
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        };
         File.WriteAllText(Path.Combine(dir, "eval.json"), JsonSerializer.Serialize(report, options) + "\n");
         File.WriteAllText(Path.Combine(dir, "EVAL.md"), Markdown(report));
     }
@@ -232,7 +238,7 @@ public static class GansynthEvaluation
             s.AppendLine();
         }
         s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 1.5)." : "") +
-                     $" Precision / recall vs the real test notes of {r.TrainDrawNotes} real train notes (a fixed draw; the bar for a row of as many generated notes): {r.TrainPrecision:F3} / {r.TrainRecall:F3}.");
+                     $" Precision / recall vs the real test notes of {r.TrainDrawNotes} real train notes (a fixed draw; the bar for a row of as many generated notes): {F(r.TrainPrecision, "F3")} / {F(r.TrainRecall, "F3")}.");
         s.AppendLine();
         s.AppendLine("How the figures are made: pitch accuracy/entropy and Inception Score use the classifier's 61-way pitch head; " +
                      "the Fréchet distance uses its 128-d penultimate features (in brackets its mean term ||mu1 - mu2||^2: what every note shares; the rest is the spread's size and shape); NDB bins are k-means clusters of the real train notes' " +

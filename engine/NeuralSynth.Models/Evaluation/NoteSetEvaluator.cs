@@ -135,7 +135,7 @@ public sealed class NoteSetEvaluator : IDisposable
         var ndb = bins.Evaluate(set.NdbVectors);
         bool againstTest = test is not null && !ReferenceEquals(test, set);
         FrechetDistance.Parts? vsTest = againstTest ? FrechetDistance.Split(set.Features, test!.Features) : null;
-        PrecisionRecall.Result? pr = againstTest ? PrecisionRecall.Compute(test!.Features, set.Features) : null;
+        PrecisionRecall.Result? pr = againstTest && PrecisionRecall.Enough(test!.Count, set.Count) ? PrecisionRecall.Compute(test.Features, set.Features) : null;
         return new EvalRow(set.Name, set.Count,
             yinHits / (double)set.Count,
             ClassMetrics.Accuracy(set.PitchProbs, labels),

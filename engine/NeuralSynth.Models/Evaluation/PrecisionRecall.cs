@@ -14,10 +14,13 @@ public static class PrecisionRecall
 
     public sealed record Result(double Precision, double Recall);
 
+    /// Whether two sets are large enough for k neighbours (a handful of notes, e.g. `eval --count 3`, is not).
+    public static bool Enough(int realCount, int generatedCount, int k = DefaultK) => realCount > k && generatedCount > k;
+
     public static Result Compute(IReadOnlyList<float[]> real, IReadOnlyList<float[]> generated, int k = DefaultK)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k}: needs at least one neighbour");
-        if (real.Count <= k || generated.Count <= k)
+        if (!Enough(real.Count, generated.Count, k))
             throw new ArgumentException($"precision/recall with k = {k} needs more than {k} notes per set ({real.Count} real, {generated.Count} generated)");
         var realRadius = KthNeighbourDistances(real, k);
         var genRadius = KthNeighbourDistances(generated, k);

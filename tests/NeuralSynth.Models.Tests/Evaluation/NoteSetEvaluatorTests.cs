@@ -64,4 +64,22 @@ public class NoteSetEvaluatorTests
         }
         finally { File.Delete(path); }
     }
+    [Fact]
+    public void AReportWithMetricsASmallSetLeavesUndefinedIsStillWritten()
+    {
+        // Three notes of three pitches have no same-pitch spread (NaN) and no precision/recall (too few for k = 3).
+        var row = new EvalRow("generated (vocoder)", 3, 1, 1, 0, 3, 2445.0, 2303.8, 3, 0.06, double.NaN);
+        var report = new EvalReport { CreatedUtc = "2026-12-06 15:00 UTC", Data = "data", Classifier = "classifier", FidTrainVsTest = 60.3, FidRatio = double.PositiveInfinity, Rows = [row] };
+        string dir = Path.Combine(Path.GetTempPath(), "ns-eval-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            GansynthEvaluation.Write(report, dir);
+            string json = File.ReadAllText(Path.Combine(dir, "eval.json"));
+            Assert.Contains("\"same_pitch_spread\": \"NaN\"", json);
+            Assert.Contains("\"fid_ratio\": \"Infinity\"", json);
+            Assert.DoesNotContain("precision_vs_test", json);
+            Assert.Contains("| NaN | — |", File.ReadAllText(Path.Combine(dir, "EVAL.md")));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
 }
