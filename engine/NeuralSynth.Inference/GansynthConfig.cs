@@ -79,6 +79,14 @@ public sealed record GansynthConfig
     /// pitch and velocity are pushed apart in output by 1 / (mean|G(z1) - G(z2)| / mean|z1 - z2|). Measured need: at
     /// 28,000 steps two notes of one condition differed by 1.5 ln-units rms where real ones differ by 2.2. 0 = off.
     [JsonPropertyName("mode_seeking_weight")] public float ModeSeekingWeight { get; init; }
+    /// Weight of a recall term (IMLE, Li & Malik 2018) in the generator's loss: for each real note of the batch,
+    /// `imle_candidates` generated notes of its pitch and velocity, and the nearest (mean |difference| of the judged
+    /// channels) is pulled toward it, so every real timbre gets a latent that plays it. Measured need (EVAL.md,
+    /// precision/recall): the 60,000-step model's notes are as real as real ones (precision 0.97) but reach a third of
+    /// the real test notes (recall 0.31, real 0.88), and the mode-seeking term buys spread with softer attacks. 0 = off.
+    [JsonPropertyName("imle_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float ImleWeight { get; init; }
+    [JsonPropertyName("imle_candidates"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int ImleCandidates { get; init; }
+    [JsonIgnore] public int ImleCandidatesOrDefault => ImleCandidates > 0 ? ImleCandidates : 4;
 
     /// The critic is told the asked pitch and velocity by a projection term (ConditionProjection) instead of judging
     /// every note against all real notes alike; false = the unconditional critic of the models trained before it.
@@ -166,6 +174,8 @@ public sealed record GansynthConfig
         if (ConvsPerStage is < 1 or > 2) throw new ArgumentException("convs_per_stage must be 1 or 2");
         if (!(LogMagMax > LogMagMin)) throw new ArgumentException("log_mag_max must exceed log_mag_min");
         if (!(ModeSeekingWeight >= 0f && float.IsFinite(ModeSeekingWeight))) throw new ArgumentException($"mode_seeking_weight must be >= 0, got {ModeSeekingWeight}");
+        if (!(ImleWeight >= 0f && float.IsFinite(ImleWeight))) throw new ArgumentException($"imle_weight must be >= 0, got {ImleWeight}");
+        if (ImleCandidates is < 0 or > 64) throw new ArgumentException($"imle_candidates must be 1-64 (0 = the default 4), got {ImleCandidates}");
         if (!(AcWeightG >= 0f && float.IsFinite(AcWeightG))) throw new ArgumentException($"ac_weight_g must be >= 0, got {AcWeightG}");
         if (!(AcWeightGVelocityOrDefault >= 0f && float.IsFinite(AcWeightGVelocityOrDefault))) throw new ArgumentException($"ac_weight_g_velocity must be >= 0, got {AcWeightGVelocity}");
         if (!(AcWeightGFamilyOrDefault >= 0f && float.IsFinite(AcWeightGFamilyOrDefault))) throw new ArgumentException($"ac_weight_g_family must be >= 0, got {AcWeightGFamily}");

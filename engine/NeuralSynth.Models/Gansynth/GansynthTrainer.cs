@@ -35,7 +35,7 @@ public sealed record GansynthTrainOptions
 /// Losses of one step (D step then G step).
 /// ModeDistance: mean|G(z1) - G(z2)| / mean|z1 - z2| over the step's same-condition pairs (0 when the mode-seeking term is off).
 /// DFamilyCe / GFamilyCe: the family classifier's cross-entropy on real / generated notes (0 without family conditioning).
-public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0);
+public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0, float ImleDistance = 0);
 
 /// Trains the generator and discriminator with WGAN-GP (lambda, drift epsilon) + auxiliary pitch/velocity
 /// classification (GANSynth), Adam(lr, beta1 0, beta2 0.99). Layout of OutDir:
@@ -251,6 +251,7 @@ public sealed class GansynthTrainer : IDisposable
         // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z))) [+ w_ms / mode distance]
         SetCriticRequiresGrad(false);
         optG.zero_grad();
+        var (askedPitch, askedVelocity, askedFamily) = (pitchOh, velOh, famOh);  // the real notes' own conditions
         bool seekModes = Config.ModeSeekingWeight > 0;
         int half = b / 2;
         if (seekModes)
@@ -286,6 +287,19 @@ public sealed class GansynthTrainer : IDisposable
             gLoss = gLoss + Config.ModeSeekingWeight / (lz + 1e-5);
             modeDistance = lz.item<float>();
         }
+        float imleDistance = 0;
+        if (Config.ImleWeight > 0)
+        {
+            // Candidates c = 0..m-1 of real note i are rows i * m + c; only the nearest one of each note is pulled.
+            int m = Config.ImleCandidatesOrDefault;
+            var rep = tensor(Enumerable.Range(0, b * m).Select(i => (long)(i / m)).ToArray());
+            var candidates = G.forward(Latents(b * m, askedFamily?.index_select(0, rep)), askedPitch.index_select(0, rep), askedVelocity?.index_select(0, rep));
+            var judged = candidates[.., ..Config.DiscriminatorChannels].reshape(b, m, -1);
+            var target = real[.., ..Config.DiscriminatorChannels].reshape(b, 1, -1);
+            var nearest = (judged - target).abs().mean([2L]).amin([1L]).mean();
+            gLoss = gLoss + Config.ImleWeight * nearest;
+            imleDistance = nearest.item<float>();
+        }
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
@@ -294,7 +308,7 @@ public sealed class GansynthTrainer : IDisposable
         SetCriticRequiresGrad(true);
 
         return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
-            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe);
+            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe, imleDistance);
     }
 
     /// b Gaussian latents, each moved into its note's family region (z + family_offset e_f) when famOh is given.
@@ -381,7 +395,7 @@ public sealed class GansynthTrainer : IDisposable
         var ci = CultureInfo.InvariantCulture;
         using var w = File.AppendText(LossCsv);
         foreach (var l in rows)
-            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance), F6(l.DFamilyCe), F6(l.GFamilyCe) }));
+            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance), F6(l.DFamilyCe), F6(l.GFamilyCe), F6(l.ImleDistance) }));
         static string F6(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
     }
 
@@ -486,7 +500,7 @@ public sealed class GansynthTrainer : IDisposable
         if (Directory.Exists(old)) Directory.Delete(old, true);
     }
 
-    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance,d_family_ce,g_family_ce";
+    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance,d_family_ce,g_family_ce,imle_distance";
     const string EmaFile = "generator_ema.safetensors";
     const string ProjectionFile = "projection.safetensors", ProjectionOptimizerFile = "optimizer_p.bin";
     const string FamilyFile = "family_critic.safetensors", FamilyOptimizerFile = "optimizer_f.bin";

@@ -89,6 +89,22 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(0.9f, m.Config.EmaDecay);
     }
 
+    /// The recall term (IMLE) pulls the nearest of its candidates toward each real note: a finite, positive distance
+    /// every step, and the run continues exactly across a resume (its candidates' latents come from the step's seed).
+    [Fact]
+    public void RecallTermTrainsAndResumesExactly()
+    {
+        using var temp = new TempRun("imle", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
+        var cfg = Tiny(velocity: false) with { ImleWeight = 1f, ImleCandidates = 3 };
+        var losses = TrainStraightAndResumed(data, root, cfg);
+        Assert.All(losses, l => Assert.True(l.ImleDistance > 0 && float.IsFinite(l.ImleDistance), $"recall distance {l.ImleDistance} at step {l.Step}"));
+        using var m = GansynthModel.Load(Path.Combine(root, "a"));
+        Assert.Equal(1f, m.Config.ImleWeight);
+        Assert.Equal(3, m.Config.ImleCandidatesOrDefault);
+    }
+
     /// The conditional critic's projection term trains (its embeddings leave zero), continues exactly across a resume,
     /// and can be turned on at the resume of a run that had none (it starts at zero there); the generator's pitch and
     /// velocity auxiliary weights are separate.
