@@ -97,12 +97,24 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         using var temp = new TempRun("imle", oneThread: true);
         string root = temp.Dir;
         string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50]);
-        var cfg = Tiny(velocity: false) with { ImleWeight = 1f, ImleCandidates = 3 };
+        var cfg = Tiny(velocity: false) with { ImleWeight = 1f, ImleCandidates = 3, ImlePool = [4, 8] };
         var losses = TrainStraightAndResumed(data, root, cfg);
         Assert.All(losses, l => Assert.True(l.ImleDistance > 0 && float.IsFinite(l.ImleDistance), $"recall distance {l.ImleDistance} at step {l.Step}"));
         using var m = GansynthModel.Load(Path.Combine(root, "a"));
         Assert.Equal(1f, m.Config.ImleWeight);
         Assert.Equal(3, m.Config.ImleCandidatesOrDefault);
+        Assert.Equal([4, 8], m.Config.ImlePool!);
+    }
+
+    /// A pooling that does not tile the note (80 mel bands, 128 frames) is refused before any training, naming the key.
+    [Theory]
+    [InlineData(new[] { 3, 8 })]
+    [InlineData(new[] { 4 })]
+    [InlineData(new[] { 4, 0 })]
+    public void RecallTermPoolingMustTileTheNote(int[] pool)
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Tiny() with { ImleWeight = 1f, ImlePool = pool }).Validate());
+        Assert.Contains("imle_pool", e.Message);
     }
 
     /// The conditional critic's projection term trains (its embeddings leave zero), continues exactly across a resume,
