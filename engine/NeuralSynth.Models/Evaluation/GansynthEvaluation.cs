@@ -31,6 +31,7 @@ public sealed record EvalReport
     [JsonPropertyName("train_draw_notes")] public int TrainDrawNotes { get; init; }
     [JsonPropertyName("train_precision_vs_test")] public double? TrainPrecision { get; init; }
     [JsonPropertyName("train_recall_vs_test")] public double? TrainRecall { get; init; }
+    [JsonPropertyName("train_recall_vs_test_by_family")] public IReadOnlyDictionary<string, double>? TrainRecallByFamily { get; init; }
     /// FID(generated, real test) / FID(real test, real train); the target is <= 1.5.
     [JsonPropertyName("fid_ratio")] public double? FidRatio { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
@@ -136,6 +137,7 @@ public static class GansynthEvaluation
             Vocoder = vocoder is null ? null : o.VocoderDir, Data = o.DataDir, Classifier = o.ClassifierDir,
             GeneratedNotes = model is null ? 0 : o.Count, Seed = o.Seed, NdbK = o.NdbK, FidTrainVsTest = yardstick, FidRatio = ratio,
             TrainDrawNotes = draw.Count, TrainPrecision = trainPr?.Precision, TrainRecall = trainPr?.Recall,
+            TrainRecallByFamily = evaluator.RecallByFamily(trainPr, testSet),
             WallSeconds = (DateTime.UtcNow - start).TotalSeconds, Rows = rows,
         };
     }
@@ -235,6 +237,19 @@ public static class GansynthEvaluation
             s.AppendLine("|---|" + string.Concat(families.Select(_ => "---:|")) + "---:|");
             foreach (var row in r.Rows.Where(x => x.FamilyShares is not null))
                 s.AppendLine($"| {row.Set} | " + string.Join(" | ", families.Select(f => row.FamilyShares![f].ToString("F2", CultureInfo.InvariantCulture))) + $" | {F(row.FamilyAccuracy, "F3")} |");
+            s.AppendLine();
+        }
+        var recallRows = r.Rows.Where(x => x.RecallByFamily is not null).ToList();
+        if (recallRows.Count > 0)
+        {
+            var fams = recallRows[0].RecallByFamily!.Keys.ToList();
+            s.AppendLine("Recall by the real test note's family (the share of each family's test notes a set comes near; the test split holds one unseen instrument per family):");
+            s.AppendLine();
+            s.AppendLine("| set | " + string.Join(" | ", fams) + " |");
+            s.AppendLine("|---|" + string.Concat(fams.Select(_ => "---:|")));
+            string Cells(IReadOnlyDictionary<string, double> d) => string.Join(" | ", fams.Select(f => d.TryGetValue(f, out var v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "—"));
+            if (r.TrainRecallByFamily is not null) s.AppendLine($"| {r.TrainDrawNotes} real train notes (the bar) | {Cells(r.TrainRecallByFamily)} |");
+            foreach (var row in recallRows) s.AppendLine($"| {row.Set} | {Cells(row.RecallByFamily!)} |");
             s.AppendLine();
         }
         s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 1.5)." : "") +

@@ -39,7 +39,8 @@ public sealed record EvalRow(
     [property: JsonPropertyName("family_shares")] IReadOnlyDictionary<string, double>? FamilyShares = null,
     [property: JsonPropertyName("family_accuracy")] double? FamilyAccuracy = null,
     [property: JsonPropertyName("precision_vs_test")] double? Precision = null,
-    [property: JsonPropertyName("recall_vs_test")] double? Recall = null);
+    [property: JsonPropertyName("recall_vs_test")] double? Recall = null,
+    [property: JsonPropertyName("recall_vs_test_by_family")] IReadOnlyDictionary<string, double>? RecallByFamily = null);
 
 /// Computes the GANSynth metrics of note sets against the real notes:
 ///   YIN pitch accuracy: share of notes whose YIN median f0 is within 50 cents of the asked pitch (model-free);
@@ -144,8 +145,13 @@ public sealed class NoteSetEvaluator : IDisposable
             vsTest?.Total,
             ReferenceEquals(train, set) ? null : FrechetDistance.Compute(set.Features, train.Features),
             ndb.Ndb, ndb.NdbOverK, SamePitchSpread(set), vsTest?.MeanTerm, FamilyShares(set, classifier.Config.Families), FamilyAccuracy(set),
-            pr?.Precision, pr?.Recall);
+            pr?.Precision, pr?.Recall, RecallByFamily(pr, test));
     }
+
+    /// Recall split by the real test notes' family: with one unseen instrument per family in the test split, which
+    /// instruments a set never comes near. Null without precision/recall or the test notes' families.
+    public IReadOnlyDictionary<string, double>? RecallByFamily(PrecisionRecall.Result? pr, NoteSetFeatures? test) =>
+        pr is null || test?.Family is null ? null : PrecisionRecall.RecallByGroup(pr.RealCovered, test.Family, classifier.Config.Families);
 
     /// The share of notes whose most likely family (by the classifier) is the family they should have (NoteSetFeatures.Family);
     /// null when the set's families are unknown. On the real test notes it says how well the judge knows unseen

@@ -12,7 +12,8 @@ public static class PrecisionRecall
 {
     public const int DefaultK = 3;
 
-    public sealed record Result(double Precision, double Recall);
+    /// RealCovered[i]: real note i lies inside the generated manifold (Recall is their share).
+    public sealed record Result(double Precision, double Recall, bool[] RealCovered);
 
     /// Whether two sets are large enough for k neighbours (a handful of notes, e.g. `eval --count 3`, is not).
     public static bool Enough(int realCount, int generatedCount, int k = DefaultK) => realCount > k && generatedCount > k;
@@ -24,7 +25,8 @@ public static class PrecisionRecall
             throw new ArgumentException($"precision/recall with k = {k} needs more than {k} notes per set ({real.Count} real, {generated.Count} generated)");
         var realRadius = KthNeighbourDistances(real, k);
         var genRadius = KthNeighbourDistances(generated, k);
-        return new Result(Covered(generated, real, realRadius), Covered(real, generated, genRadius));
+        var realCovered = Inside(real, generated, genRadius);
+        return new Result(Inside(generated, real, realRadius).Count(c => c) / (double)generated.Count, realCovered.Count(c => c) / (double)real.Count, realCovered);
     }
 
     /// Each point's distance to its k-th nearest other point of the same set.
@@ -50,15 +52,31 @@ public static class PrecisionRecall
         return radius;
     }
 
-    /// The share of `points` within radius[j] of some manifold[j].
-    static double Covered(IReadOnlyList<float[]> points, IReadOnlyList<float[]> manifold, float[] radius)
+    /// Which `points` lie within radius[j] of some manifold[j].
+    static bool[] Inside(IReadOnlyList<float[]> points, IReadOnlyList<float[]> manifold, float[] radius)
     {
-        int inside = 0;
+        var inside = new bool[points.Count];
         Parallel.For(0, points.Count, i =>
         {
             for (int j = 0; j < manifold.Count; j++)
-                if (TensorPrimitives.Distance<float>(points[i], manifold[j]) <= radius[j]) { Interlocked.Increment(ref inside); return; }
+                if (TensorPrimitives.Distance<float>(points[i], manifold[j]) <= radius[j]) { inside[i] = true; return; }
         });
-        return inside / (double)points.Count;
+        return inside;
+    }
+
+    /// Recall per group of the real notes (e.g. their family): the share of each group's notes the generated manifold
+    /// reaches. Groups with no notes (index < 0 = unknown, or absent) are left out.
+    public static IReadOnlyDictionary<string, double> RecallByGroup(bool[] realCovered, int[] group, string[] names)
+    {
+        if (group.Length != realCovered.Length) throw new ArgumentException($"{group.Length} group labels for {realCovered.Length} real notes");
+        var result = new Dictionary<string, double>();
+        for (int g = 0; g < names.Length; g++)
+        {
+            int n = 0, hit = 0;
+            for (int i = 0; i < group.Length; i++)
+                if (group[i] == g) { n++; if (realCovered[i]) hit++; }
+            if (n > 0) result[names[g]] = hit / (double)n;
+        }
+        return result;
     }
 }

@@ -82,4 +82,30 @@ public class NoteSetEvaluatorTests
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
+
+    /// Recall by the test notes' family is written beside its bar, in eval.json and as a table in EVAL.md.
+    [Fact]
+    public void RecallByFamilyIsReportedBesideItsBar()
+    {
+        var byFamily = new Dictionary<string, double> { ["bass"] = 0.25, ["guitar"] = 0.0 };
+        var row = new EvalRow("generated (vocoder)", 1000, 1, 1, 0, 50, 200, 110, 5, 0.1, 22, Precision: 0.97, Recall: 0.125, RecallByFamily: byFamily);
+        var report = new EvalReport
+        {
+            CreatedUtc = "2026-12-06 17:00 UTC", Data = "data", Classifier = "classifier", FidTrainVsTest = 60.3, FidRatio = 3.3, Rows = [row],
+            TrainDrawNotes = 1000, TrainPrecision = 0.95, TrainRecall = 0.85, TrainRecallByFamily = new Dictionary<string, double> { ["bass"] = 0.9, ["guitar"] = 0.8 },
+        };
+        var md = GansynthEvaluation.Markdown(report);
+        Assert.Contains("| set | bass | guitar |", md);
+        Assert.Contains("| 1000 real train notes (the bar) | 0.90 | 0.80 |", md);
+        Assert.Contains("| generated (vocoder) | 0.25 | 0.00 |", md);
+        string dir = Path.Combine(Path.GetTempPath(), "ns-eval-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            GansynthEvaluation.Write(report, dir);
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "eval.json")));
+            Assert.Equal(0.8, doc.RootElement.GetProperty("train_recall_vs_test_by_family").GetProperty("guitar").GetDouble());
+            Assert.Equal(0.25, doc.RootElement.GetProperty("rows")[0].GetProperty("recall_vs_test_by_family").GetProperty("bass").GetDouble());
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
 }

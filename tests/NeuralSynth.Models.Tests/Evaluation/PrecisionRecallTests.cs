@@ -43,6 +43,22 @@ public class PrecisionRecallTests
         Assert.InRange(r.Recall, 0.18, 0.25);  // at most the two modes' share of the real notes
     }
 
+    /// Recall split by the real notes' group names the modes a collapsed generator never reaches.
+    [Fact]
+    public void RecallByGroupNamesTheModesNeverReached()
+    {
+        var real = Cloud([0, 1, 2, 3], 150, 1, seed: 1);
+        var group = Enumerable.Range(0, real.Count).Select(i => i / 150).ToArray();  // Cloud lays modes out in order
+        var r = PrecisionRecall.Compute(real, Cloud([0, 2], 300, 1, seed: 2));
+        var byGroup = PrecisionRecall.RecallByGroup(r.RealCovered, group, ["a", "b", "c", "d"]);
+        Assert.Equal(["a", "b", "c", "d"], byGroup.Keys);
+        Assert.InRange(byGroup["a"], 0.8, 1.0);
+        Assert.Equal(0.0, byGroup["b"]);
+        Assert.InRange(byGroup["c"], 0.8, 1.0);
+        Assert.Equal(0.0, byGroup["d"]);
+        Assert.Equal(r.Recall, byGroup.Values.Average(), 9);  // equal groups: their mean is the recall
+    }
+
     [Fact]
     public void NotesUnlikeAnyRealOneLosePrecision()
     {
