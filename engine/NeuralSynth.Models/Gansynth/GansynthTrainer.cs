@@ -127,6 +127,8 @@ public sealed class GansynthTrainer : IDisposable
         }
         Config = cfg;
         Config.Save(runCfg);
+        if (Config.BalanceFamilies)
+            log($"family-balanced sampling: {data.Families.Distinct().Count()} families, an epoch of {EpochLength} notes ({data.Count} distinct)");
         if (Config.FamilyCount > 0)
             familyOfNote = data.Families.Select(id => Config.FamilyIndex(Dataset.GeneralMidi.Families[id])).ToArray();
         normalized = Conditioning.Normalize(Config, data.Features);
@@ -400,24 +402,52 @@ public sealed class GansynthTrainer : IDisposable
     }
 
     /// Sample j of the run is perm(epoch = j / N)[j % N]; each epoch's permutation comes from our own RNG seeded
-    /// with (seed, epoch), so batches depend only on (seed, step).
+    /// with (seed, epoch), so batches depend only on (seed, step). With `balance_families` an epoch holds every family
+    /// equally often: each family's notes, shuffled and cycled to the largest family's count.
     int[] BatchIndices(int step)
     {
-        int n = data.Count;
         var r = new int[opt.Batch];
         for (int i = 0; i < r.Length; i++)
         {
             long j = (long)(step - 1) * opt.Batch + i;
+            long n = EpochLength;
             long epoch = j / n;
             if (epoch != permEpoch)
             {
-                perm = Enumerable.Range(0, n).ToArray();
-                new Random((int)((opt.Seed * 1_000_003L + epoch * 7919L) & 0x7FFFFFFF)).Shuffle(perm); // seeded System.Random is stable across runs
+                perm = EpochOrder(new Random((int)((opt.Seed * 1_000_003L + epoch * 7919L) & 0x7FFFFFFF))); // seeded System.Random is stable across runs
                 permEpoch = epoch;
             }
             r[i] = perm![j % n];
         }
         return r;
+    }
+
+    long EpochLength => epochLength ??= EpochOrder(data.Families, Config.BalanceFamilies, new Random(0)).Length;
+    long? epochLength;
+
+    int[] EpochOrder(Random rng) => EpochOrder(data.Families, Config.BalanceFamilies, rng);
+
+    /// One epoch's note order: every note once, shuffled; or, balanced, each family's notes shuffled and cycled to the
+    /// largest family's count, then all shuffled together.
+    public static int[] EpochOrder(int[] familyOfNote, bool balance, Random rng)
+    {
+        if (!balance)
+        {
+            var all = Enumerable.Range(0, familyOfNote.Length).ToArray();
+            rng.Shuffle(all);
+            return all;
+        }
+        var groups = Enumerable.Range(0, familyOfNote.Length).GroupBy(i => familyOfNote[i]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
+        int largest = groups.Max(g => g.Length);
+        var order = new int[groups.Count * largest];
+        int o = 0;
+        foreach (var notes in groups)
+        {
+            rng.Shuffle(notes);
+            for (int k = 0; k < largest; k++) order[o++] = notes[k % notes.Length];
+        }
+        rng.Shuffle(order);
+        return order;
     }
 
     void AppendLosses(List<GansynthLosses> rows)

@@ -106,6 +106,22 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal([4, 8], m.Config.ImlePool!);
     }
 
+    /// A family-balanced epoch holds every family equally often (the rare family's notes cycled, each of them used),
+    /// the common family's notes once each; an unbalanced epoch is every note once.
+    [Fact]
+    public void BalancedEpochPlaysEveryFamilyEquallyOften()
+    {
+        int[] family = [.. Enumerable.Repeat(0, 10), .. Enumerable.Repeat(3, 3), .. Enumerable.Repeat(5, 7)];
+        var order = GansynthTrainer.EpochOrder(family, balance: true, new Random(1));
+        Assert.Equal(30, order.Length);
+        Assert.All(new[] { 0, 3, 5 }, f => Assert.Equal(10, order.Count(i => family[i] == f)));
+        Assert.Equal(Enumerable.Range(0, 20), order.Distinct().Order());
+        Assert.Equal(Enumerable.Range(0, 10), order.Where(i => family[i] == 0).Order());
+        Assert.Equal(order, GansynthTrainer.EpochOrder(family, balance: true, new Random(1)));  // resumable: the seed decides
+        var plain = GansynthTrainer.EpochOrder(family, balance: false, new Random(1));
+        Assert.Equal(Enumerable.Range(0, 20), plain.Order());
+    }
+
     /// A pooling that does not tile the note (80 mel bands, 128 frames) is refused before any training, naming the key.
     [Theory]
     [InlineData(new[] { 3, 8 })]
