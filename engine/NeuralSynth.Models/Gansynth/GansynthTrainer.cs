@@ -340,10 +340,11 @@ public sealed class GansynthTrainer : IDisposable
         return z + Config.FamilyOffset * F.pad(famOh, [0, Config.LatentSize - Config.FamilyCount]);
     }
 
-    /// What the recall term compares: the judged channels, average-pooled over (mel bands, frames) by `imle_pool` when
-    /// set, so the distance is the notes' coarse spectral envelope and its course in time rather than every bin's detail.
+    /// The recall term's candidates are generated at most this many notes at a time (see TrainStep).
     const int ImleSlice = 32;
 
+    /// What the recall term compares: the judged channels, average-pooled over (mel bands, frames) by `imle_pool` when
+    /// set, so the distance is the notes' coarse spectral envelope and its course in time rather than every bin's detail.
     Tensor ImleView(Tensor notes)
     {
         var judged = notes[.., ..Config.DiscriminatorChannels];
