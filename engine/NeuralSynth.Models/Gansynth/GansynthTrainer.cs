@@ -423,8 +423,12 @@ public sealed class GansynthTrainer : IDisposable
         return r;
     }
 
-    long EpochLength => epochLength ??= EpochOrder(data.Families, Config.BalanceFamilies, new Random(0)).Length;
+    long EpochLength => epochLength ??= EpochLengthOf(data.Families, Config.BalanceFamilies);
     long? epochLength;
+
+    /// Notes per epoch: every note once, or, balanced, the largest family's count for each family.
+    public static int EpochLengthOf(int[] familyOfNote, bool balance) =>
+        balance ? familyOfNote.Distinct().Count() * familyOfNote.GroupBy(f => f).Max(g => g.Count()) : familyOfNote.Length;
 
     int[] EpochOrder(Random rng) => EpochOrder(data.Families, Config.BalanceFamilies, rng);
 

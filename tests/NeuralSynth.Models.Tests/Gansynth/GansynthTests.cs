@@ -114,6 +114,8 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         int[] family = [.. Enumerable.Repeat(0, 10), .. Enumerable.Repeat(3, 3), .. Enumerable.Repeat(5, 7)];
         var order = GansynthTrainer.EpochOrder(family, balance: true, new Random(1));
         Assert.Equal(30, order.Length);
+        Assert.Equal(30, GansynthTrainer.EpochLengthOf(family, balance: true));
+        Assert.Equal(20, GansynthTrainer.EpochLengthOf(family, balance: false));
         Assert.All(new[] { 0, 3, 5 }, f => Assert.Equal(10, order.Count(i => family[i] == f)));
         Assert.Equal(Enumerable.Range(0, 20), order.Distinct().Order());
         Assert.Equal(Enumerable.Range(0, 10), order.Where(i => family[i] == 0).Order());
