@@ -70,9 +70,13 @@ static class Ops
     /// while libtorch still read it (a training run died at step ~7,700 with "Expected false to be true" in
     /// c10::Scalar::toFloat under leaky_relu).
     /// The same for pixel norm's epsilon: a second run died the same way in add(mean, 1e-8).
-    static readonly Scalar Slope = 0.2.ToScalar(), Epsilon = 1e-8.ToScalar();
+    static readonly Scalar Slope = 0.2.ToScalar(), Epsilon = 1e-8.ToScalar(), One = 1.ToScalar();
 
     public static Tensor LRelu(Tensor x) => x.leaky_relu(Slope);
+
+    /// a + b. TorchSharp's Tensor + Tensor is add(b, alpha) with an alpha Scalar made for the call (see Slope): a
+    /// fresh-clone test run died with "Expected false to be true" in c10::Scalar::toFloat under HarmonicMel's add.
+    public static Tensor Add(Tensor a, Tensor b) => a.add(b, One);
 
     /// x * x. TorchSharp's square() is pow(2) with a Scalar made for the call, which the GC may free while libtorch
     /// still reads it: a run died at step 32,800 with "INTERNAL ASSERT FAILED at c10/core/Scalar.h" in pow under

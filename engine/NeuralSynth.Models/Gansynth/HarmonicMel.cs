@@ -52,7 +52,7 @@ public sealed class HarmonicMel : IDisposable
     {
         using var scope = NewDisposeScope();
         var m = magnitude.index_select(0, pitchIndex);
-        var mel = bmm(m, harmonics.exp()) + noise.exp();
+        var mel = Ops.Add(bmm(m, harmonics.exp()), noise.exp());
         return mel.clamp_min(spectral.LogFloor).log().MoveToOuterDisposeScope();
     }
 
