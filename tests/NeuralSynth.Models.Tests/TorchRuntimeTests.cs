@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Tests;
@@ -15,7 +16,7 @@ public class TorchRuntimeTests
     {
         foreach (long n in new long[] { 1 << 10, 3072, 1 << 12, 6144, 12288, 1 << 14, 24576, 49152, 1 << 16, 1 << 18, 1 << 20 })
         {
-            using var t = full(n, float.NaN);
+            using var t = full(n, S(float.NaN), dtype: ScalarType.Float32);
         }
     }
 
@@ -51,7 +52,7 @@ public class TorchRuntimeTests
         var (input, weight, groups) = Shape(conv);
         var rng = new TorchSharp.torch.Generator(11);
         var x0 = randn(input, generator: rng);
-        var w = randn(weight, generator: rng) * 0.3f;
+        var w = randn(weight, generator: rng) * S(0.3f);
         // Reference in float64, which oneDNN does not handle: ATen's own exact convolution.
         Tensor reference;
         using (no_grad())

@@ -1,6 +1,7 @@
 using NeuralSynth.Dsp;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Audio;
 
@@ -38,7 +39,7 @@ public sealed class MelSpectrogram : IDisposable
     {
         using var scope = NewDisposeScope();
         var melMag = matmul(mel, Magnitude(audio));
-        return melMag.clamp_min(Config.LogFloor).log().MoveToOuterDisposeScope();
+        return melMag.clamp_min(S(Config.LogFloor)).log().MoveToOuterDisposeScope();
     }
 
     /// Convenience for one note held in a float array.

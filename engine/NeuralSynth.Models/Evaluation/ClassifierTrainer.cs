@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using NeuralSynth.Models.Dataset;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Evaluation;
 
@@ -98,7 +99,7 @@ public sealed class ClassifierTrainer
             var idx = order.AsSpan(slot * config.BatchSize, config.BatchSize).ToArray().Select(i => (long)i).ToArray();
             using var index = tensor(idx);
             var x = train.Inputs.index_select(0, index);
-            x = x + randn_like(x) * 0.05f; // a little noise so the net does not hang on exact rendering artefacts
+            x = Add(x, randn_like(x) * S(0.05f)); // a little noise so the net does not hang on exact rendering artefacts
             var pitchTarget = tensor(idx.Select(i => train.Pitch[i]).ToArray());
             var familyTarget = tensor(idx.Select(i => train.Family[i]).ToArray());
 
@@ -109,11 +110,11 @@ public sealed class ClassifierTrainer
             var (pitchLogits, familyLogits) = net.Heads(net.call(x));
             var pitchLoss = nn.functional.cross_entropy(pitchLogits, pitchTarget);
             var familyLoss = nn.functional.cross_entropy(familyLogits, familyTarget);
-            var loss = pitchLoss + familyLoss * config.FamilyLossWeight;
+            var loss = Add(pitchLoss, familyLoss * S(config.FamilyLossWeight));
             NonFiniteLoss.Check(loss, "classifier", step + 1, checkpointDir);
             optimizer.zero_grad();
             loss.backward();
-            optimizer.step();
+            AdamStep.Step(optimizer);
 
             int done = step + 1;
             if (done % 10 == 0 || done == o.Steps)

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Evaluation;
 
@@ -51,10 +52,10 @@ public sealed class LogFrequencySpectrogram : IDisposable
         using var scope = NewDisposeScope();
         var spec = stft(audio, config.NFft, config.Hop, config.NFft, window, center: true, pad_mode: PaddingModes.Reflect, return_complex: true);
         var mag = spec.abs()[.., .., ..config.Frames];
-        var log = matmul(filters, mag).clamp_min(1e-5f).log();
+        var log = matmul(filters, mag).clamp_min(S(1e-5f)).log();
         var peak = log.amax(new long[] { 1, 2 }, keepdim: true);
         float r = config.LogRange;
-        var x = (log - peak).clamp_min(-r).add(r / 2).div(r / 4);
+        var x = Add((log - peak).clamp_min(S(-r)), r / 2).div(S(r / 4));
         return x.unsqueeze(1).MoveToOuterDisposeScope();
     }
 

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Evaluation;
 
@@ -44,11 +45,11 @@ public sealed class PitchClassifier : Module<Tensor, Tensor>
         int n = Config.Channels.Length;
         for (int i = 0; i < n; i++)
         {
-            h = functional.leaky_relu(norms[i].call(Convolution.Call((TorchSharp.Modules.Conv2d)convs[i], h)), 0.2);
+            h = norms[i].call(Convolution.Call((TorchSharp.Modules.Conv2d)convs[i], h)).leaky_relu(S(0.2));
             if (i < n - 1) h = functional.max_pool2d(h, new long[] { 2, i == 0 ? 1 : 2 });
         }
         h = h.mean(new long[] { 3 }).flatten(1);
-        return functional.leaky_relu(feature.call(h), 0.2).MoveToOuterDisposeScope();
+        return feature.call(h).leaky_relu(S(0.2)).MoveToOuterDisposeScope();
     }
 
     /// Logits of both heads from features (dropout applies in training mode only).

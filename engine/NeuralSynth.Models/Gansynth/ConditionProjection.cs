@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Gansynth;
 
@@ -27,7 +28,7 @@ public sealed class ConditionProjection : nn.Module<Tensor, Tensor, Tensor?, Ten
     {
         using var scope = NewDisposeScope();
         var e = pitchOneHot.matmul(pitch);
-        if (velocityOneHot is not null) e = e + velocityOneHot.matmul(velocity);
+        if (velocityOneHot is not null) e = Add(e, velocityOneHot.matmul(velocity));
         return (e * features).sum([1L]).MoveToOuterDisposeScope();
     }
 }

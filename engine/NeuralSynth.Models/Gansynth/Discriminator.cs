@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Gansynth;
@@ -59,7 +60,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
     /// letting the critic see a lack of variety across the batch.
     static Tensor MinibatchStd(Tensor h)
     {
-        var std = (h.var([0L], unbiased: false) + 1e-8).sqrt().mean();
+        var std = Add(h.var([0L], unbiased: false), 1e-8).sqrt().mean();
         var plane = std.expand(h.shape[0], 1, h.shape[2], h.shape[3]);
         return cat([h, plane], 1);
     }

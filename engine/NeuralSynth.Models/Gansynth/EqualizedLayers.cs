@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Gansynth;
@@ -12,7 +13,7 @@ public sealed class EqConv2d : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
     readonly Parameter bias;
-    readonly Scalar scale; // one Scalar per layer: see Ops.Slope
+    readonly Scalar scale; // one Scalar per layer, held by the layer: see TorchScalars
     readonly long pad;
 
     public EqConv2d(string name, long inChannels, long outChannels, long kernel, double gain = 1.4142135623730951) : base(name)
@@ -38,7 +39,7 @@ public sealed class EqLinear : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
     readonly Parameter bias;
-    readonly Scalar scale; // one Scalar per layer: see Ops.Slope
+    readonly Scalar scale; // one Scalar per layer, held by the layer: see TorchScalars
 
     public EqLinear(string name, long inFeatures, long outFeatures, double gain = 1.4142135623730951) : base(name)
     {
@@ -62,24 +63,17 @@ static class Ops
     {
         using var sq = Square(x);
         using var mean = sq.mean([1L], keepdim: true);
-        using var rms = (mean + Epsilon).rsqrt_();
+        using var rms = Add(mean, 1e-8).rsqrt_();
         return x * rms;
     }
 
-    /// Constants as process-lived Scalars: a temporary Scalar made from 0.2 at each call was freed by its finalizer
+    /// Slope 0.2 as a process-lived Scalar: a temporary Scalar made from 0.2 at each call was freed by its finalizer
     /// while libtorch still read it (a training run died at step ~7,700 with "Expected false to be true" in
-    /// c10::Scalar::toFloat under leaky_relu).
-    /// The same for pixel norm's epsilon: a second run died the same way in add(mean, 1e-8).
-    static readonly Scalar Slope = 0.2.ToScalar(), Epsilon = 1e-8.ToScalar(), One = 1.ToScalar();
-
-    public static Tensor LRelu(Tensor x) => x.leaky_relu(Slope);
-
-    /// a + b. TorchSharp's Tensor + Tensor is add(b, alpha) with an alpha Scalar made for the call (see Slope): a
-    /// fresh-clone test run died with "Expected false to be true" in c10::Scalar::toFloat under HarmonicMel's add.
-    public static Tensor Add(Tensor a, Tensor b) => a.add(b, One);
+    /// c10::Scalar::toFloat under leaky_relu; see TorchScalars).
+    public static Tensor LRelu(Tensor x) => x.leaky_relu(S(0.2));
 
     /// x * x. TorchSharp's square() is pow(2) with a Scalar made for the call, which the GC may free while libtorch
     /// still reads it: a run died at step 32,800 with "INTERNAL ASSERT FAILED at c10/core/Scalar.h" in pow under
-    /// pixel norm, the third crash of this kind (see Slope).
+    /// pixel norm, the third crash of this kind (see TorchScalars).
     public static Tensor Square(Tensor x) => x * x;
 }

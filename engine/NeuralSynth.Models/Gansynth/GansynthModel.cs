@@ -3,6 +3,7 @@ using NeuralSynth.Formats;
 using NeuralSynth.Realtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Gansynth;
 
@@ -178,7 +179,7 @@ public static class Conditioning
     {
         using var scope = NewDisposeScope();
         var lm = raw[.., 0..1];
-        var n = ((lm - cfg.LogMagMin) * (2.0 / (cfg.LogMagMax - cfg.LogMagMin)) - 1.0).clamp(-1.0, 1.0);
+        var n = ((lm - S(cfg.LogMagMin)) * S(2.0 / (cfg.LogMagMax - cfg.LogMagMin)) - S(1.0)).clamp(S(-1.0), S(1.0));
         return cat([n, raw[.., 1..2]], 1).MoveToOuterDisposeScope();
     }
 
@@ -186,7 +187,7 @@ public static class Conditioning
     public static (Tensor LogMel, Tensor IfMel) Denormalize(GansynthConfig cfg, Tensor g)
     {
         using var scope = NewDisposeScope();
-        var lm = (g[.., 0] + 1.0) * ((cfg.LogMagMax - cfg.LogMagMin) / 2.0) + cfg.LogMagMin;
+        var lm = Add(Add(g[.., 0], 1.0) * S((cfg.LogMagMax - cfg.LogMagMin) / 2.0), cfg.LogMagMin);
         var ifm = g[.., 1].clone();
         return (lm.MoveToOuterDisposeScope(), ifm.MoveToOuterDisposeScope());
     }

@@ -6,6 +6,7 @@ using NeuralSynth.Realtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Gansynth;
@@ -225,20 +226,22 @@ public sealed class GansynthTrainer : IDisposable
         var (_, dFake, _) = Critic(fake, pitchOh, velOh, famOh);
         var wass = dFake.mean() - dReal.mean();
         var alpha = rand(b, 1, 1, 1);
-        var mix = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(true);
+        var mix = Add(alpha * real, Rsub(1, alpha) * fake).detach().requires_grad_(true);
         var (_, dMix, _) = Critic(mix, pitchOh, velOh, famOh);
         var grads = torch.autograd.grad([dMix.sum()], [mix], retain_graph: true, create_graph: true)[0];
-        var gradNorm = (Ops.Square(grads.flatten(1)).sum([1L]) + 1e-12).sqrt();
-        var gp = Ops.Square(gradNorm - 1).mean();
+        var gradNorm = Add(Ops.Square(grads.flatten(1)).sum([1L]), 1e-12).sqrt();
+        var gp = Ops.Square(gradNorm - S(1)).mean();
         var drift = Ops.Square(dReal).mean();
         var (dPitchCe, dVelocityCe) = AcLosses(outReal, pitchTarget, velTarget, np);
-        var dCe = dVelocityCe is null ? dPitchCe : dPitchCe + dVelocityCe;
-        var dLoss = wass + Config.GpLambda * gp + Config.DriftEpsilon * drift + Config.AcWeightD * dCe;
+        var dCe = dVelocityCe is null ? dPitchCe : Add(dPitchCe, dVelocityCe);
+        var dLoss = Add(wass, S(Config.GpLambda) * gp);
+        dLoss = Add(dLoss, S(Config.DriftEpsilon) * drift);
+        dLoss = Add(dLoss, S(Config.AcWeightD) * dCe);
         float dFamilyCe = 0;
         if (famReal is not null)
         {
             var ce = F.cross_entropy(famReal, famTarget);
-            dLoss = dLoss + Config.AcWeightD * ce;
+            dLoss = Add(dLoss, S(Config.AcWeightD) * ce);
             dFamilyCe = ce.item<float>();
         }
         NonFiniteLoss.Check(dLoss, "discriminator", Step, CheckpointDir);
@@ -246,9 +249,9 @@ public sealed class GansynthTrainer : IDisposable
         NonFiniteLoss.CheckGradients(D, "discriminator", Step, CheckpointDir);
         if (P is not null) NonFiniteLoss.CheckGradients(P, "discriminator's projection", Step, CheckpointDir);
         if (Fc is not null) NonFiniteLoss.CheckGradients(Fc, "discriminator's family critic", Step, CheckpointDir);
-        optD.step();
-        optP?.step();
-        optF?.step();
+        AdamStep.Step(optD);
+        if (optP is not null) AdamStep.Step(optP);
+        if (optF is not null) AdamStep.Step(optF);
 
         // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z))) [+ w_ms / mode distance]
         SetCriticRequiresGrad(false);
@@ -271,14 +274,14 @@ public sealed class GansynthTrainer : IDisposable
         var fake2 = G.forward(zG, pitchOh, velOh);
         var (outG, criticG, famG) = Critic(fake2, pitchOh, velOh, famOh);
         var (gPitchCe, gVelocityCe) = AcLosses(outG, pitchTarget, velTarget, np);
-        var gCe = gVelocityCe is null ? gPitchCe : gPitchCe + gVelocityCe;
-        var gLoss = -criticG.mean() + Config.AcWeightG * gPitchCe;
-        if (gVelocityCe is not null) gLoss = gLoss + Config.AcWeightGVelocityOrDefault * gVelocityCe;
+        var gCe = gVelocityCe is null ? gPitchCe : Add(gPitchCe, gVelocityCe);
+        var gLoss = Add(-criticG.mean(), S(Config.AcWeightG) * gPitchCe);
+        if (gVelocityCe is not null) gLoss = Add(gLoss, S(Config.AcWeightGVelocityOrDefault) * gVelocityCe);
         float gFamilyCe = 0;
         if (famG is not null)
         {
             var ce = F.cross_entropy(famG, famTarget);
-            gLoss = gLoss + Config.AcWeightGFamilyOrDefault * ce;
+            gLoss = Add(gLoss, S(Config.AcWeightGFamilyOrDefault) * ce);
             gFamilyCe = ce.item<float>();
         }
         float modeDistance = 0;
@@ -286,7 +289,7 @@ public sealed class GansynthTrainer : IDisposable
         {
             var judged = fake2[.., ..Config.DiscriminatorChannels];
             var lz = (judged[..half] - judged[half..(2 * half)]).abs().mean() / (zG[..half] - zG[half..(2 * half)]).abs().mean();
-            gLoss = gLoss + Config.ModeSeekingWeight / (lz + 1e-5);
+            gLoss = Add(gLoss, Rdiv(Config.ModeSeekingWeight, Add(lz, 1e-5)));
             modeDistance = lz.item<float>();
         }
         float imleDistance = 0;
@@ -314,17 +317,17 @@ public sealed class GansynthTrainer : IDisposable
                     rows.Add((notes.reshape(n, -1) - target.reshape(b, -1).index_select(0, of)).abs().mean([1L]));
                 }
                 var distance = cat(rows, 0).reshape(b, m);
-                pick = distance.argmin(1) + arange(b, dtype: ScalarType.Int64) * m;
+                pick = Add(distance.argmin(1), arange(SI(b), dtype: ScalarType.Int64) * SI(m)); // int64: integer Scalars
             }
             var chosen = ImleView(G.forward(zAll.index_select(0, pick), askedPitch, askedVelocity));
             var nearest = (chosen.reshape(b, -1) - target.reshape(b, -1)).abs().mean();
-            gLoss = gLoss + Config.ImleWeight * nearest;
+            gLoss = Add(gLoss, S(Config.ImleWeight) * nearest);
             imleDistance = nearest.item<float>();
         }
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
-        optG.step();
+        AdamStep.Step(optG);
         UpdateEma();
         SetCriticRequiresGrad(true);
 
@@ -337,7 +340,7 @@ public sealed class GansynthTrainer : IDisposable
     {
         var z = randn(b, Config.LatentSize);
         if (famOh is null) return z;
-        return z + Config.FamilyOffset * F.pad(famOh, [0, Config.LatentSize - Config.FamilyCount]);
+        return Add(z, S(Config.FamilyOffset) * F.pad(famOh, [0, Config.LatentSize - Config.FamilyCount]));
     }
 
     /// The recall term's candidates are generated at most this many notes at a time (see TrainStep).
@@ -358,12 +361,12 @@ public sealed class GansynthTrainer : IDisposable
     {
         var (outputs, features) = D.Judge(x);
         var score = outputs[.., 0];
-        if (P is not null) score = score + P.forward(features, pitchOh, velOh);
+        if (P is not null) score = Add(score, P.forward(features, pitchOh, velOh));
         Tensor? familyLogits = null;
         if (Fc is not null)
         {
             var (logits, projection) = Fc.forward(features, famOh!);
-            score = score + projection;
+            score = Add(score, projection);
             familyLogits = logits;
         }
         return (outputs, score, familyLogits);
@@ -387,7 +390,7 @@ public sealed class GansynthTrainer : IDisposable
         if (GEma is null) return;
         using var _ = no_grad();
         float d = Config.EmaDecay;
-        foreach (var (e, w) in GEma.parameters().Zip(G.parameters())) e.mul_(d).add_(w, alpha: 1 - d);
+        foreach (var (e, w) in GEma.parameters().Zip(G.parameters())) e.mul_(S(d)).add_(w, alpha: S(1 - d));
     }
 
     static void CopyWeights(Generator from, Generator? to)

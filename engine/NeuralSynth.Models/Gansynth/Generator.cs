@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Gansynth;
@@ -61,13 +62,13 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         // Harmonic head: channel 0 = harmonic log amplitudes (rows), channel 1 = noise log levels (mel bands), both on
         // the data's log-mel range; the fixed layer places the harmonics at the pitch's exact frequencies.
         double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
-        var levels = (y + 1.0) * half + cfg.LogMagMin;
+        var levels = Add(Add(y, 1.0) * S(half), cfg.LogMagMin);
         var harmonics = levels[.., 0];
         var pitchIndex = pitchOneHot.argmax(1);
         var logMel = harmonic.LogMel(harmonics, levels[.., 1], pitchIndex);
         Tensor ifMel;
         using (no_grad()) ifMel = harmonic.IfMel(harmonics.detach(), logMel.detach(), pitchIndex); // feeds the IF path only, never a loss
-        var normLogMel = ((logMel - cfg.LogMagMin) / half - 1.0).clamp(-1.0, 1.0);
+        var normLogMel = ((logMel - S(cfg.LogMagMin)) / S(half) - S(1.0)).clamp(S(-1.0), S(1.0));
         return stack([normLogMel, ifMel], 1).MoveToOuterDisposeScope();
     }
 

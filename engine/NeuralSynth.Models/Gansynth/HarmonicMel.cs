@@ -2,6 +2,7 @@ using NeuralSynth.Dsp;
 using NeuralSynth.Dsp.Neural;
 using NeuralSynth.Models.Audio;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Gansynth;
 
@@ -52,19 +53,19 @@ public sealed class HarmonicMel : IDisposable
     {
         using var scope = NewDisposeScope();
         var m = magnitude.index_select(0, pitchIndex);
-        var mel = Ops.Add(bmm(m, harmonics.exp()), noise.exp());
-        return mel.clamp_min(spectral.LogFloor).log().MoveToOuterDisposeScope();
+        var mel = Add(bmm(m, harmonics.exp()), noise.exp());
+        return mel.clamp_min(S(spectral.LogFloor)).log().MoveToOuterDisposeScope();
     }
 
     /// Mel IF [B, n_mels, T] in [-1, 1] of the harmonic part; 0 where the band is at the log floor (as IfMel writes it).
     public Tensor IfMel(Tensor harmonics, Tensor logMel, Tensor pitchIndex)
     {
         using var scope = NewDisposeScope();
-        var power = (harmonics * 2).exp();
+        var power = (harmonics * S(2)).exp();
         var c = bmm(powerCos.index_select(0, pitchIndex), power);
         var s = bmm(powerSin.index_select(0, pitchIndex), power);
-        var ifm = atan2(s, c) / Math.PI;
-        var audible = logMel.gt(MathF.Log(spectral.LogFloor) + 1e-3f).to_type(ScalarType.Float32);
+        var ifm = atan2(s, c) / S(Math.PI);
+        var audible = logMel.gt(S(MathF.Log(spectral.LogFloor) + 1e-3f)).to_type(ScalarType.Float32);
         return (ifm * audible).MoveToOuterDisposeScope();
     }
 

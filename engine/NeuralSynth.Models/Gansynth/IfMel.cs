@@ -1,6 +1,7 @@
 using NeuralSynth.Models.Audio;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Gansynth;
 
@@ -37,11 +38,11 @@ public sealed class IfMel : IDisposable
         mel = new MelSpectrogram(config);
         window = hann_window(config.NFft, periodic: true);
         var w = mel.MelMatrix; // [n_mels, bins]
-        using var rowSum = w.sum([1L], keepdim: true).clamp_min(1e-12);  // [n_mels, 1]: band areas
+        using var rowSum = w.sum([1L], keepdim: true).clamp_min(S(1e-12));  // [n_mels, 1]: band areas
         using var colSum = w.sum([0L]).unsqueeze(1);                      // [bins, 1]: how much band covers each bin
-        using var covered = (colSum > 0).to(ScalarType.Float32);
+        using var covered = (colSum > S(0)).to(ScalarType.Float32);
         // mel -> linear: band mean (mel[m] / rowSum[m]) spread back with weights W[m,k] / colSum[k].
-        using var spread = w.t() * covered / colSum.clamp_min(1e-12);  // [bins, n_mels]
+        using var spread = w.t() * covered / colSum.clamp_min(S(1e-12));  // [bins, n_mels]
         melToLinMag = (spread / rowSum.t()).contiguous().detach();
         melToLinIf = w.t().contiguous().detach();
         int bins = config.NFft / 2 + 1;
@@ -64,9 +65,9 @@ public sealed class IfMel : IDisposable
         var advance = spec * prev.conj();                         // |X_t||X_t-1| e^{i dphi}
         var re = matmul(mel.MelMatrix, view_as_real(advance)[.., .., .., 0]);
         var im = matmul(mel.MelMatrix, view_as_real(advance)[.., .., .., 1]);
-        var ifMel = atan2(im, re) / Math.PI;
-        var silent = logMel <= (float)Math.Log(Config.LogFloor) + 1e-3f;
-        ifMel = ifMel.masked_fill(silent, 0f);
+        var ifMel = atan2(im, re) / S(Math.PI);
+        var silent = logMel <= S((float)Math.Log(Config.LogFloor) + 1e-3f);
+        ifMel = ifMel.masked_fill(silent, S(0f));
         return (logMel.MoveToOuterDisposeScope(), ifMel.MoveToOuterDisposeScope());
     }
 
@@ -82,12 +83,12 @@ public sealed class IfMel : IDisposable
         var w = mel.MelMatrix;
         var wtMel = matmul(w.t(), melMag);
         for (int i = 0; i < MagnitudeIterations; i++)
-            linMag = linMag * wtMel / (matmul(w.t(), matmul(w, linMag)) + 1e-12);
-        var phasor = (ifMel * Math.PI);
+            linMag = linMag * wtMel / Add(matmul(w.t(), matmul(w, linMag)), 1e-12);
+        var phasor = (ifMel * S(Math.PI));
         var linRe = matmul(melToLinIf, phasor.cos());
         var linIm = matmul(melToLinIf, phasor.sin());
         var linIf = atan2(linIm, linRe);                          // radians per hop, in [-pi, pi]
-        var phase = linIf.cumsum(2) + binPhase;                  // + pi k restores the alternating sign per bin
+        var phase = Add(linIf.cumsum(2), binPhase);               // + pi k restores the alternating sign per bin
         var spec = complex(linMag * phase.cos(), linMag * phase.sin());
         var wave = istft(spec, Config.NFft, Config.Hop, Config.NFft, window, center: true, length: Config.Samples);
         return wave.MoveToOuterDisposeScope();

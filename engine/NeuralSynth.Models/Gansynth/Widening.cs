@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Gansynth;
 
@@ -62,12 +63,12 @@ public static class Widening
         int inR = inIsStage && shape.Length >= 2 ? Ratio(shape[1], from, to, name, path) : 1;
         if (outR == 1 && inR == 1) return t;
         if (outR > 1) t = t.repeat([outR, .. Enumerable.Repeat(1L, shape.Length - 1)]);
-        if (inR > 1) t = t.repeat([1, inR, .. Enumerable.Repeat(1L, shape.Length - 2)]) / Math.Sqrt(inR);
+        if (inR > 1) t = t.repeat([1, inR, .. Enumerable.Repeat(1L, shape.Length - 2)]) / S(Math.Sqrt(inR));
         if (shape.Length >= 2 && noiseScale > 0)
         {
             var noise = new float[t.numel()];
             for (int i = 0; i < noise.Length; i++) noise[i] = noiseScale * (float)Gaussian(rng);
-            t = t + tensor(noise, t.shape);
+            t = Add(t, tensor(noise, t.shape));
         }
         return t.contiguous();
     }

@@ -1,6 +1,7 @@
 using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Models.Vocoder;
 using NeuralSynth.Realtime;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Rendering;
 
@@ -143,7 +144,7 @@ public sealed class TorchNoteRenderer : INoteRenderer, IDisposable
                 mask[i * mels + m] = edges[m + 2] < 0.85 * f0[i] ? 0f : 1f;
         using var keep = TorchSharp.torch.tensor(mask, [b, mels, 1], device: logMel.device);
         float floor = MathF.Log(spectral.LogFloor);
-        return logMel * keep + floor * (1 - keep);
+        return Add(logMel * keep, S(floor) * Rsub(1, keep));
     }
 
     /// The generated log-mel as the vocoder path plays it: sub-fundamental bands suppressed, then a 3-frame moving

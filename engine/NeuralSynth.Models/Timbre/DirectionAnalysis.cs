@@ -3,7 +3,7 @@ using NeuralSynth.Realtime;
 using NeuralSynth.Realtime.Timbre;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
+using static NeuralSynth.Models.TorchScalars;
 using Generator = NeuralSynth.Models.Gansynth.Generator;
 
 namespace NeuralSynth.Models.Timbre;
@@ -46,12 +46,12 @@ public static class DirectionAnalysis
         var zn = PixelNorm(z);
         var cond = v is null ? cat([zn, p], 1) : cat([zn, p, v], 1);
         var x = input.forward(cond).view(-1, cfg.Channels[0], cfg.StartMels, cfg.StartFrames);
-        x = PixelNorm(F.leaky_relu(x, 0.2));
-        x = PixelNorm(F.leaky_relu(conv0.forward(x), 0.2));
+        x = PixelNorm(x.leaky_relu(S(0.2)));
+        x = PixelNorm(conv0.forward(x).leaky_relu(S(0.2)));
         return x.reshape(b, -1).MoveToOuterDisposeScope();
     }
 
-    static Tensor PixelNorm(Tensor x) => x * (x.square().mean([1L], keepdim: true) + 1e-8).rsqrt();
+    static Tensor PixelNorm(Tensor x) => x * Add(x.pow(S(2)).mean([1L], keepdim: true), 1e-8).rsqrt();
 
     public static TimbreDirections Compute(GansynthModel model, DirectionAnalysisOptions o, Action<double>? progress = null) =>
         Compute(model.Generator, model.Config, model.ModelId, o, progress);
@@ -99,7 +99,7 @@ public static class DirectionAnalysis
         var x = centered.to(ScalarType.Float64);
         var (coords, variance) = TopPrincipalComponents(x, k, o.Seed);
         progress?.Invoke(0.95);
-        double totalVar = x.square().sum().item<double>();
+        double totalVar = x.pow(S(2)).sum().item<double>();
 
         // Least squares coords @ U = z  ->  U [k, latent] (GANSpace's transfer of the basis to latent space).
         var basis = linalg.lstsq(coords.to(ScalarType.Float64), z.to(ScalarType.Float64)).Solution.to(ScalarType.Float32); // [k, latent]
@@ -141,7 +141,7 @@ public static class DirectionAnalysis
         var b = q.t().matmul(x);                                 // [l, D]
         var (ub, sb, _) = linalg.svd(b, fullMatrices: false);    // b = ub sb vb^T; x ~ q ub sb vb^T
         var coords = q.matmul(ub[.., ..k]) * sb[..k];            // x vb_k = q ub_k sb_k
-        var variance = sb[..k].square().data<double>().ToArray();
+        var variance = sb[..k].pow(S(2)).data<double>().ToArray();
         return (coords.to(ScalarType.Float32).MoveToOuterDisposeScope(), variance);
     }
 }

@@ -3,6 +3,7 @@ using NeuralSynth.Realtime;
 using NeuralSynth.Realtime.Timbre;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using Generator = NeuralSynth.Models.Gansynth.Generator;
 
 namespace NeuralSynth.Models.Timbre;
@@ -91,6 +92,7 @@ public static class LatentInversion
             var best = starts.Select(c => c.Loss).ToArray();
             var bestZ = starts.Select(c => c.Z).ToArray();
             double radius = Math.Sqrt(latent);
+            using var learningRate = o.LearningRate.ToScalar(); // an option of this call: held, not a cached constant (see TorchScalars)
             for (int step = 0; step <= o.Steps; step++)
             {
                 using var stepScope = NewDisposeScope();
@@ -105,13 +107,16 @@ public static class LatentInversion
                 using (no_grad())
                 {
                     var grad = z.grad!;
-                    m1.mul_(beta1).add_(grad, alpha: 1 - beta1);
-                    m2.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
+                    m1.mul_(S(beta1)).add_(grad, alpha: S(1 - beta1));
+                    m2.mul_(S(beta2)).addcmul_(grad, grad, value: S(1 - beta2));
                     double c1 = 1 - Math.Pow(beta1, step + 1), c2 = 1 - Math.Pow(beta2, step + 1);
-                    var update = (m1 / c1) / ((m2 / c2).sqrt() + eps);
-                    z.sub_(update * o.LearningRate);
-                    var norm = z.norm(1, keepdim: true).clamp_min(1e-8);
-                    z.mul_(radius / norm);
+                    // The bias corrections change every step: Scalars held for the step, not cached constants.
+                    using var correction1 = c1.ToScalar();
+                    using var correction2 = c2.ToScalar();
+                    var update = (m1 / correction1) / Add((m2 / correction2).sqrt(), eps);
+                    z.sub_(update * learningRate);
+                    var norm = z.norm(1, keepdim: true).clamp_min(S(1e-8));
+                    z.mul_(Rdiv(radius, norm));
                 }
                 progress?.Invoke(0.2 + 0.8 * (step + 1) / o.Steps);
             }

@@ -1,6 +1,7 @@
 using NeuralSynth.Models.Audio;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Timbre;
@@ -22,17 +23,18 @@ public static class SpectralDistance
         if (!a.shape.SequenceEqual(b.shape)) throw new ArgumentException($"log-mel shapes differ: [{string.Join(", ", a.shape)}] vs [{string.Join(", ", b.shape)}]");
         var ma = a.exp().unsqueeze(1);
         var mb = b.exp().unsqueeze(1);
+        using var floor = logFloor.ToScalar(); // a parameter: held for the call, not a cached constant (see TorchScalars)
         Tensor? total = null;
         foreach (int s in Resolutions)
         {
             var pa = s == 1 ? ma : F.avg_pool2d(ma, [s, s], [s, s], ceil_mode: true);
             var pb = s == 1 ? mb : F.avg_pool2d(mb, [s, s], [s, s], ceil_mode: true);
-            var sc = (pa - pb).square().sum([1L, 2L, 3L]).sqrt() / (pb.square().sum([1L, 2L, 3L]).sqrt() + 1e-8);
-            var lm = (pa.clamp_min(logFloor).log() - pb.clamp_min(logFloor).log()).abs().mean([1L, 2L, 3L]);
-            var d = sc + lm;
-            total = total is null ? d : total + d;
+            var sc = (pa - pb).pow(S(2)).sum([1L, 2L, 3L]).sqrt() / Add(pb.pow(S(2)).sum([1L, 2L, 3L]).sqrt(), 1e-8);
+            var lm = (pa.clamp_min(floor).log() - pb.clamp_min(floor).log()).abs().mean([1L, 2L, 3L]);
+            var d = Add(sc, lm);
+            total = total is null ? d : Add(total, d);
         }
-        return (total! / Resolutions.Length).MoveToOuterDisposeScope();
+        return (total! / S(Resolutions.Length)).MoveToOuterDisposeScope();
     }
 
     /// Distance between two log-mel arrays [n_mels, frames].

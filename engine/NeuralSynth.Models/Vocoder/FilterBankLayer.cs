@@ -1,6 +1,7 @@
 using NeuralSynth.Dsp.FilterBank;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Vocoder;
@@ -66,7 +67,7 @@ public sealed class FilterBankLayer : IDisposable
         if (bands.Count != Design.Bands.Count) throw new ArgumentException($"expected {Design.Bands.Count} bands, got {bands.Count}");
         using var scope = NewDisposeScope();
         Tensor sum = UpsampleBand(0, bands[0]);
-        for (int k = 1; k < bands.Count; k++) sum = sum + UpsampleBand(k, bands[k]);
+        for (int k = 1; k < bands.Count; k++) sum = Add(sum, UpsampleBand(k, bands[k]));
         return sum.MoveToOuterDisposeScope();
     }
 

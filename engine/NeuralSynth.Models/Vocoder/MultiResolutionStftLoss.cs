@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Vocoder;
 
@@ -28,18 +29,18 @@ public sealed class MultiResolutionStftLoss : IDisposable
         {
             var sr = Magnitude(real, nFft, hop, window);
             var sf = Magnitude(fake, nFft, hop, window);
-            sc = sc + (sr - sf).pow(2).sum().sqrt() / sr.pow(2).sum().sqrt().clamp_min(1e-7f);
-            lm = lm + (sr.log() - sf.log()).abs().mean();
+            sc = Add(sc, (sr - sf).pow(S(2)).sum().sqrt() / sr.pow(S(2)).sum().sqrt().clamp_min(S(1e-7f)));
+            lm = Add(lm, (sr.log() - sf.log()).abs().mean());
         }
         float n = resolutions.Length;
-        return ((sc / n).squeeze().MoveToOuterDisposeScope(), (lm / n).squeeze().MoveToOuterDisposeScope());
+        return ((sc / S(n)).squeeze().MoveToOuterDisposeScope(), (lm / S(n)).squeeze().MoveToOuterDisposeScope());
     }
 
     static Tensor Magnitude(Tensor x, int nFft, int hop, Tensor window)
     {
         var spec = stft(x, nFft, hop, nFft, window, center: true, pad_mode: PaddingModes.Reflect, return_complex: true);
         var ri = view_as_real(spec);
-        return ri.pow(2).sum(-1).add(1e-9f).sqrt();
+        return Add(ri.pow(S(2)).sum(-1), 1e-9f).sqrt();
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Vocoder;
@@ -36,7 +37,7 @@ public sealed class VocoderDiscriminator : nn.Module
     public Tensor Encode(Tensor logMel, Tensor f0Hz)
     {
         using var scope = NewDisposeScope();
-        return F.leaky_relu(Convolution.Call(enc, VocoderGenerator.ConditionInput(logMel, f0Hz)), 0.2).MoveToOuterDisposeScope();
+        return Convolution.Call(enc, VocoderGenerator.ConditionInput(logMel, f0Hz)).leaky_relu(S(0.2)).MoveToOuterDisposeScope();
     }
 
     /// bands[k]: [B, 1, N_k] analysis band signals. Returns, per discriminator, its score map and feature maps.
@@ -81,12 +82,12 @@ public sealed class ScaleDiscriminator : nn.Module<Tensor, Tensor, (Tensor Score
         var h = x;
         foreach (var conv in convs)
         {
-            h = F.leaky_relu(Convolution.Call(conv, h), 0.2);
+            h = Convolution.Call(conv, h).leaky_relu(S(0.2));
             features.Add(h);
         }
         long t = h.shape[2];
         var p = F.interpolate(Convolution.Call(project, condFeatures), size: [t], mode: InterpolationMode.Linear, align_corners: false);
-        var s = Convolution.Call(score, h) + (h * p).sum(1, keepdim: true).mul(1f / MathF.Sqrt(h.shape[1])); // scaled like a dot product of unit-variance vectors
+        var s = Add(Convolution.Call(score, h), (h * p).sum(1, keepdim: true).mul(S(1f / MathF.Sqrt(h.shape[1])))); // scaled like a dot product of unit-variance vectors
         return (s, features);
     }
 }

@@ -7,6 +7,7 @@ using NeuralSynth.Models.Audio;
 using NeuralSynth.Models.Dataset;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Vocoder;
 
@@ -301,9 +302,10 @@ public sealed class MelInverse : IDisposable
         var flat = new float[mels * frames];
         Buffer.BlockCopy(logMel, 0, flat, 0, flat.Length * sizeof(float));
         var y = tensor(flat, [mels, frames]).exp();
-        var x = pinv.matmul(y).clamp_min(0f);
+        var x = pinv.matmul(y).clamp_min(S(0f));
+        using var stepSize = step.ToScalar(); // computed from the matrix: held for the call, not a cached constant (see TorchScalars)
         for (int i = 0; i < Iterations; i++)
-            x = (x - melT.matmul(mel.matmul(x) - y) * step).clamp_min(0f);
+            x = (x - melT.matmul(mel.matmul(x) - y) * stepSize).clamp_min(S(0f));
         x = cat([x, x.narrow(1, frames - 1, 1)], 1); // [bins, frames + 1]
         return x.t().contiguous().data<float>().ToArray();
     }

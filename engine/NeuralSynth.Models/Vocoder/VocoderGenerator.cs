@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NeuralSynth.Models.Vocoder;
@@ -55,8 +56,8 @@ public sealed class VocoderGenerator : nn.Module
         }
         using var _ = no_grad();
         gainMel.weight!.copy_(tensor(w, [config.Bands, s.NMels, 1]));
-        gainMel.bias!.fill_(-1.5f); // Slaney mel of a unit sinusoid is ~e^1..e^2; the comb channels have RMS 0.7
-        gainCond.weight!.mul_(0.1f);
+        gainMel.bias!.fill_(S(-1.5f)); // Slaney mel of a unit sinusoid is ~e^1..e^2; the comb channels have RMS 0.7
+        gainCond.weight!.mul_(S(0.1f));
         gainCond.bias!.zero_();
     }
 
@@ -66,8 +67,8 @@ public sealed class VocoderGenerator : nn.Module
         using var scope = NewDisposeScope();
         long frames = logMel.shape[2];
         var lf0 = f0Hz.dim() == 1 ? f0Hz.unsqueeze(1).expand(-1, frames) : f0Hz; // [B, F]
-        lf0 = lf0.clamp_min(1f).div(261.63f).log2().where(lf0 > 0, zeros_like(lf0));
-        var mel = logMel.add(4f).div(4f);
+        lf0 = lf0.clamp_min(S(1f)).div(S(261.63f)).log2().where(lf0 > S(0), zeros_like(lf0));
+        var mel = Add(logMel, 4f).div(S(4f));
         return cat([mel, lf0.unsqueeze(1)], 1).MoveToOuterDisposeScope();
     }
 
@@ -76,9 +77,9 @@ public sealed class VocoderGenerator : nn.Module
     {
         using var scope = NewDisposeScope();
         var x = ConditionInput(logMel, f0Hz);
-        x = F.leaky_relu(Convolution.Call(enc0, x), 0.2);
-        x = F.leaky_relu(Convolution.Call(enc1, x), 0.2);
-        var gain = (Convolution.Call(gainMel, logMel) + Convolution.Call(gainCond, x)).clamp_max(5f);
+        x = Convolution.Call(enc0, x).leaky_relu(S(0.2));
+        x = Convolution.Call(enc1, x).leaky_relu(S(0.2));
+        var gain = Add(Convolution.Call(gainMel, logMel), Convolution.Call(gainCond, x)).clamp_max(S(5f));
         return (x.MoveToOuterDisposeScope(), gain.MoveToOuterDisposeScope());
     }
 
@@ -133,7 +134,7 @@ public sealed class BandGenerator : nn.Module<Tensor, Tensor, Tensor>
         }
         output = nn.Conv1d(channels, 1, 1);
         // Start near silence: a loud random output makes the first hundred STFT-loss steps undo the initialisation.
-        using (no_grad()) output.weight!.mul_(0.1f);
+        using (no_grad()) output.weight!.mul_(S(0.1f));
         RegisterComponents();
     }
 
@@ -143,12 +144,12 @@ public sealed class BandGenerator : nn.Module<Tensor, Tensor, Tensor>
         long n = excitation.shape[2], frames = features.shape[2];
         if (n % frames != 0) throw new ArgumentException($"band length {n} is not a whole number of samples per frame ({frames} frames)");
         var c = VocoderGenerator.UpsampleFrames(Convolution.Call(cond, features), (int)(n / frames)); // [B, C + 2CL, N]
-        var x = Convolution.Call(input, excitation) + c.narrow(1, 0, channels);
+        var x = Add(Convolution.Call(input, excitation), c.narrow(1, 0, channels));
         for (int l = 0; l < layers; l++)
         {
-            var h = Convolution.Call(dilated[l], x) + c.narrow(1, channels + 2 * channels * l, 2 * channels);
+            var h = Add(Convolution.Call(dilated[l], x), c.narrow(1, channels + 2 * channels * l, 2 * channels));
             var g = h.narrow(1, 0, channels).tanh() * h.narrow(1, channels, channels).sigmoid();
-            x = x + Convolution.Call(residual[l], g);
+            x = Add(x, Convolution.Call(residual[l], g));
         }
         return Convolution.Call(output, x).MoveToOuterDisposeScope();
     }

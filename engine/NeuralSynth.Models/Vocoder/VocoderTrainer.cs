@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Vocoder;
 
@@ -163,21 +164,21 @@ public static class VocoderTrainer
             for (int i = 0; i < realOut.Count; i++)
             {
                 var sr = realOut[i].Score; var sf = fakeOut[i].Score;
-                lossD = lossD + (cfg.AdversarialLoss == "hinge"
-                    ? nn.functional.relu(1 - sr).mean() + nn.functional.relu(1 + sf).mean()
-                    : (sr - 1).pow(2).mean() + sf.pow(2).mean());
+                lossD = Add(lossD, cfg.AdversarialLoss == "hinge"
+                    ? Add(nn.functional.relu(Rsub(1, sr)).mean(), nn.functional.relu(Add(sf, 1)).mean())
+                    : Add((sr - S(1)).pow(S(2)).mean(), sf.pow(S(2)).mean()));
             }
-            lossD = lossD / realOut.Count;
+            lossD = lossD / S(realOut.Count);
             NonFiniteLoss.Check(lossD, "discriminator", step, "the run's checkpoint/");
             optD.zero_grad();
             lossD.backward();
             nn.utils.clip_grad_norm_(d.parameters(), cfg.GradClip);
-            optD.step();
+            AdamStep.Step(optD);
             result["loss_d"] = lossD.item<float>();
         }
 
         var (sc, lm) = stftLoss.forward(batch.Audio, fake);
-        Tensor lossG = (sc + lm) * (float)cfg.LambdaStft;
+        Tensor lossG = Add(sc, lm) * S((float)cfg.LambdaStft);
         result["stft_sc"] = sc.item<float>();
         result["stft_logmag"] = lm.item<float>();
         if (adversarial)
@@ -192,13 +193,13 @@ public static class VocoderTrainer
             for (int i = 0; i < fakeOut.Count; i++)
             {
                 var sf = fakeOut[i].Score;
-                adv = adv + (cfg.AdversarialLoss == "hinge" ? (-sf).mean() : (sf - 1).pow(2).mean());
+                adv = Add(adv, cfg.AdversarialLoss == "hinge" ? (-sf).mean() : (sf - S(1)).pow(S(2)).mean());
                 for (int l = 0; l < fakeOut[i].Features.Count; l++, fmCount++)
-                    fm = fm + (fakeOut[i].Features[l] - realFeat[i].Features[l]).abs().mean();
+                    fm = Add(fm, (fakeOut[i].Features[l] - realFeat[i].Features[l]).abs().mean());
             }
-            adv = adv / fakeOut.Count;
-            fm = fm / Math.Max(1, fmCount);
-            lossG = lossG + adv * (float)cfg.LambdaAdv + fm * (float)cfg.LambdaFm;
+            adv = adv / S(fakeOut.Count);
+            fm = fm / S(Math.Max(1, fmCount));
+            lossG = Add(Add(lossG, adv * S((float)cfg.LambdaAdv)), fm * S((float)cfg.LambdaFm));
             result["adv_g"] = adv.item<float>();
             result["feature_match"] = fm.item<float>();
         }
@@ -206,7 +207,7 @@ public static class VocoderTrainer
         NonFiniteLoss.Check(lossG, "generator", step, "the run's checkpoint/");
         lossG.backward();
         nn.utils.clip_grad_norm_(g.parameters(), cfg.GradClip);
-        optG.step();
+        AdamStep.Step(optG);
         return result;
     }
 

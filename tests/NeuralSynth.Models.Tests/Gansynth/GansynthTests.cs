@@ -4,6 +4,7 @@ using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Realtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Tests.Gansynth;
 
@@ -241,7 +242,7 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         var z = randn(3, narrow.LatentSize);
         var pitch = Conditioning.PitchOneHot(narrow, [60, 62, 64]);
         var vel = Conditioning.VelocityOneHot(narrow, [50, 100, 100]);
-        var x = rand(3, 2, narrow.MelBins, narrow.Frames) * 2 - 1;
+        var x = rand(3, 2, narrow.MelBins, narrow.Frames) * S(2) - S(1);
         (float[] G, float[] D) Outputs(GansynthConfig cfg, string dir)
         {
             using var g = new NeuralSynth.Models.Gansynth.Generator(cfg); using var d = new Discriminator(cfg);
@@ -403,10 +404,10 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         var y = ifmel.ToWaveform(lm, ifm);
         var lmBack = mel.LogMel(y);
         // Compare where the note has energy (the floor region is identical anyway).
-        var mask = lm > -6;
+        var mask = lm > S(-6);
         double err = (lmBack - lm).abs().masked_select(mask).mean().item<float>();
         // Same magnitudes with random phase are the baseline the IF path must beat.
-        var (_, randomIf) = (lm, torch.rand_like(ifm) * 2 - 1);
+        var (_, randomIf) = (lm, torch.rand_like(ifm) * S(2) - S(1));
         var yr = ifmel.ToWaveform(lm, randomIf);
         double errRandom = (mel.LogMel(yr) - lm).abs().masked_select(mask).mean().item<float>();
         output.WriteLine($"IF-path log-mel error {err:F3} ln units, random phase {errRandom:F3}");

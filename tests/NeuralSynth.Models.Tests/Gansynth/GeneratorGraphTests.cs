@@ -1,6 +1,7 @@
 using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Realtime;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Tests.Gansynth;
 
@@ -29,7 +30,7 @@ public class GeneratorGraphTests : IDisposable
         {
             var rng = new TorchSharp.torch.Generator(5);
             using (no_grad())
-                foreach (var p in model.Generator.parameters()) p.copy_(randn(p.shape, generator: rng) * 0.5f); // biases too: exercise every term
+                foreach (var p in model.Generator.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.5f)); // biases too: exercise every term
             model.Save(dir);
         }
         using var torchModel = GansynthModel.Load(dir);

@@ -1,6 +1,7 @@
 using NeuralSynth.Models.Audio;
 using NeuralSynth.Models.Gansynth;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Tests.Gansynth;
 
@@ -46,7 +47,7 @@ public class HarmonicMelTests
         var expected = AnalysedFrame(mel, Harmonics(pitch, amps));
 
         using var harm = tensor(rows, [1, Spectral.NMels, 1]);
-        using var noise = full(new long[] { 1, Spectral.NMels, 1 }, -30f);
+        using var noise = full(new long[] { 1, Spectral.NMels, 1 }, S(-30f));
         using var idx = tensor(new long[] { pitch - 24 });
         using var got = layer.LogMel(harm, noise, idx);
         var g = got.data<float>().ToArray();
@@ -71,7 +72,7 @@ public class HarmonicMelTests
         rows[0] = 0f; // fundamental only
         const int pitch = 69; // 440 Hz: 440 * 256 / 16000 = 7.04 cycles per hop -> advance 0.04 turns = 0.08 pi
         using var harm = tensor(rows, [1, Spectral.NMels, 1]);
-        using var noise = full(new long[] { 1, Spectral.NMels, 1 }, -30f);
+        using var noise = full(new long[] { 1, Spectral.NMels, 1 }, S(-30f));
         using var idx = tensor(new long[] { pitch - 24 });
         using var lm = layer.LogMel(harm, noise, idx);
         using var ifm = layer.IfMel(harm, lm, idx);

@@ -84,7 +84,7 @@ public class NoteRendererTests
         var g = TinyGenerator();
         using (TorchSharp.torch.no_grad())
             foreach (var (name, p) in g.Generator.named_parameters())
-                if (name.StartsWith("toOutput") && name.EndsWith("bias")) p.fill_(float.NaN);
+                if (name.StartsWith("toOutput") && name.EndsWith("bias")) p.fill_(TorchScalars.S(float.NaN));
         using var r = new TorchNoteRenderer(g, null, InversionPath.If);
         var e = Assert.Throws<InvalidOperationException>(() => r.Render([new NoteRequest(Latent.FromSeed(1, 8), 60, 100)], CancellationToken.None));
         Assert.Contains("non-finite", e.Message);

@@ -5,6 +5,7 @@ using NeuralSynth.Realtime;
 using NeuralSynth.Realtime.Timbre;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using Generator = NeuralSynth.Models.Gansynth.Generator;
 
 namespace NeuralSynth.Models.Tests.Timbre;
@@ -38,13 +39,13 @@ public class DirectionAnalysisTests
         // Data with a clear spectrum: 5 strong directions plus noise.
         var basis = linalg.qr(randn([300, 5], dtype: ScalarType.Float64, generator: rng)).Q.t();        // [5, 300]
         var scales = tensor(new double[] { 10, 7, 5, 3, 2 });
-        var x = (randn([400, 5], dtype: ScalarType.Float64, generator: rng) * scales).matmul(basis) + 0.05 * randn([400, 300], dtype: ScalarType.Float64, generator: rng);
+        var x = Add((randn([400, 5], dtype: ScalarType.Float64, generator: rng) * scales).matmul(basis), S(0.05) * randn([400, 300], dtype: ScalarType.Float64, generator: rng));
         x = x - x.mean([0L], keepdim: true);
         var (coords, variance) = DirectionAnalysis.TopPrincipalComponents(x, 4, 7);
         var s = linalg.svdvals(x);
         for (int i = 0; i < 4; i++) Assert.Equal(s[i].item<double>() * s[i].item<double>(), variance[i], 1e-6 * variance[0]);
         // Coordinates are the data projected on the components: their squared norms are the variances.
-        for (int i = 0; i < 4; i++) Assert.Equal(variance[i], coords[.., i].to(ScalarType.Float64).square().sum().item<double>(), 1e-3 * variance[i]);
+        for (int i = 0; i < 4; i++) Assert.Equal(variance[i], coords[.., i].to(ScalarType.Float64).pow(S(2)).sum().item<double>(), 1e-3 * variance[i]);
     }
 
     [Fact]
@@ -82,9 +83,9 @@ public class DirectionAnalysisTests
         var pc1 = vh[0];
         double Move(float[] u)
         {
-            var step = tensor(u, [1, 16]) * 1.0f;
+            var step = tensor(u, [1, 16]) * S(1.0f);
             var a0 = DirectionAnalysis.EarlyActivations(g, cfg, z, 54, 90).to(ScalarType.Float64);
-            var a1 = DirectionAnalysis.EarlyActivations(g, cfg, z + step, 54, 90).to(ScalarType.Float64);
+            var a1 = DirectionAnalysis.EarlyActivations(g, cfg, Add(z, step), 54, 90).to(ScalarType.Float64);
             return (a1 - a0).matmul(pc1).abs().mean().item<double>();
         }
         double along = Move(dirs.Directions[0]);

@@ -4,6 +4,7 @@ using NeuralSynth.Realtime;
 using NeuralSynth.Realtime.Timbre;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 using Generator = NeuralSynth.Models.Gansynth.Generator;
 
 namespace NeuralSynth.Models.Tests.Timbre;
@@ -13,10 +14,10 @@ public class InversionTests
     [Fact]
     public void SpectralDistanceIsZeroForIdenticalAndGrowsWithDifference()
     {
-        var a = randn([2, 16, 32], generator: new torch.Generator(2)) - 3;
+        var a = randn([2, 16, 32], generator: new torch.Generator(2)) - S(3);
         Assert.All(SpectralDistance.PerItem(a, a).data<float>().ToArray(), d => Assert.Equal(0f, d, 6));
-        var near = SpectralDistance.PerItem(a + 0.05f, a).data<float>().ToArray();
-        var far = SpectralDistance.PerItem(a + 0.5f, a).data<float>().ToArray();
+        var near = SpectralDistance.PerItem(Add(a, 0.05f), a).data<float>().ToArray();
+        var far = SpectralDistance.PerItem(Add(a, 0.5f), a).data<float>().ToArray();
         for (int i = 0; i < 2; i++) { Assert.True(near[i] > 0); Assert.True(far[i] > 5 * near[i]); }
         Assert.Throws<ArgumentException>(() => SpectralDistance.PerItem(a, zeros(2, 16, 16)));
     }

@@ -3,6 +3,7 @@ using NeuralSynth.Dsp.FilterBank;
 using NeuralSynth.Models.Vocoder;
 using TorchSharp;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Tests.Vocoder;
 
@@ -28,7 +29,7 @@ public class FilterBankTorchTests
         using var scope = NewDisposeScope();
         var torchBands = bands.Select(b => tensor(b, [1, 1, b.Length])).ToArray();
         Tensor reference = zeros(1, 1, full);
-        for (int k = 0; k < bands.Length; k++) reference = reference + layer.UpsampleBandTransposed(k, torchBands[k]);
+        for (int k = 0; k < bands.Length; k++) reference = Add(reference, layer.UpsampleBandTransposed(k, torchBands[k]));
         var expected = reference.flatten().data<float>().ToArray();
         var simd = new FilterBankSynthesizer(design).Synthesize(bands, path);
         for (int i = 0; i < full; i++)

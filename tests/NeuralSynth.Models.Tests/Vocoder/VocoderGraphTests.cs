@@ -3,6 +3,7 @@ using NeuralSynth.Dsp.Neural;
 using NeuralSynth.Formats;
 using NeuralSynth.Models.Vocoder;
 using static TorchSharp.torch;
+using static NeuralSynth.Models.TorchScalars;
 
 namespace NeuralSynth.Models.Tests.Vocoder;
 
@@ -31,7 +32,7 @@ public class VocoderGraphTests : IDisposable
         using var g = new VocoderGenerator(cfg);
         var rng = new TorchSharp.torch.Generator(7);
         using (no_grad())
-            foreach (var p in g.parameters()) p.copy_(randn(p.shape, generator: rng) * 0.3f); // biases too: every term counts
+            foreach (var p in g.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.3f)); // biases too: every term counts
         Directory.CreateDirectory(dir);
         string file = Path.Combine(dir, "g.safetensors");
         VocoderWeights.Save(g, file);
