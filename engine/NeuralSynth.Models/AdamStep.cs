@@ -13,42 +13,36 @@ namespace NeuralSynth.Models;
 /// here. Supports what our trainers use: no AMSGrad, no maximize, no coupled (L2) weight decay in Adam.
 public static class AdamStep
 {
-    public static void Step(Adam optimizer)
+    public static void Step(Adam optimizer) => ForEachParameter(optimizer, (options, state, p) =>
     {
-        var dict = optimizer.state_dict();
-        int g = 0;
-        foreach (var group in optimizer.ParamGroups)
-        {
-            var o = (Adam.Options)dict.Options[g];
-            if (o.amsgrad == true || o.maximize == true || (o.weight_decay ?? 0) != 0)
-                throw new NotSupportedException("AdamStep supports Adam without amsgrad, maximize or weight decay");
-            var states = dict.StateIndexRef[g++];
-            int i = 0;
-            foreach (var p in ((ParamGroup)group).Parameters)
-            {
-                var s = (Adam.State)dict.State[states[i++]];
-                s.step = Update(p, s.step, s.exp_avg, s.exp_avg_sq, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, 0);
-            }
-        }
-    }
+        var o = (Adam.Options)options;
+        if (o.amsgrad == true || o.maximize == true || (o.weight_decay ?? 0) != 0)
+            throw new NotSupportedException("AdamStep supports Adam without amsgrad, maximize or weight decay");
+        var s = (Adam.State)state;
+        s.step = Update(p, s.step, s.exp_avg, s.exp_avg_sq, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, 0);
+    });
 
-    public static void Step(AdamW optimizer)
+    public static void Step(AdamW optimizer) => ForEachParameter(optimizer, (options, state, p) =>
+    {
+        var o = (AdamW.Options)options;
+        if (o.amsgrad == true || o.maximize == true)
+            throw new NotSupportedException("AdamStep supports AdamW without amsgrad or maximize");
+        var s = (AdamW.State)state;
+        s.step = Update(p, s.step, s.exp_avg, s.exp_avg_sq, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value,
+            o.weight_decay ?? 0);
+    });
+
+    /// Each parameter with its group's options and its own state, in the order state_dict() lists them.
+    static void ForEachParameter(OptimizerHelper optimizer, Action<OptimizerOptions, OptimizerState, Parameter> update)
     {
         var dict = optimizer.state_dict();
         int g = 0;
         foreach (var group in optimizer.ParamGroups)
         {
-            var o = (AdamW.Options)dict.Options[g];
-            if (o.amsgrad == true || o.maximize == true)
-                throw new NotSupportedException("AdamStep supports AdamW without amsgrad or maximize");
-            var states = dict.StateIndexRef[g++];
+            var states = dict.StateIndexRef[g];
+            var options = dict.Options[g++];
             int i = 0;
-            foreach (var p in ((ParamGroup)group).Parameters)
-            {
-                var s = (AdamW.State)dict.State[states[i++]];
-                s.step = Update(p, s.step, s.exp_avg, s.exp_avg_sq, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value,
-                    o.weight_decay ?? 0);
-            }
+            foreach (var p in ((ParamGroup)group).Parameters) update(options, dict.State[states[i++]], p);
         }
     }
 
