@@ -114,6 +114,47 @@ public sealed record GansynthConfig
     [JsonPropertyName("family_shares")] public double[] FamilyShares { get; init; } = [];
     [JsonIgnore] public int FamilyCount => FamilyOffset > 0 ? Families.Length : 0;
 
+    /// Timbre codes (GLO, Bojanowski et al. 2018): every training instrument owns a learned latent, its code, and the
+    /// generator is also trained to play that instrument's real notes from it (mean |difference| of the judged log-mel,
+    /// weight `code_weight`), so every training timbre has a latent that plays it. The model's prior is then the codes'
+    /// own distribution (RAE's ex-post density, Ghosh et al. 2020): a random timbre is a code drawn uniformly plus
+    /// Gaussian noise of `code_sigma` per dimension, which is also where the critic judges the generator's notes during
+    /// training. Measured need (EVAL.md, phase 10): no latent of the GAN-only generator plays even the train split's
+    /// organ or guitar (inversion distance 0.97 / 0.90 where a string is 0.70), and its notes reach 0.31 of the real test
+    /// notes (recall; real train notes 0.88). 0 = off: random timbres are spherical Gaussian latents.
+    [JsonPropertyName("code_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float CodeWeight { get; init; }
+    [JsonPropertyName("code_sigma"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float CodeSigma { get; init; }
+    /// The codes' Adam learning rate (GLO moves its codes faster than the network's weights); absent = 10 x learning_rate.
+    [JsonPropertyName("code_learning_rate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float? CodeLearningRate { get; init; }
+    [JsonIgnore] public float CodeLearningRateOrDefault => CodeLearningRate ?? 10 * LearningRate;
+    /// The learned codes, one per training instrument (`code_names`, the dataset's instrument_str), each of norm
+    /// sqrt(latent_size) (the generator pixel-norms its latent, so only a code's direction matters); written by the trainer.
+    [JsonPropertyName("codes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float[][] Codes { get; init; } = [];
+    [JsonPropertyName("code_names"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public string[] CodeNames { get; init; } = [];
+    [JsonIgnore] public bool HasCodes => Codes.Length > 0;
+
+    /// A random timbre from the model's prior for a seed: Latent.FromSeed without codes; with them, the code of an
+    /// instrument chosen by the seed plus code_sigma times Latent.FromSeed. Deterministic, so the plug-in, the CLI and
+    /// the evaluation draw the same timbre for the same seed.
+    public Latent PriorLatent(long seed)
+    {
+        var z = Latent.FromSeed(seed, LatentSize);
+        if (!HasCodes) return z;
+        ulong h = (ulong)seed * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL; // a stream apart from FromSeed's
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL; h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL; h ^= h >> 31;
+        return CodeLatent((int)(h % (ulong)Codes.Length), z);
+    }
+
+    /// Code k plus code_sigma times the noise z.
+    public Latent CodeLatent(int k, Latent z)
+    {
+        if (k < 0 || k >= Codes.Length) throw new ArgumentException($"code {k} is outside 0-{Codes.Length - 1}");
+        var v = (float[])Codes[k].Clone();
+        var n = z.Values;
+        for (int i = 0; i < v.Length; i++) v[i] += CodeSigma * n[i];
+        return new Latent(v);
+    }
+
     const string NotFamilyConditioned = "the model is not conditioned on instrument family (config family_offset is 0)";
 
     /// z moved into a family's region: z + family_offset e_family.
@@ -195,6 +236,13 @@ public sealed record GansynthConfig
         if (Families.Length > LatentSize) throw new ArgumentException($"{Families.Length} families need latent_size >= {Families.Length}");
         if (Families.Length > 0 && (FamilyShares.Length != Families.Length || FamilyShares.Any(x => !(x >= 0)) || Math.Abs(FamilyShares.Sum() - 1) > 1e-3))
             throw new ArgumentException($"family_shares must give one share >= 0 per family ({Families.Length}) summing to 1");
+        if (!(CodeWeight >= 0f && float.IsFinite(CodeWeight))) throw new ArgumentException($"code_weight must be >= 0, got {CodeWeight}");
+        if (!(CodeSigma >= 0f && float.IsFinite(CodeSigma))) throw new ArgumentException($"code_sigma must be >= 0, got {CodeSigma}");
+        if (!(CodeLearningRateOrDefault > 0f && float.IsFinite(CodeLearningRateOrDefault))) throw new ArgumentException($"code_learning_rate must be > 0, got {CodeLearningRate}");
+        if (Codes.Length != CodeNames.Length) throw new ArgumentException($"{Codes.Length} codes but {CodeNames.Length} code_names");
+        for (int k = 0; k < Codes.Length; k++)
+            if (Codes[k] is null || Codes[k].Length != LatentSize || Codes[k].Any(x => !float.IsFinite(x)))
+                throw new ArgumentException($"code {k} ({CodeNames[k]}) must hold {LatentSize} finite numbers");
         if (!(EmaDecay >= 0f && EmaDecay < 1f)) throw new ArgumentException($"ema_decay must be in [0, 1), got {EmaDecay}");
     }
 

@@ -157,7 +157,7 @@ public static class GansynthEvaluation
             var requests = new NoteRequest[n];
             for (int i = 0; i < n; i++)
             {
-                var z = Latent.FromSeed(o.Seed * 1_000_003L + startIndex + i, cfg.LatentSize);
+                var z = cfg.PriorLatent(o.Seed * 1_000_003L + startIndex + i); // the model's prior: timbre codes or Gaussian
                 if (cfg.FamilyCount > 0)
                 {
                     int f = cfg.FamilyAt(familyRng.NextDouble());

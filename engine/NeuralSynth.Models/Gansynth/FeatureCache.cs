@@ -8,16 +8,18 @@ namespace NeuralSynth.Models.Gansynth;
 /// The real notes of one dataset split as IF-Mel features, computed once and cached in the run directory
 /// (features_<split>.safetensors) so epochs and resumed runs don't recompute STFTs.
 /// Features hold raw values: log-mel in ln units and IF in [-1, 1], [N, 2, n_mels, frames]; pitch and velocity [N];
-/// family [N], the NSynth family id (GeneralMidi.Families) of each note.
+/// family [N], the NSynth family id (GeneralMidi.Families) of each note; the instrument (instrument_str) of each note comes
+/// from the dataset's metadata, in the same order.
 public sealed class FeatureCache : IDisposable
 {
     public Tensor Features { get; }
     public int[] Pitches { get; }
     public int[] Velocities { get; }
     public int[] Families { get; }
+    public string[] Instruments { get; }
     public int Count => Pitches.Length;
 
-    FeatureCache(Tensor f, int[] p, int[] v, int[] fam) { Features = f; Pitches = p; Velocities = v; Families = fam; }
+    FeatureCache(Tensor f, int[] p, int[] v, int[] fam, string[] inst) { Features = f; Pitches = p; Velocities = v; Families = fam; Instruments = inst; }
 
     static List<NoteExample> Notes(NoteDataset ds, GansynthConfig cfg, int limit)
     {
@@ -37,17 +39,13 @@ public sealed class FeatureCache : IDisposable
                 throw new InvalidFileException(cachePath, 8, $"feature cache has shape [{string.Join(", ", f.Shape)}], the config needs [N, 2, {cfg.MelBins}, {cfg.Frames}] (delete it to rebuild)");
             log?.Invoke($"features: {f.Shape[0]} notes from cache {cachePath}");
             var pitch = p.Data.Select(x => (int)x).ToArray();
-            int[] family;
-            if (t.TryGetValue("family", out var fm)) family = fm.Data.Select(x => (int)x).ToArray();
-            else
-            {
-                // Caches written before family conditioning: the families come from the dataset's metadata, in the same order.
-                var notes = Notes(NoteDataset.Load(dataDir, split), cfg, limit);
-                if (notes.Count != pitch.Length || notes.Where((e, i) => e.Pitch != pitch[i]).Any())
-                    throw new InvalidFileException(cachePath, 8, $"feature cache has no 'family' and its notes differ from {dataDir}/{split} (delete it to rebuild)");
-                family = notes.Select(e => FamilyId(e)).ToArray();
-            }
-            return new FeatureCache(tensor(f.Data, f.Shape), pitch, v.Data.Select(x => (int)x).ToArray(), family);
+            // Instruments (and the families of caches written before family conditioning) come from the dataset's
+            // metadata, in the same order.
+            var notes = Notes(NoteDataset.Load(dataDir, split), cfg, limit);
+            if (notes.Count != pitch.Length || notes.Where((e, i) => e.Pitch != pitch[i]).Any())
+                throw new InvalidFileException(cachePath, 8, $"feature cache's notes differ from {dataDir}/{split} (delete it to rebuild)");
+            int[] family = t.TryGetValue("family", out var fm) ? fm.Data.Select(x => (int)x).ToArray() : notes.Select(e => FamilyId(e)).ToArray();
+            return new FeatureCache(tensor(f.Data, f.Shape), pitch, v.Data.Select(x => (int)x).ToArray(), family, notes.Select(e => e.InstrumentStr).ToArray());
         }
         var ds = NoteDataset.Load(dataDir, split);
         var examples = Notes(ds, cfg, limit);
@@ -78,7 +76,7 @@ public sealed class FeatureCache : IDisposable
         using var ft = tensor(families.Select(x => (float)x).ToArray());
         WeightsFile.Save(new Dictionary<string, Tensor> { ["features"] = features, ["pitch"] = pt, ["velocity"] = vt, ["family"] = ft }, cachePath,
             new Dictionary<string, string> { ["source"] = Path.GetFullPath(Path.Combine(dataDir, split)) });
-        return new FeatureCache(features, pitches, vels, families);
+        return new FeatureCache(features, pitches, vels, families, examples.Select(e => e.InstrumentStr).ToArray());
     }
 
     static int FamilyId(NoteExample e)

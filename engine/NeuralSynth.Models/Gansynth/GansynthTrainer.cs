@@ -36,7 +36,8 @@ public sealed record GansynthTrainOptions
 /// Losses of one step (D step then G step).
 /// ModeDistance: mean|G(z1) - G(z2)| / mean|z1 - z2| over the step's same-condition pairs (0 when the mode-seeking term is off).
 /// DFamilyCe / GFamilyCe: the family classifier's cross-entropy on real / generated notes (0 without family conditioning).
-public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0, float ImleDistance = 0);
+/// CodeDistance: mean|G(code) - real| of the judged channels over the batch's real notes (0 without timbre codes).
+public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0, float ImleDistance = 0, float CodeDistance = 0);
 
 /// Trains the generator and discriminator with WGAN-GP (lambda, drift epsilon) + auxiliary pitch/velocity
 /// classification (GANSynth), Adam(lr, beta1 0, beta2 0.99). Layout of OutDir:
@@ -52,7 +53,8 @@ public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss,
 public sealed class GansynthTrainer : IDisposable
 {
     readonly GansynthTrainOptions opt;
-    public GansynthConfig Config { get; }
+    /// The run's config; with timbre codes, their current values are written into it at every checkpoint.
+    public GansynthConfig Config { get; private set; }
     public Generator G { get; }
     public Discriminator D { get; }
     /// The moving average of G's weights (config ema_decay > 0), or null. It is what samples show and what ships.
@@ -63,7 +65,10 @@ public sealed class GansynthTrainer : IDisposable
     /// The critic's family classifier and projection (config family_offset > 0), or null; own Adam, like P.
     public FamilyCritic? Fc { get; }
     readonly Adam optG, optD;
-    readonly Adam? optP, optF;
+    readonly Adam? optP, optF, optC;
+    /// The training instruments' timbre codes (config code_weight > 0), or null; own Adam, like P.
+    public TimbreCodes? Tc { get; }
+    long[] codeOfNote = []; // code index of every training note (timbre codes only)
     int[] familyOfNote = []; // config family index of every training note (family conditioning only)
     readonly FeatureCache data;
     readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
@@ -151,6 +156,13 @@ public sealed class GansynthTrainer : IDisposable
             Fc = new FamilyCritic(Config);
             optF = optim.Adam(Fc.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         }
+        if (Config.CodeWeight > 0)
+        {
+            Tc = new TimbreCodes(Config, data.Instruments.Distinct().Order(StringComparer.Ordinal).ToArray());
+            codeOfNote = Tc.IndexOf(data.Instruments);
+            optC = optim.Adam(Tc.parameters(), Config.CodeLearningRateOrDefault, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
+            log($"timbre codes: {Tc.Count} instruments, weight {Config.CodeWeight}, prior noise {Config.CodeSigma}, learning rate {Config.CodeLearningRateOrDefault}");
+        }
         if (resume) LoadCheckpoint();
         else
         {
@@ -212,6 +224,7 @@ public sealed class GansynthTrainer : IDisposable
         var pitchTarget = tensor(pitches.Select(p => (long)Config.PitchIndex(p)).ToArray());
         var velTarget = tensor(vels.Select(v => (long)Config.VelocityIndex(v)).ToArray());
         int b = idx.Length, np = Config.PitchCount;
+        var codeIdx = Tc is null ? null : tensor(idx.Select(i => codeOfNote[i]).ToArray());
         var famTarget = tensor(idx.Select(i => (long)(Fc is null ? 0 : familyOfNote[i])).ToArray());
         Tensor? famOh = Fc is null ? null : F.one_hot(famTarget, Config.FamilyCount).to_type(ScalarType.Float32);
 
@@ -221,7 +234,7 @@ public sealed class GansynthTrainer : IDisposable
         optP?.zero_grad();
         optF?.zero_grad();
         Tensor fake;
-        using (no_grad()) fake = G.forward(Latents(b, famOh), pitchOh, velOh);
+        using (no_grad()) fake = G.forward(Latents(b, famOh, codeIdx), pitchOh, velOh);
         var (outReal, dReal, famReal) = Critic(real, pitchOh, velOh, famOh);
         var (_, dFake, _) = Critic(fake, pitchOh, velOh, famOh);
         var wass = dFake.mean() - dReal.mean();
@@ -256,6 +269,7 @@ public sealed class GansynthTrainer : IDisposable
         // ---- generator: -E[D(G(z))] + w_ac CE(D(G(z))) [+ w_ms / mode distance]
         SetCriticRequiresGrad(false);
         optG.zero_grad();
+        optC?.zero_grad();
         var (askedPitch, askedVelocity, askedFamily) = (pitchOh, velOh, famOh);  // the real notes' own conditions
         bool seekModes = Config.ModeSeekingWeight > 0;
         int half = b / 2;
@@ -269,8 +283,9 @@ public sealed class GansynthTrainer : IDisposable
             velTarget = velTarget.index_select(0, pairOf);
             famTarget = famTarget.index_select(0, pairOf);
             famOh = famOh?.index_select(0, pairOf);
+            codeIdx = codeIdx?.index_select(0, pairOf);
         }
-        var zG = Latents(b, famOh);
+        var zG = Latents(b, famOh, codeIdx);
         var fake2 = G.forward(zG, pitchOh, velOh);
         var (outG, criticG, famG) = Critic(fake2, pitchOh, velOh, famOh);
         var (gPitchCe, gVelocityCe) = AcLosses(outG, pitchTarget, velTarget, np);
@@ -300,7 +315,7 @@ public sealed class GansynthTrainer : IDisposable
             // passes alone and only the nearest of each real note is pulled.
             int m = Config.ImleCandidatesOrDefault;
             var rep = tensor(Enumerable.Range(0, b * m).Select(i => (long)(i / m)).ToArray());
-            var zAll = Latents(b * m, askedFamily?.index_select(0, rep));
+            var zAll = Latents(b * m, askedFamily?.index_select(0, rep), Tc is null ? null : tensor(idx.Select(i => codeOfNote[i]).ToArray()).index_select(0, rep));
             var target = ImleView(real);
             Tensor pick;
             using (no_grad())
@@ -324,21 +339,35 @@ public sealed class GansynthTrainer : IDisposable
             gLoss = Add(gLoss, S(Config.ImleWeight) * nearest);
             imleDistance = nearest.item<float>();
         }
+        float codeDistance = 0;
+        if (Tc is not null)
+        {
+            // Every real note of the batch played from its instrument's code: the generator and the codes both learn.
+            var own = Tc.Codes.index_select(0, tensor(idx.Select(i => codeOfNote[i]).ToArray()));
+            var played = G.forward(own, askedPitch, askedVelocity)[.., ..Config.DiscriminatorChannels];
+            var distance = (played - real[.., ..Config.DiscriminatorChannels]).abs().mean();
+            gLoss = Add(gLoss, S(Config.CodeWeight) * distance);
+            codeDistance = distance.item<float>();
+        }
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
+        if (Tc is not null) NonFiniteLoss.CheckGradients(Tc, "timbre codes", Step, CheckpointDir);
         AdamStep.Step(optG);
+        if (optC is not null) { AdamStep.Step(optC); Tc!.Renormalize(); }
         UpdateEma();
         SetCriticRequiresGrad(true);
 
         return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
-            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe, imleDistance);
+            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe, imleDistance, codeDistance);
     }
 
-    /// b Gaussian latents, each moved into its note's family region (z + family_offset e_f) when famOh is given.
-    Tensor Latents(int b, Tensor? famOh)
+    /// b Gaussian latents, each moved into its note's family region (z + family_offset e_f) when famOh is given; with
+    /// timbre codes, the prior's latents instead: each note's instrument code plus code_sigma Gaussian noise.
+    Tensor Latents(int b, Tensor? famOh, Tensor? codeIdx = null)
     {
         var z = randn(b, Config.LatentSize);
+        if (codeIdx is not null) return Add(Tc!.Codes.detach().index_select(0, codeIdx), S(Config.CodeSigma) * z);
         if (famOh is null) return z;
         return Add(z, S(Config.FamilyOffset) * F.pad(famOh, [0, Config.LatentSize - Config.FamilyCount]));
     }
@@ -463,7 +492,7 @@ public sealed class GansynthTrainer : IDisposable
         var ci = CultureInfo.InvariantCulture;
         using var w = File.AppendText(LossCsv);
         foreach (var l in rows)
-            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance), F6(l.DFamilyCe), F6(l.GFamilyCe), F6(l.ImleDistance) }));
+            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance), F6(l.DFamilyCe), F6(l.GFamilyCe), F6(l.ImleDistance), F6(l.CodeDistance) }));
         static string F6(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
     }
 
@@ -512,6 +541,7 @@ public sealed class GansynthTrainer : IDisposable
     /// 4 fixed latents (seeds 1-4) x pitches 36, 48, 60, 72 at velocity 90 (or the configured layer nearest to it).
     public void WriteSamples()
     {
+        SyncCodes();
         string dir = Path.Combine(opt.OutDir, "samples");
         Directory.CreateDirectory(dir);
         int[] pitchSet = new[] { 36, 48, 60, 72 }.Where(p => p >= Config.MinPitch && p <= Config.MaxPitch).DefaultIfEmpty(Config.MinPitch).ToArray();
@@ -519,7 +549,7 @@ public sealed class GansynthTrainer : IDisposable
         for (int s = 1; s <= 4; s++)
         {
             // With family conditioning each row is a family, spread over the list.
-            var z = Latent.FromSeed(s, Config.LatentSize);
+            var z = Config.HasCodes ? Config.PriorLatent(s) : Latent.FromSeed(s, Config.LatentSize);
             if (Config.FamilyCount > 0) z = Config.FamilyLatent(z, (s - 1) * Config.FamilyCount / 4);
             foreach (int p in pitchSet) { zs.Add(z); ps.Add(p); vs.Add(90); }
         }
@@ -560,18 +590,33 @@ public sealed class GansynthTrainer : IDisposable
             WeightsFile.Save(Fc, Path.Combine(tmp, FamilyFile));
             optF!.save_state_dict(Path.Combine(tmp, FamilyOptimizerFile));
         }
+        if (Tc is not null)
+        {
+            WeightsFile.Save(Tc, Path.Combine(tmp, CodesFile));
+            optC!.save_state_dict(Path.Combine(tmp, CodesOptimizerFile));
+        }
         File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new CheckpointState(Step, wallSeconds, opt.Seed, opt.Batch)));
         // Swap in with renames only, so a kill at any moment leaves a complete checkpoint or checkpoint.old.
         if (Directory.Exists(old)) Directory.Delete(old, true);
         if (Directory.Exists(CheckpointDir)) Directory.Move(CheckpointDir, old);
         Directory.Move(tmp, CheckpointDir);
         if (Directory.Exists(old)) Directory.Delete(old, true);
+        // The codes beside the checkpoint's weights in the run's config.json, so a mid-run checkpoint's generator can be
+        // evaluated and sampled with its prior.
+        if (Tc is not null) { SyncCodes(); Config.Save(Path.Combine(opt.OutDir, GansynthModel.ConfigFile)); }
     }
 
-    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance,d_family_ce,g_family_ce,imle_distance";
+    /// Config.Codes = the codes' current values.
+    void SyncCodes()
+    {
+        if (Tc is not null) Config = Config with { Codes = Tc.ToArrays(), CodeNames = Tc.Names };
+    }
+
+    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance,d_family_ce,g_family_ce,imle_distance,code_distance";
     const string EmaFile = "generator_ema.safetensors";
     const string ProjectionFile = "projection.safetensors", ProjectionOptimizerFile = "optimizer_p.bin";
     const string FamilyFile = "family_critic.safetensors", FamilyOptimizerFile = "optimizer_f.bin";
+    const string CodesFile = "timbre_codes.safetensors", CodesOptimizerFile = "optimizer_c.bin";
 
     sealed record CheckpointState(int Step, double WallSeconds, long Seed, int Batch);
 
@@ -617,10 +662,20 @@ public sealed class GansynthTrainer : IDisposable
             }
             else log("family_offset: the critic's family classifier and projection start at this checkpoint");
         }
+        if (Tc is not null)
+        {
+            if (File.Exists(Path.Combine(dir, CodesFile)))
+            {
+                WeightsFile.Load(Tc, Path.Combine(dir, CodesFile));
+                optC!.load_state_dict(Path.Combine(dir, CodesOptimizerFile));
+            }
+            else log("code_weight: the timbre codes start at this checkpoint");
+        }
         // The run's config governs the learning rate of a resumed run (a saved optimizer state carries the rate it was
         // made with), so a later phase can lower it by editing config.json.
         foreach (var o in new[] { optG, optD, optP, optF })
             if (o is not null) foreach (var g in o.ParamGroups) g.LearningRate = Config.LearningRate;
+        if (optC is not null) foreach (var g in optC.ParamGroups) g.LearningRate = Config.CodeLearningRateOrDefault;
         Step = st.Step; wallSeconds = st.WallSeconds;
         // Drop loss rows logged after the checkpoint: they will be recomputed identically.
         if (File.Exists(LossCsv))
@@ -635,6 +690,7 @@ public sealed class GansynthTrainer : IDisposable
 
     void SaveFinal()
     {
+        SyncCodes();
         var shipped = GEma ?? G;
         shipped.eval();
         var meta = new Dictionary<string, string> { ["format"] = "pt", ["model"] = "gansynth-generator", ["step"] = Step.ToString(CultureInfo.InvariantCulture) };
@@ -645,6 +701,6 @@ public sealed class GansynthTrainer : IDisposable
 
     public void Dispose()
     {
-        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); Fc?.Dispose(); optF?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose();
+        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); Fc?.Dispose(); Tc?.Dispose(); optF?.Dispose(); optC?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose();
     }
 }

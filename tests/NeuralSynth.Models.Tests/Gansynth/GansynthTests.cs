@@ -225,6 +225,52 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(c, "checkpoint", "family_critic.safetensors")));
     }
 
+    /// Timbre codes: every training instrument gets a code the generator learns to play its notes from (the distance
+    /// falls), the codes are written into the run's config at norm sqrt(latent_size), the run resumes exactly, and the
+    /// prior draws a code plus code_sigma noise, deterministically per seed.
+    [Fact]
+    public void TimbreCodesTrainAndResumeExactly()
+    {
+        using var temp = new TempRun("codes", oneThread: true);
+        string root = temp.Dir;
+        string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100], [("flute", 1), ("brass", 8)]);
+        var cfg = Tiny() with { CodeWeight = 10f, CodeSigma = 0.25f };
+        var losses = TrainStraightAndResumed(data, root, cfg);
+        Assert.All(losses, l => Assert.True(float.IsFinite(l.CodeDistance) && l.CodeDistance > 0, $"code distance {l.CodeDistance} at step {l.Step}"));
+        var run = GansynthConfig.Load(Path.Combine(root, "a", GansynthModel.ConfigFile));
+        Assert.Equal(["synth_test_000", "synth_test_001"], run.CodeNames);
+        foreach (var c in run.Codes) Assert.Equal(Math.Sqrt(run.LatentSize), Math.Sqrt(c.Sum(x => (double)x * x)), 4);
+        var (a, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "timbre_codes.safetensors"));
+        var (b, _) = WeightsFile.Read(Path.Combine(root, "b", "checkpoint", "timbre_codes.safetensors"));
+        Assert.Equal(a.Single().Value.Data, b.Single().Value.Data);
+
+        // The generator and the codes learn to play the real notes.
+        var longer = new List<GansynthLosses>();
+        using (var t = new GansynthTrainer(Options(data, Path.Combine(root, "long"), 40, cfg))) t.Train(longer.Add);
+        double first = longer.Take(8).Average(l => l.CodeDistance), last = longer.TakeLast(8).Average(l => l.CodeDistance);
+        Assert.True(last < first, $"the code distance did not fall: {first:F3} -> {last:F3}");
+
+        // The prior: the same seed, the same timbre; a code plus sigma times the seed's Gaussian; every code is reached.
+        var reached = new HashSet<int>();
+        for (long seed = 1; seed <= 16; seed++)
+        {
+            var z = run.PriorLatent(seed);
+            Assert.Equal(z.Values.ToArray(), run.PriorLatent(seed).Values.ToArray());
+            var noise = Latent.FromSeed(seed, run.LatentSize);
+            int k = Enumerable.Range(0, 2).Single(k => run.CodeLatent(k, noise).Values.SequenceEqual(z.Values));
+            reached.Add(k);
+        }
+        Assert.Equal(2, reached.Count);
+        var plain = Tiny();
+        Assert.Equal(Latent.FromSeed(5, plain.LatentSize).Values.ToArray(), plain.PriorLatent(5).Values.ToArray());
+
+        // A config whose codes do not match their names, or the data's instruments, is refused by name.
+        var bad = run with { CodeNames = ["synth_test_000"] };
+        Assert.Contains("code_names", Assert.Throws<ArgumentException>(() => bad.Validate()).Message);
+        var other = run with { CodeNames = ["x", "y"] };
+        Assert.Contains("the run's codes are for the instruments x, y", Assert.Throws<ArgumentException>(() => new GansynthTrainer(Options(data, Path.Combine(root, "other"), 2, other))).Message);
+    }
+
     /// Widening a trained run's stages keeps what both networks compute (without the symmetry noise: to float
     /// rounding; with it: nearly), and `--widen` on the run resumes at its step with the wider config and trains on.
     [Fact]
