@@ -133,27 +133,13 @@ public sealed record GansynthConfig
     [JsonPropertyName("code_names"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public string[] CodeNames { get; init; } = [];
     [JsonIgnore] public bool HasCodes => Codes.Length > 0;
 
-    /// A random timbre from the model's prior for a seed: Latent.FromSeed without codes; with them, the code of an
-    /// instrument chosen by the seed plus code_sigma times Latent.FromSeed. Deterministic, so the plug-in, the CLI and
-    /// the evaluation draw the same timbre for the same seed.
-    public Latent PriorLatent(long seed)
-    {
-        var z = Latent.FromSeed(seed, LatentSize);
-        if (!HasCodes) return z;
-        ulong h = (ulong)seed * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL; // a stream apart from FromSeed's
-        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL; h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL; h ^= h >> 31;
-        return CodeLatent((int)(h % (ulong)Codes.Length), z);
-    }
+    /// The model's prior over timbres (LatentPrior): its codes plus code_sigma noise, or the spherical Gaussian.
+    /// Made anew on each call: a cached one would be copied stale by `with`.
+    [JsonIgnore] public LatentPrior Prior => LatentPrior.FromCodes(LatentSize, Codes, CodeSigma);
 
-    /// Code k plus code_sigma times the noise z.
-    public Latent CodeLatent(int k, Latent z)
-    {
-        if (k < 0 || k >= Codes.Length) throw new ArgumentException($"code {k} is outside 0-{Codes.Length - 1}");
-        var v = (float[])Codes[k].Clone();
-        var n = z.Values;
-        for (int i = 0; i < v.Length; i++) v[i] += CodeSigma * n[i];
-        return new Latent(v);
-    }
+    /// A random timbre from the model's prior for a seed.
+    public Latent PriorLatent(long seed) => Prior.Sample(seed);
+
 
     const string NotFamilyConditioned = "the model is not conditioned on instrument family (config family_offset is 0)";
 

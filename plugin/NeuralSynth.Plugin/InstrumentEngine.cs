@@ -410,9 +410,9 @@ public sealed unsafe class InstrumentEngine
         var corners = host.Corners((int)_plain[ParamIds.Sound]);
         if (Volatile.Read(ref _corners) is { } custom)
         {
-            try { corners = custom.Select(c => c.ToLatent(host.LatentSize)).ToArray(); }
+            try { corners = custom.Select(c => c.ToLatent(host.Prior)).ToArray(); }
             catch (ArgumentException e) { Console.Error.WriteLine($"NeuralSynth: preset corners ignored, playing the bank sound: {e.Message}"); }
         }
-        return TimbreControls.Compute(corners, settings, host.Directions);
+        return TimbreControls.Compute(corners, settings, host.Directions, host.Prior);
     }
 }

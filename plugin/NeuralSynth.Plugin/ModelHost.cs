@@ -18,6 +18,8 @@ public sealed class ModelHost
     public VoiceCache Cache { get; }
     public TimbreDirections? Directions { get; }
     public int LatentSize { get; }
+    /// How seeds become timbres for this generator (its timbre codes, or the spherical Gaussian).
+    public LatentPrior Prior { get; }
     /// Wall time of loading the generator (reported by the test host, not asserted).
     public TimeSpan LoadTime { get; }
     public string ModelDir { get; }
@@ -39,13 +41,14 @@ public sealed class ModelHost
         // one when an instance switches to it.
         var first = NoteRenderer.Load(ModelDir, NoteRenderer.HasDefaultVocoder(ModelDir) ? InversionPath.Vocoder : InversionPath.If);
         LatentSize = first.LatentSize;
+        Prior = first.Config.Prior;
         GeneratorId = first.GeneratorId;
         Directions = TimbreDirections.TryLoad(ModelDir);
         Cache = new VoiceCache(VoiceCache.DefaultBudgetBytes, VoiceCache.DefaultPersistDirectory(), DiskCapBytes);
         Cache.Warning += w => Console.Error.WriteLine($"NeuralSynth: voice cache: {w}");
         Cache.LoadPersisted(first.ModelId);
         bankCorners = new Latent[SoundBank.Names.Length][];
-        for (int i = 0; i < bankCorners.Length; i++) bankCorners[i] = SoundBank.Corners(i, LatentSize);
+        for (int i = 0; i < bankCorners.Length; i++) bankCorners[i] = SoundBank.Corners(i, Prior);
         schedulers[(int)first.Path] = NewScheduler(first);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Shutdown();
         LoadTime = DateTime.UtcNow - start;

@@ -49,11 +49,11 @@ public static class SoundBank
 
     static int DefaultSound() => Math.Max(0, Array.FindIndex(s_sounds, s => s.File == DefaultFile));
 
-    /// Corner latents of sound `index` for a generator with latents of `size` values.
-    public static Latent[] Corners(int index, int size)
+    /// Corner latents of sound `index` for a generator with this prior.
+    public static Latent[] Corners(int index, LatentPrior prior)
     {
-        return PresetOf(index)?.CornerLatents(size)
-            ?? [Latent.FromSeed(1, size), Latent.FromSeed(2, size), Latent.FromSeed(3, size), Latent.FromSeed(4, size)];
+        return PresetOf(index)?.CornerLatents(prior)
+            ?? [prior.Sample(1), prior.Sample(2), prior.Sample(3), prior.Sample(4)];
     }
 
     /// The preset behind sound `index` (null for the seed fallback).

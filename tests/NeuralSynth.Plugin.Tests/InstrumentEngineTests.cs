@@ -208,14 +208,14 @@ public unsafe class InstrumentEngineTests
         var e = Engine(Offline, (ParamIds.MorphX, 30.0), (ParamIds.Macro1 + 2, -40.0));
         var host = ModelHost.Ready!;
         var settings = new NeuralSynth.Realtime.Timbre.TimbreSettings { X = 0.3, Y = 0.5, Macros = [0, 0, -0.4, 0, 0, 0, 0, 0], Seed = 0 };
-        var bank = NeuralSynth.Realtime.Timbre.TimbreControls.Compute(host.Corners(SoundBank.DefaultIndex), settings, host.Directions);
+        var bank = NeuralSynth.Realtime.Timbre.TimbreControls.Compute(host.Corners(SoundBank.DefaultIndex), settings, host.Directions, host.Prior);
         Render(e, 256);
         Assert.Equal(bank.Hash, e.Voices!.Timbre!.Hash);
 
         NeuralSynth.Realtime.Timbre.CornerSpec[] mine = [NeuralSynth.Realtime.Timbre.CornerSpec.FromSeed(11), NeuralSynth.Realtime.Timbre.CornerSpec.FromSeed(12), NeuralSynth.Realtime.Timbre.CornerSpec.FromSeed(13), NeuralSynth.Realtime.Timbre.CornerSpec.FromSeed(14)];
         e.SetCorners(mine);
         Render(e, 256);
-        var expected = NeuralSynth.Realtime.Timbre.TimbreControls.Compute(mine.Select(c => c.ToLatent(host.LatentSize)).ToArray(), settings, host.Directions);
+        var expected = NeuralSynth.Realtime.Timbre.TimbreControls.Compute(mine.Select(c => c.ToLatent(host.Prior)).ToArray(), settings, host.Directions, host.Prior);
         Assert.Equal(expected.Hash, e.Voices!.Timbre!.Hash);
         e.NoteOn(0, 60, 0.8f);
         Assert.True(PitchDetector.Rms(Render(e, 4800)) > 1e-3);

@@ -153,7 +153,7 @@ public sealed class PresetCommand : ICliCommand
             if (!File.Exists(cfgPath)) { AnsiConsole.MarkupLineInterpolated($"model folder {modelDir}: [yellow]not found[/] (pass --model)"); return 0; }
             var cfg = GansynthConfig.Load(cfgPath);
             var dirs = TimbreDirections.TryLoad(modelDir);
-            var z = p.ToLatent(cfg.LatentSize, dirs);
+            var z = p.ToLatent(cfg.Prior, dirs);
             AnsiConsole.MarkupLineInterpolated($"model {modelDir}: latent size {cfg.LatentSize}, pitches {cfg.MinPitch}-{cfg.MaxPitch}, macro directions: {(dirs == null ? "none (macros inactive)" : dirs.Count.ToString(CultureInfo.InvariantCulture))}");
             AnsiConsole.MarkupLineInterpolated($"latent hash {z.Hash:x16}, first values {string.Join(" ", z.ToArray().Take(6).Select(v => v.ToString("F3", CultureInfo.InvariantCulture)))} ...");
             return 0;
@@ -198,7 +198,7 @@ public sealed class PresetCommand : ICliCommand
             using var renderer = NoteRenderer.Load(modelDir, PresetLocator.Inversion(r.GetValue(inversionPath)!, modelDir));
             var dirs = TimbreDirections.TryLoad(modelDir);
             using var sweepModel = r.GetValue(sweep) ? GansynthModel.Load(modelDir) : null; // torch: the sweep measures mels in batches
-            var z = preset.ToLatent(renderer.LatentSize, dirs);
+            var z = preset.ToLatent(renderer.Config.Prior, dirs);
             var pitches = Enumerable.Range(0, (hi - lo) / step + 1).Select(i => lo + i * step)
                 .Where(p => p >= renderer.MinPitch && p <= renderer.MaxPitch).ToArray();
             if (pitches.Length == 0) throw new CliException($"no pitch in {lo}-{hi} is inside the model's range {renderer.MinPitch}-{renderer.MaxPitch}");
@@ -231,7 +231,7 @@ public sealed class PresetCommand : ICliCommand
             bool allSmooth = true;
             foreach (var pathKind in new[] { SweepPath.X, SweepPath.Y, SweepPath.Diagonal })
             {
-                var points = MorphSweep.Points(preset, renderer.LatentSize, dirs, pathKind, steps);
+                var points = MorphSweep.Points(preset, renderer.Config.Prior, dirs, pathKind, steps);
                 var result = MorphSweep.Measure(sweepModel!, points, sp, vel, pathKind);
                 allSmooth &= result.Smooth;
                 table.AddRow(pathKind.ToString(), $"{result.Median:F4}", $"{result.Max:F4}", $"{result.Ratio:F2}", result.Smooth ? "[green]yes[/]" : "[red]no[/]");

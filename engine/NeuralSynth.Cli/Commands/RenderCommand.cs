@@ -49,7 +49,7 @@ public sealed class RenderCommand : ICliCommand
             using var renderer = NoteRenderer.Load(modelDir, inversion);
             double loadSeconds = clock.Elapsed.TotalSeconds;
             var directions = TimbreDirections.TryLoad(modelDir);
-            var sounds = ChooseSounds(midi, r.GetValue(preset), r.GetValue(trackPreset) ?? [], renderer.LatentSize, directions);
+            var sounds = ChooseSounds(midi, r.GetValue(preset), r.GetValue(trackPreset) ?? [], renderer.Config.Prior, directions);
 
             var voices = new VoiceCache(VoiceCache.DefaultBudgetBytes, cacheDir, VoiceCache.DefaultPersistCapBytes);
             voices.Warning += w => Stderr.Warn($"voice cache: {w}");
@@ -103,7 +103,7 @@ public sealed class RenderCommand : ICliCommand
 
     /// Per track: --track-preset, else --preset, else a bank preset whose family matches the track
     /// name ("Bass" -> a bass preset), else the bank in order, else a seed per track.
-    static Dictionary<int, TrackSound> ChooseSounds(MidiFile midi, string? all, string[] perTrack, int latentSize, TimbreDirections? directions)
+    static Dictionary<int, TrackSound> ChooseSounds(MidiFile midi, string? all, string[] perTrack, LatentPrior prior, TimbreDirections? directions)
     {
         var explicitPresets = new Dictionary<int, (string, Preset)>();
         foreach (var spec in perTrack)
@@ -130,8 +130,8 @@ public sealed class RenderCommand : ICliCommand
                 if (chosen.Value.Item2 is null) chosen = bank[auto++ % bank.Count];
             }
             sounds[i] = chosen is { } c
-                ? TrackSound.From(c.Item2, latentSize, directions)
-                : new TrackSound($"seed {i + 1}", Latent.FromSeed(i + 1, latentSize));
+                ? TrackSound.From(c.Item2, prior, directions)
+                : new TrackSound($"seed {i + 1}", prior.Sample(i + 1));
         }
         return sounds;
     }

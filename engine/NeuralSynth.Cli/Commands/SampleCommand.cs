@@ -21,7 +21,7 @@ public sealed class SampleCommand : ICliCommand
         var model = new Option<string>("--model") { Description = "Generator directory (config.json + model.safetensors), e.g. presets/models/gansynth", Required = true };
         var outPath = new Option<string>("--out") { Description = "Output WAV (16 kHz mono); a .png rainbowgram is written next to it", Required = true };
         var pitch = new Option<int>("--pitch") { Description = "MIDI pitch", DefaultValueFactory = _ => 60 };
-        var seed = new Option<long>("--seed") { Description = "Latent seed (Latent.FromSeed, the same z the plugin uses)", DefaultValueFactory = _ => 7 };
+        var seed = new Option<long>("--seed") { Description = "Timbre seed (the model's prior, GansynthConfig.PriorLatent: the same z the plugin uses)", DefaultValueFactory = _ => 7 };
         var velocity = new Option<int>("--velocity") { Description = "MIDI velocity (the nearest trained layer is used)", DefaultValueFactory = _ => 90 };
         var path = new Option<string>("--path") { Description = "if | vocoder", DefaultValueFactory = _ => "if" };
         var vocoder = new Option<string?>("--vocoder") { Description = "Vocoder directory for --path vocoder (e.g. presets/models/vocoder)" };
@@ -50,7 +50,7 @@ public sealed class SampleCommand : ICliCommand
             int familyIndex;
             try { familyIndex = fam is null ? -1 : cfg.FamilyIndex(fam); }
             catch (ArgumentException e) { throw new CliException($"--family: {e.Message}"); }
-            Latent Z(long s) => familyIndex < 0 ? Latent.FromSeed(s, cfg.LatentSize) : cfg.FamilyLatent(Latent.FromSeed(s, cfg.LatentSize), familyIndex);
+            Latent Z(long s) => familyIndex < 0 ? cfg.PriorLatent(s) : cfg.FamilyLatent(cfg.PriorLatent(s), familyIndex);
             string inFamily = fam is null ? "" : $" ({fam})";
             var zs = new List<Latent>(); var ps = new List<int>();
             string what;

@@ -6,9 +6,9 @@ namespace NeuralSynth.Models.Rendering;
 /// How one MIDI track sounds: its timbre and the envelope/gain settings of its preset.
 public sealed record TrackSound(string PresetName, Latent Z, double GainDb = 0, double VelocitySensitivity = 1, double ReleaseSeconds = 0.3, double PitchBendRange = 2)
 {
-    /// How a preset sounds on a model of this latent size (with its macro directions, if it has them).
-    public static TrackSound From(Realtime.Timbre.Preset p, int latentSize, Realtime.Timbre.TimbreDirections? directions) =>
-        new(p.Name, p.ToLatent(latentSize, directions), p.GainDb, p.VelocitySensitivity, p.ReleaseS, p.PitchBendRange);
+    /// How a preset sounds on a model with this prior (and its macro directions, if it has them).
+    public static TrackSound From(Realtime.Timbre.Preset p, LatentPrior prior, Realtime.Timbre.TimbreDirections? directions) =>
+        new(p.Name, p.ToLatent(prior, directions), p.GainDb, p.VelocitySensitivity, p.ReleaseS, p.PitchBendRange);
 }
 
 public sealed record Stem(string TrackName, int TrackIndex, string PresetName, float[] Left, float[] Right);

@@ -10,7 +10,7 @@ namespace NeuralSynth.Models.Timbre;
 
 public sealed record DirectionAnalysisOptions
 {
-    /// Latents sampled (z ~ N(0, I) via Latent.FromSeed(Seed + i); for a family-conditioned model moved into family i mod families).
+    /// Latents sampled from the model's prior (GansynthConfig.PriorLatent(Seed + i): z ~ N(0, I), or timbre codes plus noise; for a family-conditioned model moved into family i mod families).
     public int Samples { get; init; } = 2000;
     /// Directions kept (the plugin has 8 macros).
     public int Count { get; init; } = TimbreSettings.MacroCount;
@@ -68,7 +68,7 @@ public static class DirectionAnalysis
         for (int i = 0; i < n; i++)
         {
             // A family-conditioned model is analysed where it is played: every family's region in turn.
-            var zi = Latent.FromSeed(o.Seed + i, latent);
+            var zi = config.PriorLatent(o.Seed + i); // the model's prior: its timbre codes, if it has them
             if (config.FamilyCount > 0) zi = config.FamilyLatent(zi, i % config.FamilyCount);
             zi.Values.CopyTo(zAll.AsSpan(i * latent));
         }

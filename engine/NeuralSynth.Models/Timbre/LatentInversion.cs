@@ -66,7 +66,7 @@ public static class LatentInversion
             var screened = new List<(Latent Z, int Velocity, double Loss)>();
             int total = Math.Max(1, o.Candidates) * velocities.Length, done = 0;
             const int batch = 16;
-            var cands = Enumerable.Range(0, Math.Max(1, o.Candidates)).Select(i => TimbreControls.ToShell(Latent.FromSeed(o.Seed * 100_003 + i, latent))).ToArray();
+            var cands = Enumerable.Range(0, Math.Max(1, o.Candidates)).Select(i => TimbreControls.ToShell(cfg.PriorLatent(o.Seed * 100_003 + i))).ToArray();
             foreach (int vel in velocities)
             {
                 for (int s = 0; s < cands.Length; s += batch)

@@ -21,10 +21,10 @@ public static class MorphSweep
 {
     /// steps + 1 latents from one edge of the pad to the other: X at the preset's y, Y at the preset's x, or the
     /// diagonal (0,0) -> (1,1). Macros and seed as in the preset.
-    public static Latent[] Points(Preset preset, int latentSize, TimbreDirections? directions, SweepPath path, int steps)
+    public static Latent[] Points(Preset preset, LatentPrior prior, TimbreDirections? directions, SweepPath path, int steps)
     {
         if (steps < 2) throw new ArgumentException("a sweep needs at least 2 steps");
-        var corners = preset.CornerLatents(latentSize);
+        var corners = preset.CornerLatents(prior);
         var s = preset.Settings;
         return Enumerable.Range(0, steps + 1).Select(i =>
         {
@@ -35,7 +35,7 @@ public static class MorphSweep
                 SweepPath.Y => s with { Y = t },
                 _ => s with { X = t, Y = t },
             };
-            return TimbreControls.Compute(corners, at, directions);
+            return TimbreControls.Compute(corners, at, directions, prior);
         }).ToArray();
     }
 

@@ -38,12 +38,12 @@ public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccur
 /// evaluation classifier; per family the most confident seeds (with correct pitch) become the corners of its presets.
 public static class PresetBank
 {
-    /// The latent a seed stands for: Latent.FromSeed, or for a family-conditioned model the seed asked for the families
+    /// The latent a seed stands for: the model's prior's (GansynthConfig.PriorLatent), or for a family-conditioned model the seed asked for the families
     /// in turn (seed FirstSeed + i for family i mod families), so every family has its own candidates; the classifier
     /// still judges what each one plays.
     public static Latent CandidateLatent(GansynthConfig cfg, BankOptions o, long seed)
     {
-        var z = Latent.FromSeed(seed, cfg.LatentSize);
+        var z = cfg.PriorLatent(seed);
         return cfg.FamilyCount > 0 ? cfg.FamilyLatent(z, (int)((seed - o.FirstSeed) % cfg.FamilyCount)) : z;
     }
 
@@ -136,7 +136,7 @@ public static class PresetBank
                 var trial = corners.ToArray();
                 trial[corner] = c;
                 var p = preset with { Corners = trial };
-                return MorphSweep.Measure(model, MorphSweep.Points(p, model.Config.LatentSize, directions, path, 16), [60], 90, path).Ratio;
+                return MorphSweep.Measure(model, MorphSweep.Points(p, model.Config.Prior, directions, path, 16), [60], 90, path).Ratio;
             }
             var options = new[] { corners[corner] }.Concat(candidates.Select(sd => sd.Corner)
                 .Where(c => !taken.Contains(c) && !corners.Contains(c)).Take(tries));

@@ -1,7 +1,7 @@
 namespace NeuralSynth.Realtime.Timbre;
 
-/// One morph corner as a preset stores it: either a seed (the latent is Latent.FromSeed(seed, size), so the
-/// preset works for any latent size) or an explicit latent (e.g. found by `neuralsynth invert`).
+/// One morph corner as a preset stores it: either a seed (the latent is the model's prior's for that seed,
+/// LatentPrior.Sample, so the preset works for any model) or an explicit latent (e.g. found by `neuralsynth invert`).
 public sealed record CornerSpec
 {
     public long? Seed { get; }
@@ -22,13 +22,13 @@ public sealed record CornerSpec
 
     public bool IsSeed => Seed.HasValue;
 
-    /// The corner latent for a model of the given latent size; throws ArgumentException if an explicit
-    /// corner was made for another size.
-    public Latent ToLatent(int latentSize)
+    /// The corner latent for a model with this prior; throws ArgumentException if an explicit corner was made for
+    /// another latent size.
+    public Latent ToLatent(LatentPrior prior)
     {
-        if (Seed is long s) return Latent.FromSeed(s, latentSize);
-        if (Values!.Length != latentSize)
-            throw new ArgumentException($"explicit corner has {Values.Length} numbers, the model's latent size is {latentSize}");
+        if (Seed is long s) return prior.Sample(s);
+        if (Values!.Length != prior.Size)
+            throw new ArgumentException($"explicit corner has {Values.Length} numbers, the model's latent size is {prior.Size}");
         return new Latent(Values);
     }
 

@@ -41,11 +41,11 @@ public sealed record Preset
 
     public TimbreSettings Settings => new() { X = X, Y = Y, Macros = Macros.ToArray(), Seed = Seed };
 
-    public Latent[] CornerLatents(int latentSize) => Corners.Select(c => c.ToLatent(latentSize)).ToArray();
+    public Latent[] CornerLatents(LatentPrior prior) => Corners.Select(c => c.ToLatent(prior)).ToArray();
 
-    /// The preset's latent for a model of this latent size (TimbreControls over its corners and parameters).
-    public Latent ToLatent(int latentSize, TimbreDirections? directions) =>
-        TimbreControls.Compute(CornerLatents(latentSize), Settings, directions);
+    /// The preset's latent for a model with this prior (TimbreControls over its corners and parameters).
+    public Latent ToLatent(LatentPrior prior, TimbreDirections? directions) =>
+        TimbreControls.Compute(CornerLatents(prior), Settings, directions, prior);
 
     /// The model folder: Model if it is an existing directory (absolute, or relative to the current
     /// directory or to the preset's folder), else presetFolder/models/Model.

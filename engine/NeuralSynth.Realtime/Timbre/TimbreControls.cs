@@ -3,7 +3,7 @@ namespace NeuralSynth.Realtime.Timbre;
 /// Timbre parameters -> latent: a pure, deterministic function, so automation replays bit-identically
 /// in the plugin, the render command and the tests.
 ///
-///   1. corners A..D (seed != 0 replaces A with Latent.FromSeed(seed), keeping A's family axes when the directions
+///   1. corners A..D (seed != 0 replaces A with the model's prior's latent for the seed, keeping A's family axes when the directions
 ///      name them: TimbreDirections.FamilyAxes) are projected onto the sphere of
 ///      radius sqrt(size), the shell a Gaussian z concentrates on and that G sees anyway (it pixel-normalises z);
 ///   2. XY morph: bilinear spherical interpolation slerp(slerp(A, B, x), slerp(C, D, x), y), continuous in
@@ -17,30 +17,31 @@ public static class TimbreControls
     /// small enough (about 20 degrees on the 64-d shell) to stay in the region the generator was trained on.
     public const double MacroRangeStd = 3.0;
 
-    public static Latent Compute(Latent a, Latent b, Latent c, Latent d, TimbreSettings settings, TimbreDirections? directions)
+    public static Latent Compute(Latent a, Latent b, Latent c, Latent d, TimbreSettings settings, TimbreDirections? directions, LatentPrior prior)
     {
         int n = a.Size;
         if (b.Size != n || c.Size != n || d.Size != n)
             throw new ArgumentException($"corner latents differ in size ({a.Size}, {b.Size}, {c.Size}, {d.Size})");
-        if (settings.Seed != 0) a = Reseed(a, settings.Seed, directions?.FamilyAxes ?? 0);
+        if (settings.Seed != 0) a = Reseed(a, settings.Seed, directions?.FamilyAxes ?? 0, prior);
         var z = Morph(a, b, c, d, settings.X, settings.Y);
         return ApplyMacros(z, settings.Macros, directions);
     }
 
-    /// Latent.FromSeed(seed) with A's first familyAxes coordinates: another timbre, A's instrument family.
-    public static Latent Reseed(Latent a, long seed, int familyAxes)
+    /// The prior's latent for the seed with A's first familyAxes coordinates: another timbre, A's instrument family.
+    public static Latent Reseed(Latent a, long seed, int familyAxes, LatentPrior prior)
     {
-        var z = Latent.FromSeed(seed, a.Size);
+        if (prior.Size != a.Size) throw new ArgumentException($"the prior's latents have {prior.Size} values, corner A {a.Size}");
+        var z = prior.Sample(seed);
         if (familyAxes <= 0) return z;
         var v = z.ToArray();
         a.Values[..Math.Min(familyAxes, a.Size)].CopyTo(v);
         return new Latent(v);
     }
 
-    public static Latent Compute(IReadOnlyList<Latent> corners, TimbreSettings settings, TimbreDirections? directions)
+    public static Latent Compute(IReadOnlyList<Latent> corners, TimbreSettings settings, TimbreDirections? directions, LatentPrior prior)
     {
         if (corners.Count != 4) throw new ArgumentException($"need 4 corner latents, got {corners.Count}");
-        return Compute(corners[0], corners[1], corners[2], corners[3], settings, directions);
+        return Compute(corners[0], corners[1], corners[2], corners[3], settings, directions, prior);
     }
 
     /// Bilinear spherical interpolation on the shell: corners are (x, y) = A (0,0), B (1,0), C (0,1), D (1,1).

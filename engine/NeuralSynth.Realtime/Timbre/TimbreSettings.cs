@@ -1,7 +1,7 @@
 namespace NeuralSynth.Realtime.Timbre;
 
 /// The automatable timbre parameters in their plain units: morph position x, y in [0, 1], eight macro
-/// values in [-1, 1] and a seed (0 = off; otherwise corner A becomes Latent.FromSeed(seed), keeping A's family
+/// values in [-1, 1] and a seed (0 = off; otherwise corner A becomes the model's prior's latent for it, keeping A's family
 /// axes for a family-conditioned model: TimbreControls.Reseed).
 /// Out-of-range or non-finite values are clamped (NaN -> 0) by TimbreControls, never rejected, so a
 /// host sending garbage automation still gets a defined, repeatable sound.

@@ -257,7 +257,7 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
             var z = run.PriorLatent(seed);
             Assert.Equal(z.Values.ToArray(), run.PriorLatent(seed).Values.ToArray());
             var noise = Latent.FromSeed(seed, run.LatentSize);
-            int k = Enumerable.Range(0, 2).Single(k => run.CodeLatent(k, noise).Values.SequenceEqual(z.Values));
+            int k = Enumerable.Range(0, 2).Single(k => run.Prior.Code(k, noise).Values.SequenceEqual(z.Values));
             reached.Add(k);
         }
         Assert.Equal(2, reached.Count);

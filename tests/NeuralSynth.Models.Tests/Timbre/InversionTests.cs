@@ -57,12 +57,12 @@ public class InversionTests
     public void MorphSweepPointsRunCornerToCorner()
     {
         var preset = new Preset { Name = "s", Model = "m", Corners = [CornerSpec.FromSeed(1), CornerSpec.FromSeed(2), CornerSpec.FromSeed(3), CornerSpec.FromSeed(4)], X = 0.2, Y = 0.7 };
-        var pts = MorphSweep.Points(preset, 16, null, SweepPath.Diagonal, 16);
+        var pts = MorphSweep.Points(preset, LatentPrior.Gaussian(16), null, SweepPath.Diagonal, 16);
         Assert.Equal(17, pts.Length);
         Assert.Equal(TimbreControls.ToShell(Latent.FromSeed(1, 16)), pts[0]);
         Assert.Equal(TimbreControls.ToShell(Latent.FromSeed(4, 16)), pts[^1]);
-        var x = MorphSweep.Points(preset, 16, null, SweepPath.X, 4);
-        Assert.Equal((preset with { X = 0.25 }).ToLatent(16, null), MorphSweep.Points(preset with { X = 0.25 }, 16, null, SweepPath.Y, 10)[7]); // y = 0.7 on the Y sweep
+        var x = MorphSweep.Points(preset, LatentPrior.Gaussian(16), null, SweepPath.X, 4);
+        Assert.Equal((preset with { X = 0.25 }).ToLatent(LatentPrior.Gaussian(16), null), MorphSweep.Points(preset with { X = 0.25 }, LatentPrior.Gaussian(16), null, SweepPath.Y, 10)[7]); // y = 0.7 on the Y sweep
         Assert.Equal(5, x.Length);
     }
 

@@ -34,7 +34,7 @@ public class ShippedBankTests
         using var model = GansynthModel.Load(modelDir);
         var preset = Preset.Load(Directory.GetFiles(dir!, "*string_1.json").Single());
         var dirs = TimbreDirections.TryLoad(modelDir);
-        var points = MorphSweep.Points(preset, model.Config.LatentSize, dirs, SweepPath.X, 16);
+        var points = MorphSweep.Points(preset, model.Config.Prior, dirs, SweepPath.X, 16);
         var result = MorphSweep.Measure(model, points, [60], 90, SweepPath.X);
         Assert.True(result.Smooth, $"max step {result.Max:F4} is {result.Ratio:F2}x the median {result.Median:F4}");
     }

@@ -57,8 +57,8 @@ public class PresetTests
             p.Save(path);
             var back = Preset.Load(path);
             Assert.Equal(p, back);
-            Assert.Equal(z, back.Corners[0].ToLatent(64)); // floats survive bit for bit
-            Assert.Equal(p.ToLatent(64, null), back.ToLatent(64, null));
+            Assert.Equal(z, back.Corners[0].ToLatent(LatentPrior.Gaussian(64))); // floats survive bit for bit
+            Assert.Equal(p.ToLatent(LatentPrior.Gaussian(64), null), back.ToLatent(LatentPrior.Gaussian(64), null));
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -123,7 +123,7 @@ public class PresetTests
     public void ExplicitCornerOfTheWrongSizeIsRejectedWhenUsed()
     {
         var p = Parse(Valid);
-        var e = Assert.Throws<ArgumentException>(() => p.ToLatent(64, null));
+        var e = Assert.Throws<ArgumentException>(() => p.ToLatent(LatentPrior.Gaussian(64), null));
         Assert.Contains("3 numbers, the model's latent size is 64", e.Message);
     }
 
@@ -132,8 +132,8 @@ public class PresetTests
     {
         var p = Parse("""{"version":1,"name":"n","model":"m","corners":[1,2,3,4],"x":0.3,"y":0.9}""");
         var expected = TimbreControls.Compute(Latent.FromSeed(1, 64), Latent.FromSeed(2, 64), Latent.FromSeed(3, 64), Latent.FromSeed(4, 64),
-            new TimbreSettings { X = 0.3, Y = 0.9 }, null);
-        Assert.Equal(expected, p.ToLatent(64, null));
+            new TimbreSettings { X = 0.3, Y = 0.9 }, null, LatentPrior.Gaussian(64));
+        Assert.Equal(expected, p.ToLatent(LatentPrior.Gaussian(64), null));
     }
 
     [Fact]

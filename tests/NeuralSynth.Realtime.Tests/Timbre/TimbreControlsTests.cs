@@ -24,7 +24,7 @@ public class TimbreControlsTests
     }
 
     static Latent Run(double x, double y, double[]? macros = null, long seed = 0, TimbreDirections? dirs = null) =>
-        TimbreControls.Compute(A, B, C, D, new TimbreSettings { X = x, Y = y, Macros = macros ?? new double[8], Seed = seed }, dirs);
+        TimbreControls.Compute(A, B, C, D, new TimbreSettings { X = x, Y = y, Macros = macros ?? new double[8], Seed = seed }, dirs, LatentPrior.Gaussian(A.Size));
 
     [Theory]
     [InlineData(0, 0, 1)]
@@ -47,7 +47,7 @@ public class TimbreControlsTests
     public void CornersOnTheShellComeOutBitExact()
     {
         var a = TimbreControls.ToShell(A);
-        var z = TimbreControls.Compute(a, B, C, D, new TimbreSettings { X = 0, Y = 0 }, null);
+        var z = TimbreControls.Compute(a, B, C, D, new TimbreSettings { X = 0, Y = 0 }, null, LatentPrior.Gaussian(a.Size));
         Assert.Equal(a, z);
         Assert.Equal(a.Hash, z.Hash);
     }
@@ -154,13 +154,13 @@ public class TimbreControlsTests
         var fa = A.ToArray(); fa[3] += 4f; // A asked for family 3, as GansynthConfig.FamilyLatent makes it
         var familyA = new Latent(fa);
         var dirs = new TimbreDirections(Size, [Latent.FromSeed(11, Size).ToArray()], [1.0], familyAxes: 9);
-        var z = TimbreControls.Reseed(familyA, 77, dirs.FamilyAxes);
+        var z = TimbreControls.Reseed(familyA, 77, dirs.FamilyAxes, LatentPrior.Gaussian(Size));
         var seed = Latent.FromSeed(77, Size);
         Assert.Equal(fa[..9], z.Values[..9].ToArray());
         Assert.Equal(seed.Values[9..].ToArray(), z.Values[9..].ToArray());
-        var played = TimbreControls.Compute(familyA, B, C, D, new TimbreSettings { X = 0, Y = 0, Seed = 77, Macros = new double[8] }, dirs);
+        var played = TimbreControls.Compute(familyA, B, C, D, new TimbreSettings { X = 0, Y = 0, Seed = 77, Macros = new double[8] }, dirs, LatentPrior.Gaussian(Size));
         Assert.True(Distance(played, TimbreControls.ToShell(z)) < 1e-5);
-        Assert.Equal(seed, TimbreControls.Reseed(familyA, 77, 0)); // a model without families: the seed's own latent
+        Assert.Equal(seed, TimbreControls.Reseed(familyA, 77, 0, LatentPrior.Gaussian(Size))); // a model without families: the seed's own latent
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public class TimbreControlsTests
     [Fact]
     public void MismatchedSizesAreRejected()
     {
-        Assert.Throws<ArgumentException>(() => TimbreControls.Compute(A, B, C, Latent.FromSeed(4, 32), TimbreSettings.Default, null));
+        Assert.Throws<ArgumentException>(() => TimbreControls.Compute(A, B, C, Latent.FromSeed(4, 32), TimbreSettings.Default, null, LatentPrior.Gaussian(A.Size)));
         var dirs = new TimbreDirections(32, [Latent.FromSeed(9, 32).ToArray()], [1.0]);
         var m = new double[8]; m[0] = 1;
         Assert.Throws<ArgumentException>(() => Run(0.5, 0.5, m, 0, dirs));

@@ -47,7 +47,7 @@ public sealed class ScaleEval : IEvalSubcommand
                     foreach (var (_, preset) in chosen)
                     {
                         task.Description = Markup.Escape($"playing {preset.Name}");
-                        var notes = ScaleCheck.Run(renderer, new VoiceCache(), TrackSound.From(preset, renderer.LatentSize, directions), preset.Family, lo, hi, real, threads: Math.Max(1, r.GetValue(threads)));
+                        var notes = ScaleCheck.Run(renderer, new VoiceCache(), TrackSound.From(preset, renderer.Config.Prior, directions), preset.Family, lo, hi, real, threads: Math.Max(1, r.GetValue(threads)));
                         all.AddRange(notes);
                         summaries.Add(ScaleCheck.Summarize(preset.Name, preset.Family, notes));
                         task.Increment(1);
