@@ -127,6 +127,10 @@ public sealed record GansynthConfig
     /// The codes' Adam learning rate (GLO moves its codes faster than the network's weights); absent = 10 x learning_rate.
     [JsonPropertyName("code_learning_rate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float? CodeLearningRate { get; init; }
     [JsonIgnore] public float CodeLearningRateOrDefault => CodeLearningRate ?? 10 * LearningRate;
+    /// Train the generator and the codes on the code distance alone, without the critic: a regression phase at about
+    /// three times the steps per second (no critic step, no gradient penalty), for a run whose codes' notes are still far
+    /// from the real ones. The critic and its optimizer are left as they are for when this is switched off again.
+    [JsonPropertyName("code_only"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool CodeOnly { get; init; }
     /// The learned codes, one per training instrument (`code_names`, the dataset's instrument_str), each of norm
     /// sqrt(latent_size) (the generator pixel-norms its latent, so only a code's direction matters); written by the trainer.
     [JsonPropertyName("codes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float[][] Codes { get; init; } = [];
@@ -225,6 +229,7 @@ public sealed record GansynthConfig
         if (!(CodeWeight >= 0f && float.IsFinite(CodeWeight))) throw new ArgumentException($"code_weight must be >= 0, got {CodeWeight}");
         if (!(CodeSigma >= 0f && float.IsFinite(CodeSigma))) throw new ArgumentException($"code_sigma must be >= 0, got {CodeSigma}");
         if (!(CodeLearningRateOrDefault > 0f && float.IsFinite(CodeLearningRateOrDefault))) throw new ArgumentException($"code_learning_rate must be > 0, got {CodeLearningRate}");
+        if (CodeOnly && !(CodeWeight > 0)) throw new ArgumentException("code_only needs code_weight > 0 (it trains on the code distance alone)");
         if (Codes.Length != CodeNames.Length) throw new ArgumentException($"{Codes.Length} codes but {CodeNames.Length} code_names");
         for (int k = 0; k < Codes.Length; k++)
             if (Codes[k] is null || Codes[k].Length != LatentSize || Codes[k].Any(x => !float.IsFinite(x)))

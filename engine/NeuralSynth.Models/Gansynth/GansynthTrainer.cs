@@ -227,6 +227,7 @@ public sealed class GansynthTrainer : IDisposable
         var codeIdx = Tc is null ? null : tensor(idx.Select(i => codeOfNote[i]).ToArray());
         var famTarget = tensor(idx.Select(i => (long)(Fc is null ? 0 : familyOfNote[i])).ToArray());
         Tensor? famOh = Fc is null ? null : F.one_hot(famTarget, Config.FamilyCount).to_type(ScalarType.Float32);
+        if (Config.CodeOnly) return CodeOnlyStep(idx, real, pitchOh, velOh);
 
         // ---- discriminator: E[D(fake)] - E[D(real)] + lambda GP + eps E[D(real)^2] + w_ac CE(real)
         SetCriticRequiresGrad(true);
@@ -342,10 +343,7 @@ public sealed class GansynthTrainer : IDisposable
         float codeDistance = 0;
         if (Tc is not null)
         {
-            // Every real note of the batch played from its instrument's code: the generator and the codes both learn.
-            var own = Tc.Codes.index_select(0, tensor(idx.Select(i => codeOfNote[i]).ToArray()));
-            var played = G.forward(own, askedPitch, askedVelocity)[.., ..Config.DiscriminatorChannels];
-            var distance = (played - real[.., ..Config.DiscriminatorChannels]).abs().mean();
+            var distance = CodeDistance(idx, real, askedPitch, askedVelocity);
             gLoss = Add(gLoss, S(Config.CodeWeight) * distance);
             codeDistance = distance.item<float>();
         }
@@ -360,6 +358,35 @@ public sealed class GansynthTrainer : IDisposable
 
         return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
             dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe, imleDistance, codeDistance);
+    }
+
+    /// Every real note of the batch played from its instrument's code: mean |G(code) - real| of the judged channels,
+    /// differentiable in G and in the codes.
+    Tensor CodeDistance(int[] idx, Tensor real, Tensor pitchOh, Tensor? velOh)
+    {
+        var own = Tc!.Codes.index_select(0, tensor(idx.Select(i => codeOfNote[i]).ToArray()));
+        var played = G.forward(own, pitchOh, velOh)[.., ..Config.DiscriminatorChannels];
+        return (played - real[.., ..Config.DiscriminatorChannels]).abs().mean();
+    }
+
+    /// A step of the generator and the codes on the code distance alone (config code_only): no critic step, D and its
+    /// optimizer untouched. Torch's RNG is not drawn, so a resume stays exact.
+    GansynthLosses CodeOnlyStep(int[] idx, Tensor real, Tensor pitchOh, Tensor? velOh)
+    {
+        optG.zero_grad();
+        optC!.zero_grad();
+        var distance = CodeDistance(idx, real, pitchOh, velOh);
+        var loss = S(Config.CodeWeight) * distance;
+        NonFiniteLoss.Check(loss, "generator", Step, CheckpointDir);
+        loss.backward();
+        NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
+        NonFiniteLoss.CheckGradients(Tc!, "timbre codes", Step, CheckpointDir);
+        AdamStep.Step(optG);
+        AdamStep.Step(optC);
+        Tc!.Renormalize();
+        UpdateEma();
+        float d = distance.item<float>();
+        return new GansynthLosses(Step, 0, loss.item<float>(), 0, 0, 0, 0, 0, CodeDistance: d);
     }
 
     /// b Gaussian latents, each moved into its note's family region (z + family_offset e_f) when famOh is given; with
