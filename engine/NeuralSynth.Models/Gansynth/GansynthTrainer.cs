@@ -700,9 +700,16 @@ public sealed class GansynthTrainer : IDisposable
         }
         // The run's config governs the learning rate of a resumed run (a saved optimizer state carries the rate it was
         // made with), so a later phase can lower it by editing config.json.
-        foreach (var o in new[] { optG, optD, optP, optF })
-            if (o is not null) foreach (var g in o.ParamGroups) g.LearningRate = Config.LearningRate;
-        if (optC is not null) foreach (var g in optC.ParamGroups) g.LearningRate = Config.CodeLearningRateOrDefault;
+        // The betas too, so a regression phase (code_only) can give Adam momentum.
+        foreach (var o in new[] { optG, optD, optP, optF, optC })
+            if (o is not null)
+                foreach (var g in o.ParamGroups)
+                {
+                    g.LearningRate = o == optC ? Config.CodeLearningRateOrDefault : Config.LearningRate;
+                    var options = (Adam.Options)((ParamGroup)g).Options;
+                    options.beta1 = Config.AdamBeta1;
+                    options.beta2 = Config.AdamBeta2;
+                }
         Step = st.Step; wallSeconds = st.WallSeconds;
         // Drop loss rows logged after the checkpoint: they will be recomputed identically.
         if (File.Exists(LossCsv))

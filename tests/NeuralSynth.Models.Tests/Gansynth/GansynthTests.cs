@@ -45,6 +45,16 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
 
     /// Run root/a trains straight to step 6; run root/b is "killed" after its checkpoint at step 4 and a new
     /// process-like trainer continues it to 6. Both must ship the same weights. Returns run a's losses.
+    static void CopyDir(string from, string to)
+    {
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string dest = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            File.Copy(f, dest);
+        }
+    }
+
     static List<GansynthLosses> TrainStraightAndResumed(string data, string root, GansynthConfig cfg)
     {
         var losses = new List<GansynthLosses>();
@@ -263,6 +273,27 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(2, reached.Count);
         var plain = Tiny();
         Assert.Equal(Latent.FromSeed(5, plain.LatentSize).Values.ToArray(), plain.PriorLatent(5).Values.ToArray());
+
+        // A regression phase (code_only, no critic) resumed with Adam momentum from the run's config: the betas are the
+        // config's after a resume (the weights differ from the same phase without momentum), and the critic is untouched.
+        string[] phase = ["m0", "m9"];
+        foreach (var dir in phase)
+        {
+            string d = Path.Combine(root, dir);
+            CopyDir(Path.Combine(root, "a"), d);
+            float beta1 = dir == "m9" ? 0.9f : 0f;
+            var edited = GansynthConfig.Load(Path.Combine(d, GansynthModel.ConfigFile)) with { CodeOnly = true, AdamBeta1 = beta1 };
+            edited.Save(Path.Combine(d, GansynthModel.ConfigFile));
+            var regression = new List<GansynthLosses>();
+            using (var t = new GansynthTrainer(Options(data, d, 9, cfg))) t.Train(regression.Add);
+            Assert.All(regression, l => Assert.True(l.DLoss == 0 && l.CodeDistance > 0));
+        }
+        var (g0, _) = WeightsFile.Read(Path.Combine(root, "m0", "checkpoint", "generator.safetensors"));
+        var (g9, _) = WeightsFile.Read(Path.Combine(root, "m9", "checkpoint", "generator.safetensors"));
+        Assert.Contains(g0.Keys, k => !g0[k].Data.SequenceEqual(g9[k].Data));
+        var (d0, _) = WeightsFile.Read(Path.Combine(root, "a", "checkpoint", "discriminator.safetensors"));
+        var (d9, _) = WeightsFile.Read(Path.Combine(root, "m9", "checkpoint", "discriminator.safetensors"));
+        Assert.All(d0.Keys, k => Assert.Equal(d0[k].Data, d9[k].Data));
 
         // A config whose codes do not match their names, or the data's instruments, is refused by name.
         var bad = run with { CodeNames = ["synth_test_000"] };
