@@ -38,7 +38,7 @@ public sealed record EvalReport
     [JsonPropertyName("rows")] public required IReadOnlyList<EvalRow> Rows { get; init; }
 }
 
-/// `eval gansynth`: generates notes (random z from Latent.FromSeed, moved into a family drawn by the training shares
+/// `eval gansynth`: generates notes (random z from the model's prior, GansynthConfig.PriorLatent, moved into a family drawn by the training shares
 /// for a family-conditioned model; pitches uniform over the model's range,
 /// velocities drawn from the dataset's layers) through the IF or the vocoder path, and reports the GANSynth
 /// metrics for them and for the real test notes (the reference row), both against the real notes.
