@@ -144,7 +144,6 @@ public sealed record GansynthConfig
     /// A random timbre from the model's prior for a seed.
     public Latent PriorLatent(long seed) => Prior.Sample(seed);
 
-
     const string NotFamilyConditioned = "the model is not conditioned on instrument family (config family_offset is 0)";
 
     /// z moved into a family's region: z + family_offset e_family.
@@ -231,9 +230,7 @@ public sealed record GansynthConfig
         if (!(CodeLearningRateOrDefault > 0f && float.IsFinite(CodeLearningRateOrDefault))) throw new ArgumentException($"code_learning_rate must be > 0, got {CodeLearningRate}");
         if (CodeOnly && !(CodeWeight > 0)) throw new ArgumentException("code_only needs code_weight > 0 (it trains on the code distance alone)");
         if (Codes.Length != CodeNames.Length) throw new ArgumentException($"{Codes.Length} codes but {CodeNames.Length} code_names");
-        for (int k = 0; k < Codes.Length; k++)
-            if (Codes[k] is null || Codes[k].Length != LatentSize || Codes[k].Any(x => !float.IsFinite(x)))
-                throw new ArgumentException($"code {k} ({CodeNames[k]}) must hold {LatentSize} finite numbers");
+        _ = Prior; // LatentPrior checks each code's size and values
         if (!(EmaDecay >= 0f && EmaDecay < 1f)) throw new ArgumentException($"ema_decay must be in [0, 1), got {EmaDecay}");
     }
 

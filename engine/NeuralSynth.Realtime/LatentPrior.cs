@@ -26,7 +26,7 @@ public sealed class LatentPrior
         if (codes.Count == 0) return Gaussian(size);
         if (!(sigma >= 0f && float.IsFinite(sigma))) throw new ArgumentException($"prior noise must be >= 0, got {sigma}");
         for (int k = 0; k < codes.Count; k++)
-            if (codes[k].Length != size || codes[k].Any(x => !float.IsFinite(x)))
+            if (codes[k] is null || codes[k].Length != size || codes[k].Any(x => !float.IsFinite(x)))
                 throw new ArgumentException($"code {k} must hold {size} finite numbers");
         return new LatentPrior(size, codes.Select(c => (float[])c.Clone()).ToArray(), sigma);
     }

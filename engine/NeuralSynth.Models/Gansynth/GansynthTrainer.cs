@@ -224,10 +224,11 @@ public sealed class GansynthTrainer : IDisposable
         var pitchTarget = tensor(pitches.Select(p => (long)Config.PitchIndex(p)).ToArray());
         var velTarget = tensor(vels.Select(v => (long)Config.VelocityIndex(v)).ToArray());
         int b = idx.Length, np = Config.PitchCount;
-        var codeIdx = Tc is null ? null : tensor(idx.Select(i => codeOfNote[i]).ToArray());
+        var ownCode = Tc is null ? null : tensor(idx.Select(i => codeOfNote[i]).ToArray()); // each real note's instrument code
+        var codeIdx = ownCode;
         var famTarget = tensor(idx.Select(i => (long)(Fc is null ? 0 : familyOfNote[i])).ToArray());
         Tensor? famOh = Fc is null ? null : F.one_hot(famTarget, Config.FamilyCount).to_type(ScalarType.Float32);
-        if (Config.CodeOnly) return CodeOnlyStep(idx, real, pitchOh, velOh);
+        if (Config.CodeOnly) return CodeOnlyStep(ownCode!, real, pitchOh, velOh);
 
         // ---- discriminator: E[D(fake)] - E[D(real)] + lambda GP + eps E[D(real)^2] + w_ac CE(real)
         SetCriticRequiresGrad(true);
@@ -316,7 +317,7 @@ public sealed class GansynthTrainer : IDisposable
             // passes alone and only the nearest of each real note is pulled.
             int m = Config.ImleCandidatesOrDefault;
             var rep = tensor(Enumerable.Range(0, b * m).Select(i => (long)(i / m)).ToArray());
-            var zAll = Latents(b * m, askedFamily?.index_select(0, rep), Tc is null ? null : tensor(idx.Select(i => codeOfNote[i]).ToArray()).index_select(0, rep));
+            var zAll = Latents(b * m, askedFamily?.index_select(0, rep), ownCode?.index_select(0, rep));
             var target = ImleView(real);
             Tensor pick;
             using (no_grad())
@@ -343,7 +344,7 @@ public sealed class GansynthTrainer : IDisposable
         float codeDistance = 0;
         if (Tc is not null)
         {
-            var distance = CodeDistance(idx, real, askedPitch, askedVelocity);
+            var distance = CodeDistance(ownCode!, real, askedPitch, askedVelocity);
             gLoss = Add(gLoss, S(Config.CodeWeight) * distance);
             codeDistance = distance.item<float>();
         }
@@ -362,20 +363,20 @@ public sealed class GansynthTrainer : IDisposable
 
     /// Every real note of the batch played from its instrument's code: mean |G(code) - real| of the judged channels,
     /// differentiable in G and in the codes.
-    Tensor CodeDistance(int[] idx, Tensor real, Tensor pitchOh, Tensor? velOh)
+    Tensor CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh)
     {
-        var own = Tc!.Codes.index_select(0, tensor(idx.Select(i => codeOfNote[i]).ToArray()));
+        var own = Tc!.Codes.index_select(0, ownCode);
         var played = G.forward(own, pitchOh, velOh)[.., ..Config.DiscriminatorChannels];
         return (played - real[.., ..Config.DiscriminatorChannels]).abs().mean();
     }
 
     /// A step of the generator and the codes on the code distance alone (config code_only): no critic step, D and its
     /// optimizer untouched. Torch's RNG is not drawn, so a resume stays exact.
-    GansynthLosses CodeOnlyStep(int[] idx, Tensor real, Tensor pitchOh, Tensor? velOh)
+    GansynthLosses CodeOnlyStep(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh)
     {
         optG.zero_grad();
         optC!.zero_grad();
-        var distance = CodeDistance(idx, real, pitchOh, velOh);
+        var distance = CodeDistance(ownCode, real, pitchOh, velOh);
         var loss = S(Config.CodeWeight) * distance;
         NonFiniteLoss.Check(loss, "generator", Step, CheckpointDir);
         loss.backward();
@@ -576,7 +577,7 @@ public sealed class GansynthTrainer : IDisposable
         for (int s = 1; s <= 4; s++)
         {
             // With family conditioning each row is a family, spread over the list.
-            var z = Config.HasCodes ? Config.PriorLatent(s) : Latent.FromSeed(s, Config.LatentSize);
+            var z = Config.PriorLatent(s);
             if (Config.FamilyCount > 0) z = Config.FamilyLatent(z, (s - 1) * Config.FamilyCount / 4);
             foreach (int p in pitchSet) { zs.Add(z); ps.Add(p); vs.Add(90); }
         }
