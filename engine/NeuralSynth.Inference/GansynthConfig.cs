@@ -144,6 +144,16 @@ public sealed record GansynthConfig
     /// A random timbre from the model's prior for a seed.
     public Latent PriorLatent(long seed) => Prior.Sample(seed);
 
+    /// The instrument family of the training instrument a seed's code stands for (code_names are NSynth-style,
+    /// "family_source_number"), or null without named codes.
+    public string? CodeFamily(long seed)
+    {
+        if (CodeNames.Length == 0) return null;
+        string name = CodeNames[Prior.CodeOf(seed)];
+        int cut = name.IndexOf('_');
+        return cut > 0 ? name[..cut] : name;
+    }
+
     const string NotFamilyConditioned = "the model is not conditioned on instrument family (config family_offset is 0)";
 
     /// z moved into a family's region: z + family_offset e_family.

@@ -35,10 +35,16 @@ public sealed class LatentPrior
     public Latent Sample(long seed)
     {
         var z = Latent.FromSeed(seed, Size);
-        if (codes.Length == 0) return z;
+        return codes.Length == 0 ? z : Code(CodeOf(seed), z);
+    }
+
+    /// The code a seed picks (the training instrument it plays near), or -1 for the Gaussian prior.
+    public int CodeOf(long seed)
+    {
+        if (codes.Length == 0) return -1;
         ulong h = (ulong)seed * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL; // a stream apart from FromSeed's
         h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL; h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL; h ^= h >> 31;
-        return Code((int)(h % (ulong)codes.Length), z);
+        return (int)(h % (ulong)codes.Length);
     }
 
     /// Code k plus sigma times the noise z.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using NeuralSynth.Dsp;
 using NeuralSynth.Formats;
+using NeuralSynth.Models.Evaluation;
 using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Models.Rendering;
 using NeuralSynth.Models.Timbre;
@@ -287,6 +288,29 @@ public sealed class PresetCommand : ICliCommand
                     scores = PresetBank.ScoreSeeds(g, clf, o, p => task.Value = p, render);
                 });
             var families = clf.Config.Families;
+            if (renderer is not null)
+            {
+                // Corner A is what a preset plays at rest: it must keep its attacks through the scale check's legato phrase.
+                int checkedSeeds = 0;
+                var verdicts = new List<string>();
+                AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask("checking corner A's attacks (chromatic scale MIDI 28-96, legato)");
+                        checkedSeeds = PresetBank.VerifyAttacks(scores, families, r.GetValue(perFamily), (s, fam) =>
+                        {
+                            task.Description = Markup.Escape($"checking seed {s.Seed}'s attacks as {fam}");
+                            var style = PresetBank.Style(fam);
+                            var sound = new TrackSound(fam, s.Z ?? g.Config.PriorLatent(s.Seed), PresetBank.GainDb(s.RmsDb, o), style.VelocitySensitivity, style.Release);
+                            var notes = ScaleCheck.Run(renderer, new VoiceCache(), sound, null, 28, 96, null, threads: Math.Max(1, r.GetValue(threads)));
+                            double share = ScaleCheck.Summarize(fam, null, notes).OnsetWithin10Ms;
+                            verdicts.Add(string.Create(CultureInfo.InvariantCulture, $"{fam} {s.Seed} {share:P0}"));
+                            return share;
+                        });
+                        task.StopTask();
+                    });
+                AnsiConsole.MarkupLineInterpolated($"onsets within 10 ms of {checkedSeeds} corner-A candidates played as a legato scale (bar {PresetBank.AttackBar:P0}): {string.Join(", ", verdicts)}");
+            }
             string name = r.GetValue(modelName) ?? Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar));
             var bank = PresetBank.Build(scores, families, name, g.ModelId, o, r.GetValue(perFamily));
             foreach (var (preset, ratio) in PresetBank.SmoothFamilyPads(bank, scores, families, g, TimbreDirections.TryLoad(modelDir), o))

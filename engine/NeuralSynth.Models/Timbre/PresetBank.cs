@@ -26,9 +26,16 @@ public sealed record BankOptions
 /// that speak promptly (within 10 dB of their early peak in <= the scale check's onset bar, 10 ms: a slow rise is lost under the previous
 /// note's release when played legato, which the scale check counts as a missing attack).
 /// Z is the latent that was scored when it is not the seed's own (a family-conditioned model's seeds are moved into
-/// the family asked for, GansynthConfig.FamilyLatent); null = Latent.FromSeed(Seed).
-public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb, double PromptAttacks = 1, Latent? Z = null)
+/// the family asked for, GansynthConfig.FamilyLatent); null = the prior's latent of the seed.
+/// CodeFamily: the family of the training instrument whose timbre code the seed plays near (a model with named
+/// timbre codes, GansynthConfig.CodeFamily), as an index into the classifier's families; -1 = none or unknown.
+/// LegatoAttacks: per family, the share of a chromatic scale's notes, played legato as the scale check plays them with
+/// that family's release, with an onset within 10 ms (PresetBank.VerifyAttacks measures it for the seeds that would
+/// become a preset's corner A); null or NaN = not measured.
+public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccuracy, double RmsDb, double PromptAttacks = 1, Latent? Z = null, int CodeFamily = -1,
+    double[]? LegatoAttacks = null)
 {
+    public double Legato(int family) => LegatoAttacks is { } l ? l[family] : double.NaN;
     public int TopFamily => Array.IndexOf(FamilyProbs, FamilyProbs.Max());
     /// How a preset stores this candidate: the seed, or the explicit latent of a family-conditioned model.
     public CornerSpec Corner => Z is null ? CornerSpec.FromSeed(Seed) : CornerSpec.FromLatent(Z);
@@ -91,7 +98,8 @@ public static class PresetBank
                 }
                 double rmsDb = 10 * Math.Log10(power / Math.Max(1, count) + 1e-12);
                 scores.Add(new SeedScore(chunk[c], fam, correct / o.Pitches.Length, rmsDb, prompt / o.Pitches.Length,
-                    model.Config.FamilyCount > 0 ? z[c * o.Pitches.Length] : null));
+                    model.Config.FamilyCount > 0 ? z[c * o.Pitches.Length] : null,
+                    model.Config.CodeFamily(chunk[c]) is { } cf ? Array.IndexOf(classifier.Config.Families, cf) : -1));
             }
             done += chunk.Length;
             progress?.Invoke((double)done / seeds.Length);
@@ -107,9 +115,53 @@ public static class PresetBank
         return r;
     }
 
-    /// Seeds ranked for one family: confident (probability), in tune (pitch accuracy) and prompt (attacks) first.
+    /// Seeds ranked for one family. First those that belong to it: near a timbre code of one of its training
+    /// instruments (a model with named codes: an "Organ" preset plays near the organs the model learned, whatever the
+    /// classifier makes of an unseen organ) or heard as that family above all others by the classifier. Then by
+    /// attacks: seeds that keep them through a legato scale (VerifyAttacks) or, not yet measured, whose every scored
+    /// note speaks promptly; then those measured to lose them (a preset whose low notes creep in loses its attacks
+    /// when played legato), best measured first; last the unmeasured rest. Within a tier, seeds that belong both
+    /// ways first, then by confidence (probability), tuning (pitch accuracy) and promptness.
     public static List<SeedScore> Rank(IEnumerable<SeedScore> scores, int family) =>
-        scores.OrderByDescending(s => s.FamilyProbs[family] * (0.5 + 0.5 * s.PitchAccuracy) * (0.5 + 0.5 * s.PromptAttacks)).ThenBy(s => s.Seed).ToList();
+        scores.OrderByDescending(s => s.CodeFamily == family || s.TopFamily == family)
+            .ThenByDescending(s => s.Legato(family) is var legato && !double.IsNaN(legato) ? (legato >= AttackBar ? 2 : 1) : s.PromptAttacks >= 1 ? 2 : 0)
+            .ThenByDescending(s => s.Legato(family) is var legato && !double.IsNaN(legato) ? legato : 1)
+            .ThenByDescending(s => (s.CodeFamily == family ? 1 : 0) + (s.TopFamily == family ? 1 : 0))
+            .ThenByDescending(s => s.FamilyProbs[family] * (0.5 + 0.5 * s.PitchAccuracy) * (0.5 + 0.5 * s.PromptAttacks)).ThenBy(s => s.Seed).ToList();
+
+    /// The scale check's bar for attacks (ScaleSummary.OnsetWithin10Ms) that a family preset's corner A must clear.
+    public const double AttackBar = 0.97;
+
+    /// Measures, family by family, the legato attacks of the seeds that would become the presets' corner A (ranks 1,
+    /// 5, ... of Rank) until each of those seeds clears AttackBar or `tries` seeds were measured; a seed that fails
+    /// drops behind the prompt ones, so the next one moves up. The isolated notes ScoreSeeds measures at a few pitches
+    /// miss what the scale check hears: a note whose rise is slow only in the low register, or that creeps in under
+    /// the previous note's release. `legatoAttacks(seed, family)` plays the scale (the CLI: ScaleCheck on the
+    /// product's renderer). Returns how many seeds were measured.
+    public static int VerifyAttacks(List<SeedScore> scores, IReadOnlyList<string> families, int perFamily, Func<SeedScore, string, double> legatoAttacks, int tries = 12)
+    {
+        int measured = 0;
+        for (int f = 0; f < families.Count; f++)
+            for (int t = 0; t < tries; t++)
+            {
+                var ranked = Rank(scores, f);
+                var next = Enumerable.Range(0, perFamily).Select(v => v * Preset.CornerCount).Where(i => i < ranked.Count)
+                    .Select(i => ranked[i]).FirstOrDefault(s => double.IsNaN(s.Legato(f)));
+                if (next is null) break;
+                var legato = next.LegatoAttacks?.ToArray() ?? Enumerable.Repeat(double.NaN, families.Count).ToArray();
+                legato[f] = legatoAttacks(next, families[f]);
+                scores[scores.IndexOf(next)] = next with { LegatoAttacks = legato };
+                measured++;
+            }
+        return measured;
+    }
+
+    /// The gain that brings a seed of this loudness to the bank's target level.
+    public static double GainDb(double rmsDb, BankOptions o) => Math.Round(Math.Clamp(o.TargetRmsDb - rmsDb, -24, 12), 1);
+
+    /// A family's release and velocity sensitivity as its presets get them.
+    public static (double Release, double VelocitySensitivity) Style(string family) =>
+        FamilyStyle.TryGetValue(family, out var s) ? (s.Release, s.VelSens) : (0.3, 0.8);
 
     static readonly Dictionary<string, (double Release, double VelSens, string Title)> FamilyStyle = new()
     {
@@ -182,8 +234,9 @@ public static class PresetBank
 
     /// What a within-family preset's notes say about its corners (family probability and pitch accuracy of each).
     public static string FamilyNotes(string fam, int f, IReadOnlyList<SeedScore> corners, BankOptions o, int seedCount, string modelId) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"Corners = seeds the eval classifier assigns to '{fam}' (p = {string.Join(", ", corners.Select(c => c.FamilyProbs[f].ToString("F2", CultureInfo.InvariantCulture)))}; " +
+        (corners.All(c => c.CodeFamily == f) ? $"Corners = seeds near the model's timbre codes of its training {fam} instruments; the eval classifier's '{fam}' "
+            : $"Corners = seeds the eval classifier assigns to '{fam}' ") + string.Create(CultureInfo.InvariantCulture,
+            $"(p = {string.Join(", ", corners.Select(c => c.FamilyProbs[f].ToString("F2", CultureInfo.InvariantCulture)))}; " +
             $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}, {o.Path} path), " +
             $"best of {seedCount} seeds; model {modelId}. The pad morphs between four {fam} timbres.");
 
@@ -211,7 +264,7 @@ public static class PresetBank
                     Model = modelName,
                     Corners = corners.Select(c => c.Corner).ToArray(),
                     X = 0, Y = 0,
-                    GainDb = Math.Round(Math.Clamp(o.TargetRmsDb - a.RmsDb, -24, 12), 1),
+                    GainDb = GainDb(a.RmsDb, o),
                     VelocitySensitivity = style.Item2,
                     ReleaseS = style.Item1,
                     PitchBendRange = 2,
@@ -238,7 +291,7 @@ public static class PresetBank
                 Model = modelName,
                 Corners = corners.Select(c => c.Corner).ToArray(),
                 X = 0.5, Y = 0.5,
-                GainDb = Math.Round(Math.Clamp(o.TargetRmsDb - corners.Average(c => c.RmsDb), -24, 12), 1),
+                GainDb = GainDb(corners.Average(c => c.RmsDb), o),
                 VelocitySensitivity = 0.9,
                 ReleaseS = 0.4,
                 Family = null,

@@ -1,0 +1,73 @@
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Timbre;
+using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
+
+namespace NeuralSynth.Models.Tests.Timbre;
+
+/// How the bank orders a family's seeds and picks corner A: family membership before attacks, attacks (measured
+/// as a legato scale) before confidence.
+public class PresetBankRankTests
+{
+    const int Flute = 0, Organ = 1;
+
+    static SeedScore Seed(long seed, float flute, float organ, double prompt = 1, int codeFamily = -1) =>
+        new(seed, [flute, organ], 1.0, -20, prompt, null, codeFamily);
+
+    [Fact]
+    public void SeedsThatBelongComeFirstThenPromptOnesThenConfidence()
+    {
+        var scores = new List<SeedScore>
+        {
+            Seed(1, 0.40f, 0.60f),                      // heard as organ, no code: not a flute
+            Seed(2, 0.90f, 0.10f, prompt: 0.5),         // a confident flute that creeps in
+            Seed(3, 0.60f, 0.40f),                      // a prompt flute
+            Seed(4, 0.45f, 0.55f, codeFamily: Flute),   // heard as organ, but near a flute's code
+            Seed(5, 0.20f, 0.80f, codeFamily: Organ),   // an organ both ways
+        };
+        Assert.Equal([3, 4, 2, 1, 5], PresetBank.Rank(scores, Flute).Select(s => (int)s.Seed));
+        Assert.Equal([5, 1, 4, 3, 2], PresetBank.Rank(scores, Organ).Select(s => (int)s.Seed));
+    }
+
+    /// Corner A (rank 1, then rank 5 for the second preset) is measured as a legato scale; a seed that fails the bar
+    /// drops behind the prompt ones and the next is measured, until A passes or the tries run out; then the best
+    /// measured one is A, never an unmeasured slow one.
+    [Fact]
+    public void VerifyAttacksMeasuresCornerAUntilOnePasses()
+    {
+        var legato = new Dictionary<long, double> { [1] = 0.80, [2] = 0.90, [3] = 1.00, [4] = 0.99, [5] = 0.99, [6] = 0.99 };
+        var scores = Enumerable.Range(1, 6).Select(i => Seed(i, 1f - i * 0.1f, i * 0.1f, codeFamily: Flute)).ToList();
+        scores.Add(Seed(7, 0.95f, 0.05f, prompt: 0.3, codeFamily: Flute)); // never measured: it creeps in at the scored pitches
+        var measured = new List<(long, string)>();
+        int count = PresetBank.VerifyAttacks(scores, ["flute", "organ"], 1, (s, fam) => { measured.Add((s.Seed, fam)); return legato[s.Seed]; });
+        Assert.Equal(4, count);
+        Assert.Equal([(1L, "flute"), (2L, "flute"), (3L, "flute"), (6L, "organ")], measured); // seed 6 is heard as an organ
+        var ranked = PresetBank.Rank(scores, Flute);
+        Assert.Equal(3, ranked[0].Seed);
+        Assert.Equal(1.00, ranked[0].Legato(Flute));
+        Assert.True(double.IsNaN(ranked[0].Legato(Organ)));
+        Assert.Equal([2, 1, 7], ranked.TakeLast(3).Select(s => (int)s.Seed)); // the measured failures, best first, then the slow unmeasured one
+
+        // None passes within the tries: the best measured seed is corner A, not an unmeasured one that crept in.
+        var slow = Enumerable.Range(1, 6).Select(i => Seed(i, 1f - i * 0.1f, i * 0.1f, prompt: i <= 4 ? 1 : 0.5, codeFamily: Flute)).ToList();
+        PresetBank.VerifyAttacks(slow, ["flute", "organ"], 1, (s, _) => s.Seed == 2 ? 0.95 : 0.5, tries: 4);
+        Assert.Equal(2, PresetBank.Rank(slow, Flute)[0].Seed);
+    }
+
+    /// A model with named codes tells which training instrument (and family) a seed plays near.
+    [Fact]
+    public void CodeFamilyNamesTheFamilyOfTheSeedsCode()
+    {
+        var codes = Enumerable.Range(0, 3).Select(k => Latent.FromSeed(100 + k, 8).ToArray()).ToArray();
+        var cfg = new GansynthConfig { LatentSize = 8, Codes = codes, CodeNames = ["flute_acoustic_073", "organ_acoustic_019", "string_acoustic_040"], CodeSigma = 0.2f };
+        var prior = cfg.Prior;
+        for (long seed = 1; seed <= 30; seed++)
+        {
+            int k = prior.CodeOf(seed);
+            Assert.Equal(prior.Code(k, Latent.FromSeed(seed, 8)), prior.Sample(seed));
+            Assert.Equal(new[] { "flute", "organ", "string" }[k], cfg.CodeFamily(seed));
+        }
+        Assert.Null(new GansynthConfig { LatentSize = 8 }.CodeFamily(1));
+        Assert.Equal(-1, LatentPrior.Gaussian(8).CodeOf(1));
+    }
+}
