@@ -258,10 +258,10 @@ public sealed class PresetCommand : ICliCommand
         var classifier = new Option<string>("--classifier") { Description = "Evaluation classifier folder (families)", DefaultValueFactory = _ => "presets/models/classifier" };
         var outDir = new Option<string>("--out") { Description = "Folder the presets are written to", DefaultValueFactory = _ => "presets" };
         var modelName = new Option<string?>("--model-name") { Description = "Value of the presets' 'model' field (default: the model folder's name)" };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds sampled and classified", DefaultValueFactory = _ => 256 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds sampled and classified", DefaultValueFactory = _ => 384 };
         var first = new Option<long>("--first-seed") { Description = "First seed", DefaultValueFactory = _ => 1 };
         var perFamily = new Option<int>("--per-family") { Description = "Presets per family", DefaultValueFactory = _ => 2 };
-        var pitches = new Option<string>("--pitches") { Description = "Pitches each seed is classified at", DefaultValueFactory = _ => "43,55,67" };
+        var pitches = new Option<string>("--pitches") { Description = "Pitches each seed is classified and its attacks measured at (a low one finds seeds whose bass notes creep in)", DefaultValueFactory = _ => "31,43,55,67" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var path = new Option<string>("--path") { Description = "Inversion path the seeds are scored on: auto (vocoder when there is one: what the plug-in plays), if or vocoder", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("bank", "Make the preset bank: sample many seeds, render them, let the evaluation classifier assign families, write presets whose corners are each family's most confident, in-tune seeds.")

@@ -9,10 +9,10 @@ namespace NeuralSynth.Models.Timbre;
 public sealed record BankOptions
 {
     /// Seeds scored: FirstSeed .. FirstSeed + Seeds - 1.
-    public int Seeds { get; init; } = 256;
+    public int Seeds { get; init; } = 384;
     public long FirstSeed { get; init; } = 1;
     /// Pitches each seed is rendered and classified at (family probabilities are averaged over them).
-    public int[] Pitches { get; init; } = [43, 55, 67];
+    public int[] Pitches { get; init; } = [31, 43, 55, 67];
     public int Velocity { get; init; } = 90;
     public int Batch { get; init; } = 16;
     /// Loudness the presets' gain_db aims for (RMS of the notes' first second, dBFS).
