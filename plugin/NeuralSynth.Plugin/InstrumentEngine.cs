@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NeuralSynth.Models.Rendering;
 using NeuralSynth.Realtime;
 using NeuralSynth.Realtime.Timbre;
@@ -21,7 +22,7 @@ namespace NeuralSynth.Plugin;
 /// plays the nearest cached pitch transposed (or waits silently) until its render arrives. In offline mode (2)
 /// Process waits for the model and for every note it plays, so a bounce is complete.
 /// </summary>
-public sealed unsafe class InstrumentEngine
+public sealed unsafe class InstrumentEngine : IDisposable
 {
     public const int MaxVoices = 512;
     public const int EventCapacity = 16384;
@@ -49,9 +50,13 @@ public sealed unsafe class InstrumentEngine
         public double Value;
     }
 
-    readonly PendingEvent[] _events = new PendingEvent[EventCapacity];
+    // The block's queued events and gain points (~0.5 MB) live outside the GC heap and go back when the instance is
+    // released (Dispose). As arrays they were large-object garbage after every instance, which the runtime (kept from
+    // blocking gen-2 collections, see ModelHost) handed back only much later: a host opening and closing 20 instances
+    // saw its memory climb ~10 MB a round before a collection came.
+    PendingEvent* _events = (PendingEvent*)NativeMemory.Alloc(EventCapacity, (nuint)sizeof(PendingEvent));
     int _eventCount;
-    readonly (int Offset, float Gain)[] _gainPoints = new (int, float)[EventCapacity];
+    (int Offset, float Gain)* _gainPoints = ((int, float)*)NativeMemory.Alloc(EventCapacity, (nuint)sizeof((int, float)));
     // Keys down (their MIDI velocity), so a new engine - the model finished loading, polyphony or path changed -
     // starts the notes the musician is holding instead of staying silent until the next key press.
     readonly byte[] _heldVelocity = new byte[128];
@@ -141,6 +146,26 @@ public sealed unsafe class InstrumentEngine
         }
     }
 
+    /// <summary>Gives back the event buffers once the instance is released for good (the processor's final
+    /// release, after Stop): no host calls process on it after that, and a stray call plays silence.</summary>
+    public void Dispose()
+    {
+        Stop();
+        lock (_update)
+        {
+            NativeMemory.Free(_events); _events = null;
+            NativeMemory.Free(_gainPoints); _gainPoints = null;
+            _eventCount = 0;
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    ~InstrumentEngine()
+    {
+        NativeMemory.Free(_events);
+        NativeMemory.Free(_gainPoints);
+    }
+
     public bool IsSilent => Volatile.Read(ref _engine) is not { ActiveVoices: > 0 };
 
     /// <summary>Samples of sound after the last note-off: the release time (-60 dB) plus the crossfades.</summary>
@@ -158,6 +183,7 @@ public sealed unsafe class InstrumentEngine
 
     void Enqueue(in PendingEvent e)
     {
+        if (_events == null) return;                          // released
         if (_eventCount == EventCapacity) return;            // a host sending >16k events per block loses the rest
         int i = _eventCount++;
         while (i > 0 && _events[i - 1].Offset > e.Offset) { _events[i] = _events[i - 1]; i--; }   // stable by offset
@@ -193,6 +219,11 @@ public sealed unsafe class InstrumentEngine
 
     void ProcessUnguarded(float* left, float* right, int n)
     {
+        if (_events == null)
+        {
+            if (n > 0 && left != null && right != null) { new Span<float>(left, n).Clear(); new Span<float>(right, n).Clear(); }
+            return;
+        }
         if (_processMode == OfflineMode) UpdateNow(wait: true);
         // Taken atomically: the updater may replace (and free) a next engine the audio thread has not taken yet.
         if (Volatile.Read(ref _nextEngine) != null && Interlocked.Exchange(ref _nextEngine, null) is { } next)

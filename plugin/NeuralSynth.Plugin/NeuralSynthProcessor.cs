@@ -41,7 +41,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
 
     protected override void OnFinalRelease()
     {
-        _engine.Stop();
+        _engine.Dispose();
         ReleaseRef(ref _peer);
         ReleaseRef(ref _hostContext);
         NativeMemory.Free(_scratchL);
