@@ -137,6 +137,22 @@ public unsafe class InstrumentEngineTests
         Assert.InRange(Db(Level(0, 110), Level(0, 127)), -0.01, 0.01);
     }
 
+    /// A released instance has given its event buffers back: a stray note or block after that plays silence, and a
+    /// second release is harmless (a host's double release must not free twice).
+    [Fact]
+    public void Disposed_PlaysSilence_AndReleasesOnce()
+    {
+        var e = Engine();
+        e.NoteOn(0, 60, 1f);
+        Assert.Contains(Render(e, 4800), v => v != 0f);
+        e.Dispose();
+        e.NoteOn(0, 64, 1f);
+        e.SetParameter(ParamIds.Gain, -6, 0);
+        Assert.All(Render(e, 2048), v => Assert.Equal(0f, v));
+        e.Dispose();
+        Assert.All(Render(e, 256), v => Assert.Equal(0f, v));
+    }
+
     [Fact]
     public void Idle_IsExactlySilent_AndTailCoversTheRelease()
     {
