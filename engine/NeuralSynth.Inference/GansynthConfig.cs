@@ -131,11 +131,19 @@ public sealed record GansynthConfig
     /// three times the steps per second (no critic step, no gradient penalty), for a run whose codes' notes are still far
     /// from the real ones. The critic and its optimizer are left as they are for when this is switched off again.
     [JsonPropertyName("code_only"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool CodeOnly { get; init; }
+    /// The latent also modulates every convolution's output (FiLM: x (1 + s) + b per channel, s and b linear in the
+    /// pixel-normed latent), not only the dense input layer, so a timbre's detail at every scale need not pass through
+    /// the first 5 x 8 grid. Turned on at a resume it starts at s = b = 0: the same function (GansynthTrainer).
+    [JsonPropertyName("modulation"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Modulation { get; init; }
     /// The learned codes, one per training instrument (`code_names`, the dataset's instrument_str), each of norm
     /// sqrt(latent_size) (the generator pixel-norms its latent, so only a code's direction matters); written by the trainer.
     [JsonPropertyName("codes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float[][] Codes { get; init; } = [];
     [JsonPropertyName("code_names"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public string[] CodeNames { get; init; } = [];
     [JsonIgnore] public bool HasCodes => Codes.Length > 0;
+
+    /// What the torch-free generator graph needs of this config.
+    [JsonIgnore] public NeuralSynth.Dsp.Neural.GeneratorShape GraphShape => new(LatentSize, PitchCount, VelocityCount, Channels, ConvsPerStage,
+        MelBins, Frames, LogMagMin, LogMagMax, Spectral.LogFloor, IsHarmonic, Modulation);
 
     /// The model's prior over timbres (LatentPrior): its codes plus code_sigma noise, or the spherical Gaussian.
     /// Made anew on each call: a cached one would be copied stale by `with`.

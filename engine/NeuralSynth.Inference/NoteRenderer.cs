@@ -72,10 +72,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
 
     GeneratorGraph NewGraph()
     {
-        var c = Config;
-        var shape = new GeneratorShape(c.LatentSize, c.PitchCount, c.VelocityCount, c.Channels, c.ConvsPerStage, c.MelBins, c.Frames,
-            c.LogMagMin, c.LogMagMax, c.Spectral.LogFloor, c.IsHarmonic);
-        return new GeneratorGraph(shape, weights, basis, System.IO.Path.Combine(modelDir, ModelFile));
+        return new GeneratorGraph(Config.GraphShape, weights, basis, System.IO.Path.Combine(modelDir, ModelFile));
     }
 
     /// The vocoder a generator comes with: the "vocoder" folder beside the generator's.

@@ -5,7 +5,7 @@ namespace NeuralSynth.Dsp.Neural;
 
 /// What the C# graph needs to know of a GANSynth-style generator (GansynthConfig maps onto it).
 public sealed record GeneratorShape(int LatentSize, int Pitches, int Velocities, int[] Channels, int ConvsPerStage, int Mels, int Frames,
-    float LogMagMin, float LogMagMax, float LogFloor, bool Harmonic)
+    float LogMagMin, float LogMagMax, float LogFloor, bool Harmonic, bool Modulation = false)
 {
     public int Stages => Channels.Length;
     public int StartMels => Mels >> (Stages - 1);
@@ -23,6 +23,8 @@ public sealed class GeneratorGraph
     readonly GeneratorShape shape;
     readonly Lazy<HarmonicMelBasis>? basisSource;
     readonly float[] inputW, inputB, outW, outB;
+    readonly (float[] W, float[] B)[]? mods; // FiLM per convolution (GeneratorShape.Modulation)
+    readonly float[] film = [];
     readonly PackedConv2d[] convs; // conv0 first, then the upsampling stages' convs
     readonly float[] bufA, bufB, scratch, cond, levels, work, padded;
 
@@ -51,6 +53,17 @@ public sealed class GeneratorGraph
                 list.Add(Conv(weights, source, $"convs.{index++}", ci, shape.Channels[s], 3, Math.Sqrt(2)));
             }
         convs = list.Select(c => new PackedConv2d(c.Item1, c.Item2, c.Item3, c.Item4, 3)).ToArray();
+        if (shape.Modulation)
+        {
+            mods = new (float[], float[])[convs.Length];
+            for (int i = 0; i < convs.Length; i++)
+            {
+                int co = convs[i].OutChannels;
+                mods[i] = (Scaled(weights, source, $"mods.{i}.weight", [2 * co, shape.LatentSize], 1 / Math.Sqrt(shape.LatentSize)),
+                           Scaled(weights, source, $"mods.{i}.bias", [2 * co], 1));
+            }
+            film = new float[2 * shape.Channels.Max()];
+        }
         (outW, outB, _, _) = Conv(weights, source, "toOutput", shape.Channels[^1], 2, 1, 1.0);
         int largest = 0, frames = shape.StartFrames, mels = shape.StartMels;
         for (int s = 0; s < shape.Stages; s++, frames *= 2, mels *= 2)
@@ -105,6 +118,7 @@ public sealed class GeneratorGraph
             var y = other.AsSpan(0, co * height * width);
             conv.Forward(cur.AsSpan(0, ci * height * width), height, width, y, padded);
             Activate(y, co);
+            if (mods is not null) Modulate(y, co, height * width, i);
             (cur, other) = (other, cur);
             channels = co;
         }
@@ -113,6 +127,20 @@ public sealed class GeneratorGraph
         Layers.Pointwise(cur.AsSpan(0, channels * plane), channels, plane, outW, outB, 2, planes);
         TensorPrimitives.Tanh(planes, planes);
         return shape.Harmonic ? HarmonicHead(planes, pitchIndex) : IfMelHead(planes);
+    }
+
+    /// FiLM: channel c becomes x (1 + s_c) + b_c, with (s, b) = W z + bias of the pixel-normed latent.
+    void Modulate(Span<float> x, int channels, int plane, int layer)
+    {
+        var (w, bias) = mods![layer];
+        var sb = film.AsSpan(0, 2 * channels);
+        Layers.Dense(cond.AsSpan(0, shape.LatentSize), w, bias, sb);
+        for (int c = 0; c < channels; c++)
+        {
+            var p = x.Slice(c * plane, plane);
+            TensorPrimitives.Multiply(p, 1f + sb[c], p);
+            TensorPrimitives.Add(p, sb[channels + c], p);
+        }
     }
 
     void Activate(Span<float> x, int channels)

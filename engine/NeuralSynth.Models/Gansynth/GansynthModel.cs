@@ -68,11 +68,8 @@ public sealed class GansynthModel : IDisposable
     /// This model's weights (as saved in dir) as a C# graph, sharing the harmonic head's basis with the torch layer.
     public NeuralSynth.Dsp.Neural.GeneratorGraph ToGraph(string dir)
     {
-        var c = Config;
         string wPath = Path.Combine(dir, WeightsFileName);
-        var shape = new NeuralSynth.Dsp.Neural.GeneratorShape(c.LatentSize, c.PitchCount, c.VelocityCount, c.Channels, c.ConvsPerStage,
-            c.MelBins, c.Frames, c.LogMagMin, c.LogMagMax, c.Spectral.LogFloor, c.IsHarmonic);
-        return new NeuralSynth.Dsp.Neural.GeneratorGraph(shape, SafeTensors.Read(wPath), Generator.HarmonicBasis, wPath);
+        return new NeuralSynth.Dsp.Neural.GeneratorGraph(Config.GraphShape, SafeTensors.Read(wPath), Generator.HarmonicBasis, wPath);
     }
 
     public static string HashFile(string path) => ModelFiles.Hash(path);

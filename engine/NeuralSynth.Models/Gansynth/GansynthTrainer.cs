@@ -109,6 +109,9 @@ public sealed class GansynthTrainer : IDisposable
             cfg.Save(runCfg);
         }
 
+        if (resume && cfg.Modulation && Generator.AddModulation(ResumeDir!, cfg))
+            log("modulation turned on: FiLM layers start at the identity in the checkpoint; the generator's Adam starts afresh");
+
         data = FeatureCache.LoadOrBuild(opt.DataDir, opt.Split, cfg, Path.Combine(opt.OutDir, opt.Limit > 0 ? $"features_{opt.Split}_first{opt.Limit}.safetensors" : $"features_{opt.Split}.safetensors"), log, opt.Limit);
         if (!resume)
         {

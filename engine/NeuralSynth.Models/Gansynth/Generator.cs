@@ -19,6 +19,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     readonly EqConv2d conv0;
     readonly ModuleList<EqConv2d> convs = new();
     readonly EqConv2d toOutput;
+    readonly ModuleList<EqLinear> mods = new(); // FiLM per convolution (config modulation), empty without
     readonly HarmonicMel? harmonic; // fixed layer, not a parameter: rebuilt from the config, never saved
 
     /// The harmonic head's fixed matrices (null for an IF-Mel generator).
@@ -37,6 +38,17 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             if (cfg.ConvsPerStage == 2) convs.Add(new EqConv2d($"up{s}b", cfg.Channels[s], cfg.Channels[s], 3));
         }
         toOutput = new EqConv2d("to_output", cfg.Channels[^1], 2, 1, gain: 1.0);
+        if (cfg.Modulation)
+        {
+            // Starts as the identity (s = b = 0), so a generator that turns it on plays as before.
+            var outs = ConvOutputs(cfg);
+            for (int i = 0; i < outs.Length; i++)
+            {
+                var m = new EqLinear($"mod{i}", cfg.LatentSize, 2L * outs[i], gain: 1.0);
+                using (no_grad()) foreach (var p in m.parameters()) p.zero_();
+                mods.Add(m);
+            }
+        }
         RegisterComponents();
         if (cfg.IsHarmonic) harmonic = new HarmonicMel(cfg.Spectral, cfg.MinPitch, cfg.MaxPitch, cfg.MelBins);
     }
@@ -51,11 +63,11 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             : cat([zn, pitchOneHot, velocityOneHot], 1);
         var x = input.forward(cond).view(-1, cfg.Channels[0], cfg.StartMels, cfg.StartFrames);
         x = Ops.PixelNorm(Ops.LRelu(x));
-        x = Ops.PixelNorm(Ops.LRelu(conv0.forward(x)));
+        x = Modulate(Ops.PixelNorm(Ops.LRelu(conv0.forward(x))), zn, 0);
         for (int i = 0; i < convs.Count; i++)
         {
             if (i % cfg.ConvsPerStage == 0) x = F.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
-            x = Ops.PixelNorm(Ops.LRelu(convs[i].forward(x)));
+            x = Modulate(Ops.PixelNorm(Ops.LRelu(convs[i].forward(x))), zn, i + 1);
         }
         var y = toOutput.forward(x).tanh();
         if (harmonic is null) return y.MoveToOuterDisposeScope();
@@ -70,6 +82,46 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         using (no_grad()) ifMel = harmonic.IfMel(harmonics.detach(), logMel.detach(), pitchIndex); // feeds the IF path only, never a loss
         var normLogMel = ((logMel - S(cfg.LogMagMin)) / S(half) - S(1.0)).clamp(S(-1.0), S(1.0));
         return stack([normLogMel, ifMel], 1).MoveToOuterDisposeScope();
+    }
+
+    /// Output channels of each convolution, conv0 first (what each FiLM layer modulates).
+    static int[] ConvOutputs(GansynthConfig cfg) =>
+        new[] { cfg.Channels[0] }.Concat(Enumerable.Range(1, cfg.Stages - 1).SelectMany(st => Enumerable.Repeat(cfg.Channels[st], cfg.ConvsPerStage))).ToArray();
+
+    /// Turns modulation on in a checkpoint trained without it: zero FiLM layers (the identity, so G plays as before)
+    /// written into the generator and its weight average; G's Adam starts afresh (its parameters changed). Returns
+    /// false when the checkpoint has them already.
+    public static bool AddModulation(string checkpointDir, GansynthConfig cfg)
+    {
+        var outs = ConvOutputs(cfg);
+        bool added = false;
+        foreach (var file in new[] { "generator.safetensors", "generator_ema.safetensors" })
+        {
+            string path = Path.Combine(checkpointDir, file);
+            if (!File.Exists(path)) continue;
+            var (tensors, meta) = WeightsFile.Read(path);
+            if (tensors.ContainsKey("mods.0.weight")) continue;
+            using var scope = NewDisposeScope();
+            var all = tensors.ToDictionary(kv => kv.Key, kv => tensor(kv.Value.Data, kv.Value.Shape));
+            for (int i = 0; i < outs.Length; i++)
+            {
+                all[$"mods.{i}.weight"] = zeros(2L * outs[i], cfg.LatentSize);
+                all[$"mods.{i}.bias"] = zeros(2L * outs[i]);
+            }
+            WeightsFile.Save(all, path, meta);
+            added = true;
+        }
+        if (added) File.Delete(Path.Combine(checkpointDir, "optimizer_g.bin"));
+        return added;
+    }
+
+    /// FiLM: x (1 + s) + b per channel, (s, b) linear in the pixel-normed latent; the identity without modulation.
+    Tensor Modulate(Tensor x, Tensor zn, int layer)
+    {
+        if (mods.Count == 0) return x;
+        long c = x.shape[1];
+        var sb = mods[layer].forward(zn).view(-1, 2 * c, 1, 1);
+        return Add(x * Add(sb[.., ..(int)c], 1.0), sb[.., (int)c..]);
     }
 
     protected override void Dispose(bool disposing)

@@ -12,20 +12,23 @@ public class GeneratorGraphTests : IDisposable
 
     public void Dispose() { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
 
-    static GansynthConfig Config(string head, bool odd) => odd
+    static GansynthConfig Config(string head, bool odd, bool modulation = false) => (odd
+        // (modulation: FiLM after every convolution)
         // Widths 10 and 20 (not a multiple of the vector lanes) and 6 output channels (not a multiple of the
         // 4-channel register block): the kernels' tails.
-        ? new() { Head = head, LatentSize = 8, MinPitch = 48, MaxPitch = 60, Velocities = [], Channels = [12, 6], ConvsPerStage = 2,
+        ? new GansynthConfig { Head = head, LatentSize = 8, MinPitch = 48, MaxPitch = 60, Velocities = [], Channels = [12, 6], ConvsPerStage = 2,
                   Spectral = NeuralSynth.Models.Audio.SpectralConfig.Default with { Frames = 20, NMels = 16 }, LogMagMax = 1.5f }
-        : new() { Head = head, LatentSize = 16, MinPitch = 40, MaxPitch = 71, Velocities = [50, 127], Channels = [32, 16, 8], ConvsPerStage = 1, LogMagMax = 1.5f };
+        : new GansynthConfig { Head = head, LatentSize = 16, MinPitch = 40, MaxPitch = 71, Velocities = [50, 127], Channels = [32, 16, 8], ConvsPerStage = 1, LogMagMax = 1.5f }) with { Modulation = modulation };
 
     [Theory]
     [InlineData(GansynthConfig.HeadHarmonic, false)]
     [InlineData(GansynthConfig.HeadIfMel, false)]
     [InlineData(GansynthConfig.HeadHarmonic, true)]
-    public void GraphMatchesTorchToOneTenThousandth(string head, bool odd)
+    [InlineData(GansynthConfig.HeadHarmonic, false, true)]
+    [InlineData(GansynthConfig.HeadHarmonic, true, true)]
+    public void GraphMatchesTorchToOneTenThousandth(string head, bool odd, bool modulation = false)
     {
-        var cfg = Config(head, odd);
+        var cfg = Config(head, odd, modulation);
         using (var model = new GansynthModel(cfg))
         {
             var rng = new TorchSharp.torch.Generator(5);
