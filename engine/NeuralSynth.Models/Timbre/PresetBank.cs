@@ -138,7 +138,7 @@ public static class PresetBank
     /// miss what the scale check hears: a note whose rise is slow only in the low register, or that creeps in under
     /// the previous note's release. `legatoAttacks(seed, family)` plays the scale (the CLI: ScaleCheck on the
     /// product's renderer). Returns how many seeds were measured.
-    public static int VerifyAttacks(List<SeedScore> scores, IReadOnlyList<string> families, int perFamily, Func<SeedScore, string, double> legatoAttacks, int tries = 12)
+    public static int VerifyAttacks(List<SeedScore> scores, IReadOnlyList<string> families, int perFamily, Func<SeedScore, string, double> legatoAttacks, int tries = 24)
     {
         int measured = 0;
         for (int f = 0; f < families.Count; f++)
