@@ -56,4 +56,29 @@ public class GeneratorGraphTests : IDisposable
             Assert.True(maxIf < 1e-4, $"{head}, pitch {pitch}: IF differs by {maxIf:E2}");
         }
     }
+    /// Modulation turned on in a trained checkpoint (GansynthTrainer at a resume) starts as the identity: the
+    /// generator and its weight average play exactly as before, and G's Adam state (for the old parameters) is gone.
+    [Fact]
+    public void ModulationAddedToACheckpointPlaysAsBefore()
+    {
+        var cfg = Config(GansynthConfig.HeadHarmonic, false);
+        Directory.CreateDirectory(dir);
+        using var before = new GansynthModel(cfg);
+        var rng = new TorchSharp.torch.Generator(9);
+        using (no_grad())
+            foreach (var p in before.Generator.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.5f));
+        WeightsFile.Save(before.Generator, Path.Combine(dir, "generator.safetensors"));
+        WeightsFile.Save(before.Generator, Path.Combine(dir, "generator_ema.safetensors"));
+        File.WriteAllText(Path.Combine(dir, "optimizer_g.bin"), "stale");
+        var modulated = cfg with { Modulation = true };
+        Assert.True(NeuralSynth.Models.Gansynth.Generator.AddModulation(dir, modulated));
+        Assert.False(File.Exists(Path.Combine(dir, "optimizer_g.bin")));
+        Assert.False(NeuralSynth.Models.Gansynth.Generator.AddModulation(dir, modulated)); // once
+        using var after = new GansynthModel(modulated);
+        WeightsFile.Load(after.Generator, Path.Combine(dir, "generator_ema.safetensors"));
+        var z = new[] { Latent.FromSeed(3, cfg.LatentSize), Latent.FromSeed(4, cfg.LatentSize) };
+        var (a, _) = before.Generate(z, [cfg.MinPitch, cfg.MaxPitch], [50, 127]);
+        var (b, _) = after.Generate(z, [cfg.MinPitch, cfg.MaxPitch], [50, 127]);
+        Assert.Equal(a.Cast<float>(), b.Cast<float>());
+    }
 }
