@@ -207,23 +207,24 @@ public sealed unsafe class InstrumentEngine : IDisposable
     /// (a parameter flush).</summary>
     public void Process(float* left, float* right, int n)
     {
+        if (_events == null) { Silence(left, right, n); return; }   // released
         try { ProcessUnguarded(left, right, n); }
         catch (Exception e)
         {
             // Never let one bad block break the instance: drop its events, output silence, say why (rate-limited).
             _eventCount = 0;
-            if (n > 0 && left != null && right != null) { new Span<float>(left, n).Clear(); new Span<float>(right, n).Clear(); }
+            Silence(left, right, n);
             Vst3.Guard.Fail(e, "process");
         }
     }
 
+    static void Silence(float* left, float* right, int n)
+    {
+        if (n > 0 && left != null && right != null) { new Span<float>(left, n).Clear(); new Span<float>(right, n).Clear(); }
+    }
+
     void ProcessUnguarded(float* left, float* right, int n)
     {
-        if (_events == null)
-        {
-            if (n > 0 && left != null && right != null) { new Span<float>(left, n).Clear(); new Span<float>(right, n).Clear(); }
-            return;
-        }
         if (_processMode == OfflineMode) UpdateNow(wait: true);
         // Taken atomically: the updater may replace (and free) a next engine the audio thread has not taken yet.
         if (Volatile.Read(ref _nextEngine) != null && Interlocked.Exchange(ref _nextEngine, null) is { } next)
