@@ -135,6 +135,20 @@ public sealed record GansynthConfig
     /// pixel-normed latent), not only the dense input layer, so a timbre's detail at every scale need not pass through
     /// the first 5 x 8 grid. Turned on at a resume it starts at s = b = 0: the same function (GansynthTrainer).
     [JsonPropertyName("modulation"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Modulation { get; init; }
+    /// Hidden layers of a mapping network on the conditioning vector (pixel-normed latent ++ pitch ++ velocity one-hots):
+    /// the dense input layer then reads c + MLP(c) instead of c. Without it the dense layer is linear in the latent and
+    /// the pitch separately, so an instrument's pitch-dependent detail (a SoundFont's key zones) must come from the
+    /// convolutions' nonlinearities alone. The MLP's last layer starts at zero: turned on at a resume it plays as before.
+    [JsonPropertyName("mapping_layers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int MappingLayers { get; init; }
+    /// Width of the mapping network's hidden layers.
+    public const int MappingWidth = NeuralSynth.Dsp.Neural.GeneratorGraph.MappingWidth;
+    /// Harmonic head with a third plane: a filter on the absolute (mel) frequency axis that scales the harmonics of each
+    /// band, mel = exp(filter) (M exp(harmonics)) + exp(noise). The harmonic plane is pitch-relative, so a resonance or a
+    /// frequency-dependent decay that sits at a fixed frequency moves across its rows from pitch to pitch; on the mel
+    /// axis it stays put. Zero at the start of a resume that turns it on (the same function).
+    [JsonPropertyName("filter"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Filter { get; init; }
+    /// Planes the generator's output convolution paints (2, or 3 with the filter).
+    [JsonIgnore] public int OutputPlanes => Filter ? 3 : 2;
     /// The learned codes, one per training instrument (`code_names`, the dataset's instrument_str), each of norm
     /// sqrt(latent_size) (the generator pixel-norms its latent, so only a code's direction matters); written by the trainer.
     [JsonPropertyName("codes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float[][] Codes { get; init; } = [];
@@ -143,7 +157,7 @@ public sealed record GansynthConfig
 
     /// What the torch-free generator graph needs of this config.
     [JsonIgnore] public NeuralSynth.Dsp.Neural.GeneratorShape GraphShape => new(LatentSize, PitchCount, VelocityCount, Channels, ConvsPerStage,
-        MelBins, Frames, LogMagMin, LogMagMax, Spectral.LogFloor, IsHarmonic, Modulation);
+        MelBins, Frames, LogMagMin, LogMagMax, Spectral.LogFloor, IsHarmonic, Modulation, MappingLayers, Filter);
 
     /// The model's prior over timbres (LatentPrior): its codes plus code_sigma noise, or the spherical Gaussian.
     /// Made anew on each call: a cached one would be copied stale by `with`.
@@ -230,6 +244,8 @@ public sealed record GansynthConfig
         Spectral.Validate("spectral");
         if (Head != HeadIfMel && Head != HeadHarmonic) throw new ArgumentException($"head '{Head}' is unknown: use '{HeadIfMel}' or '{HeadHarmonic}'");
         if (ConvsPerStage is < 1 or > 2) throw new ArgumentException("convs_per_stage must be 1 or 2");
+        if (MappingLayers is < 0 or > 8) throw new ArgumentException($"mapping_layers must be 0-8, got {MappingLayers}");
+        if (Filter && !IsHarmonic) throw new ArgumentException("filter needs the harmonic head (head 'harmonic')");
         if (!(LogMagMax > LogMagMin)) throw new ArgumentException("log_mag_max must exceed log_mag_min");
         if (!(ModeSeekingWeight >= 0f && float.IsFinite(ModeSeekingWeight))) throw new ArgumentException($"mode_seeking_weight must be >= 0, got {ModeSeekingWeight}");
         if (!(ImleWeight >= 0f && float.IsFinite(ImleWeight))) throw new ArgumentException($"imle_weight must be >= 0, got {ImleWeight}");

@@ -5,11 +5,12 @@ namespace NeuralSynth.Dsp.Neural;
 
 /// What the C# graph needs to know of a GANSynth-style generator (GansynthConfig maps onto it).
 public sealed record GeneratorShape(int LatentSize, int Pitches, int Velocities, int[] Channels, int ConvsPerStage, int Mels, int Frames,
-    float LogMagMin, float LogMagMax, float LogFloor, bool Harmonic, bool Modulation = false)
+    float LogMagMin, float LogMagMax, float LogFloor, bool Harmonic, bool Modulation = false, int MappingLayers = 0, bool Filter = false)
 {
     public int Stages => Channels.Length;
     public int StartMels => Mels >> (Stages - 1);
     public int StartFrames => Frames >> (Stages - 1);
+    public int OutputPlanes => Filter ? 3 : 2;
 }
 
 /// The generator's forward pass on the CPU without torch, one note at a time, from the same safetensors weights:
@@ -20,11 +21,15 @@ public sealed record GeneratorShape(int LatentSize, int Pitches, int Velocities,
 /// one instance per render thread.
 public sealed class GeneratorGraph
 {
+    /// Width of the mapping network's hidden layers (GansynthConfig.MappingWidth).
+    public const int MappingWidth = 256;
     readonly GeneratorShape shape;
     readonly Lazy<HarmonicMelBasis>? basisSource;
     readonly float[] inputW, inputB, outW, outB;
     readonly (float[] W, float[] B)[]? mods; // FiLM per convolution (GeneratorShape.Modulation)
     readonly float[] film = [];
+    readonly (float[] W, float[] B)[]? mapping; // GeneratorShape.MappingLayers: hidden layers, then the residual's output
+    readonly float[] mapped = [], hidden = [], hidden2 = [];
     readonly PackedConv2d[] convs; // conv0 first, then the upsampling stages' convs
     readonly float[] bufA, bufB, scratch, cond, levels, work, padded;
 
@@ -64,14 +69,27 @@ public sealed class GeneratorGraph
             }
             film = new float[2 * shape.Channels.Max()];
         }
-        (outW, outB, _, _) = Conv(weights, source, "toOutput", shape.Channels[^1], 2, 1, 1.0);
+        if (shape.MappingLayers > 0)
+        {
+            const int width = MappingWidth;
+            mapping = new (float[], float[])[shape.MappingLayers + 1];
+            for (int i = 0; i <= shape.MappingLayers; i++)
+            {
+                int fin = i == 0 ? inFeatures : width, fout = i == shape.MappingLayers ? inFeatures : width;
+                double gain = i == shape.MappingLayers ? 1.0 : Math.Sqrt(2);
+                mapping[i] = (Scaled(weights, source, $"mapping.{i}.weight", [fout, fin], gain / Math.Sqrt(fin)),
+                              Scaled(weights, source, $"mapping.{i}.bias", [fout], 1));
+            }
+            mapped = new float[inFeatures]; hidden = new float[width]; hidden2 = new float[width];
+        }
+        (outW, outB, _, _) = Conv(weights, source, "toOutput", shape.Channels[^1], shape.OutputPlanes, 1, 1.0);
         int largest = 0, frames = shape.StartFrames, mels = shape.StartMels;
         for (int s = 0; s < shape.Stages; s++, frames *= 2, mels *= 2)
             largest = Math.Max(largest, Math.Max(shape.Channels[s], s > 0 ? shape.Channels[s - 1] : 0) * mels * frames); // upsampled input too
         largest = Math.Max(largest, 4 * shape.Mels * shape.Frames);
         bufA = new float[largest]; bufB = new float[largest]; scratch = new float[largest];
         padded = new float[largest * 2]; // a stage's input planes with a zero border
-        levels = new float[2 * shape.Mels * shape.Frames]; work = new float[2 * shape.Mels * shape.Frames];
+        levels = new float[shape.OutputPlanes * shape.Mels * shape.Frames]; work = new float[2 * shape.Mels * shape.Frames];
         cond = new float[inFeatures];
     }
 
@@ -102,7 +120,7 @@ public sealed class GeneratorGraph
 
         int channels = shape.Channels[0], height = shape.StartMels, width = shape.StartFrames;
         var x = bufA.AsSpan(0, channels * height * width);
-        Layers.Dense(cond, inputW, inputB, x);
+        Layers.Dense(mapping is null ? cond : Map(), inputW, inputB, x);
         Activate(x, channels);
         float[] cur = bufA, other = bufB;
         for (int i = 0; i < convs.Length; i++)
@@ -123,10 +141,27 @@ public sealed class GeneratorGraph
             channels = co;
         }
         int plane = height * width;
-        var planes = levels.AsSpan(0, 2 * plane);
-        Layers.Pointwise(cur.AsSpan(0, channels * plane), channels, plane, outW, outB, 2, planes);
+        var planes = levels.AsSpan(0, shape.OutputPlanes * plane);
+        Layers.Pointwise(cur.AsSpan(0, channels * plane), channels, plane, outW, outB, shape.OutputPlanes, planes);
         TensorPrimitives.Tanh(planes, planes);
         return shape.Harmonic ? HarmonicHead(planes, pitchIndex) : IfMelHead(planes);
+    }
+
+    /// The conditioning vector plus the mapping network's residual (LeakyReLU hidden layers, linear output); the FiLM
+    /// layers still read the pixel-normed latent in cond.
+    float[] Map()
+    {
+        float[] h = cond, next = hidden;
+        for (int i = 0; i < mapping!.Length - 1; i++)
+        {
+            Layers.Dense(h, mapping[i].W, mapping[i].B, next);
+            Layers.LeakyRelu(next, 0.2f, scratch);
+            h = next;
+            next = next == hidden ? hidden2 : hidden;
+        }
+        Layers.Dense(h, mapping[^1].W, mapping[^1].B, mapped);
+        TensorPrimitives.Add(mapped, cond, mapped);
+        return mapped;
     }
 
     /// FiLM: channel c becomes x (1 + s_c) + b_c, with (s, b) = W z + bias of the pixel-normed latent.
@@ -160,16 +195,17 @@ public sealed class GeneratorGraph
         return (logMel, planes.Slice(plane, plane).ToArray());
     }
 
-    /// levels = (tanh + 1) half + min; mel = M_p exp(harmonics) + exp(noise); log-mel clamped to the model's range
+    /// levels = (tanh + 1) half + min; mel = M_p exp(harmonics) [x exp(filter)] + exp(noise); log-mel clamped to the model's range
     /// exactly as the torch generator's normalisation does; IF from the power-weighted phase advances.
     (float[], float[]) HarmonicHead(Span<float> planes, int pitchIndex)
     {
         var basis = basisSource!.Value;
         int mels = shape.Mels, frames = shape.Frames, rows = basis.Rows, plane = mels * frames;
         float half = (shape.LogMagMax - shape.LogMagMin) / 2;
-        TensorPrimitives.Add(planes, 1f, planes);
-        TensorPrimitives.Multiply(planes, half, planes);
-        TensorPrimitives.Add(planes, shape.LogMagMin, planes);
+        var both = planes[..(2 * plane)];
+        TensorPrimitives.Add(both, 1f, both);
+        TensorPrimitives.Multiply(both, half, both);
+        TensorPrimitives.Add(both, shape.LogMagMin, both);
         var harmonics = planes[..(rows * frames)];
         var noise = planes.Slice(plane, plane);
         int offset = pitchIndex * mels * rows;
@@ -177,6 +213,13 @@ public sealed class GeneratorGraph
         TensorPrimitives.Exp(harmonics, amp);
         var logMel = new float[plane];
         Layers.MatMulRows(basis.Magnitude.AsSpan(offset, mels * rows), mels, rows, amp, frames, logMel);
+        if (shape.Filter)
+        {
+            var gain = planes.Slice(2 * plane, plane); // log gain per band and frame: tanh x half
+            TensorPrimitives.Multiply(gain, half, gain);
+            TensorPrimitives.Exp(gain, gain);
+            TensorPrimitives.Multiply(logMel, gain, logMel);
+        }
         var noiseAmp = work.AsSpan(0, plane);
         TensorPrimitives.Exp(noise, noiseAmp);
         TensorPrimitives.Add(logMel, noiseAmp, logMel);

@@ -109,8 +109,8 @@ public sealed class GansynthTrainer : IDisposable
             cfg.Save(runCfg);
         }
 
-        if (resume && cfg.Modulation && Generator.AddModulation(ResumeDir!, cfg))
-            log("modulation turned on: FiLM layers start at the identity in the checkpoint; the generator's Adam starts afresh");
+        if (resume && Generator.ExtendCheckpoint(ResumeDir!, cfg, opt.Seed) is { Count: > 0 } added)
+            log($"turned on in the checkpoint: {string.Join(", ", added)} (each starts as the identity: the generator plays as before); the generator's Adam starts afresh");
 
         data = FeatureCache.LoadOrBuild(opt.DataDir, opt.Split, cfg, Path.Combine(opt.OutDir, opt.Limit > 0 ? $"features_{opt.Split}_first{opt.Limit}.safetensors" : $"features_{opt.Split}.safetensors"), log, opt.Limit);
         if (!resume)

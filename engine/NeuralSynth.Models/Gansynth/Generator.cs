@@ -20,6 +20,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     readonly ModuleList<EqConv2d> convs = new();
     readonly EqConv2d toOutput;
     readonly ModuleList<EqLinear> mods = new(); // FiLM per convolution (config modulation), empty without
+    readonly ModuleList<EqLinear> mapping = new(); // config mapping_layers: hidden layers, then the zero-started output
     readonly HarmonicMel? harmonic; // fixed layer, not a parameter: rebuilt from the config, never saved
 
     /// The harmonic head's fixed matrices (null for an IF-Mel generator).
@@ -37,7 +38,15 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             convs.Add(new EqConv2d($"up{s}a", cfg.Channels[s - 1], cfg.Channels[s], 3));
             if (cfg.ConvsPerStage == 2) convs.Add(new EqConv2d($"up{s}b", cfg.Channels[s], cfg.Channels[s], 3));
         }
-        toOutput = new EqConv2d("to_output", cfg.Channels[^1], 2, 1, gain: 1.0);
+        toOutput = new EqConv2d("to_output", cfg.Channels[^1], cfg.OutputPlanes, 1, gain: 1.0);
+        if (cfg.MappingLayers > 0)
+        {
+            for (int i = 0; i < cfg.MappingLayers; i++)
+                mapping.Add(new EqLinear($"map{i}", i == 0 ? inFeatures : GansynthConfig.MappingWidth, GansynthConfig.MappingWidth));
+            var last = new EqLinear($"map{cfg.MappingLayers}", GansynthConfig.MappingWidth, inFeatures, gain: 1.0);
+            using (no_grad()) foreach (var p in last.parameters()) p.zero_();
+            mapping.Add(last);
+        }
         if (cfg.Modulation)
         {
             // Starts as the identity (s = b = 0), so a generator that turns it on plays as before.
@@ -61,6 +70,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var cond = velocityOneHot is null || cfg.VelocityCount == 0
             ? cat([zn, pitchOneHot], 1)
             : cat([zn, pitchOneHot, velocityOneHot], 1);
+        if (mapping.Count > 0) cond = Add(cond, Map(cond));
         var x = input.forward(cond).view(-1, cfg.Channels[0], cfg.StartMels, cfg.StartFrames);
         x = Ops.PixelNorm(Ops.LRelu(x));
         x = Modulate(Ops.PixelNorm(Ops.LRelu(conv0.forward(x))), zn, 0);
@@ -77,7 +87,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var levels = Add(Add(y, 1.0) * S(half), cfg.LogMagMin);
         var harmonics = levels[.., 0];
         var pitchIndex = pitchOneHot.argmax(1);
-        var logMel = harmonic.LogMel(harmonics, levels[.., 1], pitchIndex);
+        var logMel = harmonic.LogMel(harmonics, levels[.., 1], pitchIndex, cfg.Filter ? y[.., 2] * S(half) : null);
         Tensor ifMel;
         using (no_grad()) ifMel = harmonic.IfMel(harmonics.detach(), logMel.detach(), pitchIndex); // feeds the IF path only, never a loss
         var normLogMel = ((logMel - S(cfg.LogMagMin)) / S(half) - S(1.0)).clamp(S(-1.0), S(1.0));
@@ -88,31 +98,64 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     static int[] ConvOutputs(GansynthConfig cfg) =>
         new[] { cfg.Channels[0] }.Concat(Enumerable.Range(1, cfg.Stages - 1).SelectMany(st => Enumerable.Repeat(cfg.Channels[st], cfg.ConvsPerStage))).ToArray();
 
-    /// Turns modulation on in a checkpoint trained without it: zero FiLM layers (the identity, so G plays as before)
-    /// written into the generator and its weight average; G's Adam starts afresh (its parameters changed). Returns
-    /// false when the checkpoint has them already.
-    public static bool AddModulation(string checkpointDir, GansynthConfig cfg)
+    /// Turns on, in a checkpoint trained without them, the parts the config asks for (modulation, the mapping network,
+    /// the filter plane), each added so that the generator plays exactly as before: zero FiLM layers, a mapping network
+    /// whose last layer is zero, a zero filter plane in the output convolution. Written into the generator and its
+    /// weight average; G's Adam starts afresh (its parameters changed). Returns what was added (empty when nothing).
+    public static IReadOnlyList<string> ExtendCheckpoint(string checkpointDir, GansynthConfig cfg, long seed)
     {
         var outs = ConvOutputs(cfg);
-        bool added = false;
+        int inFeatures = cfg.LatentSize + cfg.PitchCount + cfg.VelocityCount, width = GansynthConfig.MappingWidth;
+        var added = new SortedSet<string>();
         foreach (var file in new[] { "generator.safetensors", "generator_ema.safetensors" })
         {
             string path = Path.Combine(checkpointDir, file);
             if (!File.Exists(path)) continue;
             var (tensors, meta) = WeightsFile.Read(path);
-            if (tensors.ContainsKey("mods.0.weight")) continue;
             using var scope = NewDisposeScope();
             var all = tensors.ToDictionary(kv => kv.Key, kv => tensor(kv.Value.Data, kv.Value.Shape));
-            for (int i = 0; i < outs.Length; i++)
+            bool changed = false;
+            if (cfg.Modulation && !all.ContainsKey("mods.0.weight"))
             {
-                all[$"mods.{i}.weight"] = zeros(2L * outs[i], cfg.LatentSize);
-                all[$"mods.{i}.bias"] = zeros(2L * outs[i]);
+                for (int i = 0; i < outs.Length; i++)
+                {
+                    all[$"mods.{i}.weight"] = zeros(2L * outs[i], cfg.LatentSize);
+                    all[$"mods.{i}.bias"] = zeros(2L * outs[i]);
+                }
+                added.Add("modulation"); changed = true;
             }
-            WeightsFile.Save(all, path, meta);
-            added = true;
+            if (cfg.MappingLayers > 0 && !all.ContainsKey("mapping.0.weight"))
+            {
+                // The same hidden weights in the generator and its average (one generator per seed), so they stay equal.
+                var gen = new torch.Generator((ulong)seed);
+                for (int i = 0; i < cfg.MappingLayers; i++)
+                {
+                    all[$"mapping.{i}.weight"] = randn(new long[] { width, i == 0 ? inFeatures : width }, generator: gen);
+                    all[$"mapping.{i}.bias"] = zeros(width);
+                }
+                all[$"mapping.{cfg.MappingLayers}.weight"] = zeros(inFeatures, width);
+                all[$"mapping.{cfg.MappingLayers}.bias"] = zeros(inFeatures);
+                added.Add("mapping"); changed = true;
+            }
+            if (cfg.Filter && all["toOutput.weight"].shape[0] == 2)
+            {
+                var w = all["toOutput.weight"];
+                all["toOutput.weight"] = cat([w, zeros(1, w.shape[1], 1, 1)], 0);
+                all["toOutput.bias"] = cat([all["toOutput.bias"], zeros(1)], 0);
+                added.Add("filter"); changed = true;
+            }
+            if (changed) WeightsFile.Save(all, path, meta);
         }
-        if (added) File.Delete(Path.Combine(checkpointDir, "optimizer_g.bin"));
-        return added;
+        if (added.Count > 0) File.Delete(Path.Combine(checkpointDir, "optimizer_g.bin"));
+        return added.ToList();
+    }
+
+    /// The mapping network's residual: LeakyReLU hidden layers, then the linear output layer.
+    Tensor Map(Tensor cond)
+    {
+        var h = cond;
+        for (int i = 0; i < mapping.Count - 1; i++) h = Ops.LRelu(mapping[i].forward(h));
+        return mapping[^1].forward(h);
     }
 
     /// FiLM: x (1 + s) + b per channel, (s, b) linear in the pixel-normed latent; the identity without modulation.

@@ -49,11 +49,14 @@ public sealed class HarmonicMel : IDisposable
 
     /// harmonics: [B, rows, T] log amplitudes (ln units); noise: [B, n_mels, T] log levels; pitchIndex: [B] (int64,
     /// pitch - min_pitch). Returns the log-mel [B, n_mels, T] in ln units, differentiable in both inputs.
-    public Tensor LogMel(Tensor harmonics, Tensor noise, Tensor pitchIndex)
+    /// filter: [B, n_mels, T] log gains on the harmonics of each band (config filter), or null.
+    public Tensor LogMel(Tensor harmonics, Tensor noise, Tensor pitchIndex, Tensor? filter = null)
     {
         using var scope = NewDisposeScope();
         var m = magnitude.index_select(0, pitchIndex);
-        var mel = Add(bmm(m, harmonics.exp()), noise.exp());
+        var tonal = bmm(m, harmonics.exp());
+        if (filter is not null) tonal = tonal * filter.exp();
+        var mel = Add(tonal, noise.exp());
         return mel.clamp_min(S(spectral.LogFloor)).log().MoveToOuterDisposeScope();
     }
 

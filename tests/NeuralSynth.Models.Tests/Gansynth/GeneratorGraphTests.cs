@@ -12,13 +12,13 @@ public class GeneratorGraphTests : IDisposable
 
     public void Dispose() { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
 
-    static GansynthConfig Config(string head, bool odd, bool modulation = false) => (odd
-        // (modulation: FiLM after every convolution)
+    static GansynthConfig Config(string head, bool odd, bool modulation = false, int mapping = 0, bool filter = false) => (odd
+        // (modulation: FiLM after every convolution; mapping: the conditioning's MLP; filter: the head's third plane)
         // Widths 10 and 20 (not a multiple of the vector lanes) and 6 output channels (not a multiple of the
         // 4-channel register block): the kernels' tails.
         ? new GansynthConfig { Head = head, LatentSize = 8, MinPitch = 48, MaxPitch = 60, Velocities = [], Channels = [12, 6], ConvsPerStage = 2,
                   Spectral = NeuralSynth.Models.Audio.SpectralConfig.Default with { Frames = 20, NMels = 16 }, LogMagMax = 1.5f }
-        : new GansynthConfig { Head = head, LatentSize = 16, MinPitch = 40, MaxPitch = 71, Velocities = [50, 127], Channels = [32, 16, 8], ConvsPerStage = 1, LogMagMax = 1.5f }) with { Modulation = modulation };
+        : new GansynthConfig { Head = head, LatentSize = 16, MinPitch = 40, MaxPitch = 71, Velocities = [50, 127], Channels = [32, 16, 8], ConvsPerStage = 1, LogMagMax = 1.5f }) with { Modulation = modulation, MappingLayers = mapping, Filter = filter };
 
     [Theory]
     [InlineData(GansynthConfig.HeadHarmonic, false)]
@@ -26,9 +26,12 @@ public class GeneratorGraphTests : IDisposable
     [InlineData(GansynthConfig.HeadHarmonic, true)]
     [InlineData(GansynthConfig.HeadHarmonic, false, true)]
     [InlineData(GansynthConfig.HeadHarmonic, true, true)]
-    public void GraphMatchesTorchToOneTenThousandth(string head, bool odd, bool modulation = false)
+    [InlineData(GansynthConfig.HeadHarmonic, false, true, 2, true)]
+    [InlineData(GansynthConfig.HeadHarmonic, true, false, 1, true)]
+    [InlineData(GansynthConfig.HeadIfMel, false, false, 3)]
+    public void GraphMatchesTorchToOneTenThousandth(string head, bool odd, bool modulation = false, int mapping = 0, bool filter = false)
     {
-        var cfg = Config(head, odd, modulation);
+        var cfg = Config(head, odd, modulation, mapping, filter);
         using (var model = new GansynthModel(cfg))
         {
             var rng = new TorchSharp.torch.Generator(5);
@@ -56,10 +59,11 @@ public class GeneratorGraphTests : IDisposable
             Assert.True(maxIf < 1e-4, $"{head}, pitch {pitch}: IF differs by {maxIf:E2}");
         }
     }
-    /// Modulation turned on in a trained checkpoint (GansynthTrainer at a resume) starts as the identity: the
-    /// generator and its weight average play exactly as before, and G's Adam state (for the old parameters) is gone.
+    /// Modulation, the mapping network and the filter plane turned on in a trained checkpoint (GansynthTrainer at a
+    /// resume) start as the identity: the generator and its weight average play exactly as before, and G's Adam state
+    /// (for the old parameters) is gone.
     [Fact]
-    public void ModulationAddedToACheckpointPlaysAsBefore()
+    public void PartsAddedToACheckpointPlayAsBefore()
     {
         var cfg = Config(GansynthConfig.HeadHarmonic, false);
         Directory.CreateDirectory(dir);
@@ -70,10 +74,10 @@ public class GeneratorGraphTests : IDisposable
         WeightsFile.Save(before.Generator, Path.Combine(dir, "generator.safetensors"));
         WeightsFile.Save(before.Generator, Path.Combine(dir, "generator_ema.safetensors"));
         File.WriteAllText(Path.Combine(dir, "optimizer_g.bin"), "stale");
-        var modulated = cfg with { Modulation = true };
-        Assert.True(NeuralSynth.Models.Gansynth.Generator.AddModulation(dir, modulated));
+        var modulated = cfg with { Modulation = true, MappingLayers = 2, Filter = true };
+        Assert.Equal(["filter", "mapping", "modulation"], NeuralSynth.Models.Gansynth.Generator.ExtendCheckpoint(dir, modulated, 1));
         Assert.False(File.Exists(Path.Combine(dir, "optimizer_g.bin")));
-        Assert.False(NeuralSynth.Models.Gansynth.Generator.AddModulation(dir, modulated)); // once
+        Assert.Empty(NeuralSynth.Models.Gansynth.Generator.ExtendCheckpoint(dir, modulated, 1)); // once
         using var after = new GansynthModel(modulated);
         WeightsFile.Load(after.Generator, Path.Combine(dir, "generator_ema.safetensors"));
         var z = new[] { Latent.FromSeed(3, cfg.LatentSize), Latent.FromSeed(4, cfg.LatentSize) };
