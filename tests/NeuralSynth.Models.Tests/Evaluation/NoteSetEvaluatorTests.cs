@@ -108,4 +108,27 @@ public class NoteSetEvaluatorTests
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
+
+    /// The reconstruction figures (--reconstruct) are written with their floor, in EVAL.md and eval.json, and only when measured.
+    [Fact]
+    public void ReconstructionIsReportedWithItsFloor()
+    {
+        var row = new EvalRow("generated (vocoder)", 1000, 1, 1, 0, 50, 200, 110, 5, 0.1, 22);
+        var report = new EvalReport
+        {
+            CreatedUtc = "2026-12-07 03:00 UTC", Data = "data", Classifier = "classifier", FidTrainVsTest = 60.3, FidRatio = 3.0, Rows = [row],
+            TrainDrawNotes = 1000, ReconstructionFidVsDraw = 77.52, TrainDrawFidVsTrain = 17.99,
+        };
+        Assert.Contains("played from their instruments' codes score FID 77.52 against those very notes; the drawn real notes themselves score 17.99", GansynthEvaluation.Markdown(report));
+        Assert.DoesNotContain("Reconstruction:", GansynthEvaluation.Markdown(report with { ReconstructionFidVsDraw = null, TrainDrawFidVsTrain = null }));
+        string dir = Path.Combine(Path.GetTempPath(), "ns-eval-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            GansynthEvaluation.Write(report, dir);
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "eval.json")));
+            Assert.Equal(77.52, doc.RootElement.GetProperty("reconstruction_fid_vs_draw").GetDouble());
+            Assert.Equal(17.99, doc.RootElement.GetProperty("train_draw_fid_vs_train").GetDouble());
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
 }

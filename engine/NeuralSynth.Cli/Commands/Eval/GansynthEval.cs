@@ -21,11 +21,12 @@ public sealed class GansynthEval : IEvalSubcommand
         var seed = new Option<int>("--seed") { Description = "Seed of latents, pitches, velocities and k-means", DefaultValueFactory = _ => 0 };
         var k = new Option<int>("--ndb-k") { Description = "NDB bins (k-means clusters)", DefaultValueFactory = _ => 50 };
         var cache = new Option<string?>("--cache") { Description = "Directory caching the real notes' features between runs (keyed by classifier, data and spectral config)" };
+        var reconstruct = new Option<bool>("--reconstruct") { Description = "Also play the drawn train notes from their instruments' timbre codes and score them against those notes (models with codes)" };
         var roundTrip = new Option<bool>("--roundtrip") { Description = "Also score real test notes passed through the inversion path (its ceiling)", DefaultValueFactory = _ => true };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("gansynth", "GANSynth metrics of generated vs real notes: YIN and classifier pitch accuracy, pitch entropy, Inception Score, Fréchet distance, NDB/K; writes EVAL.md and eval.json.")
         {
-            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, roundTrip, threads,
+            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, roundTrip, reconstruct, threads,
         };
         cmd.SetAction(r =>
         {
@@ -41,7 +42,7 @@ public sealed class GansynthEval : IEvalSubcommand
             string classifierDir = r.GetValue(classifier) ?? FindPreset("classifier");
             string? vocoderDir = inversion == InversionPath.Vocoder ? r.GetValue(vocoder) ?? FindPreset("vocoder") : null;
             var options = new GansynthEvaluation.Options(r.GetValue(data)!, classifierDir, modelDir, inversion, vocoderDir,
-                r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache), RoundTrip: r.GetValue(roundTrip));
+                r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache), RoundTrip: r.GetValue(roundTrip), Reconstruct: r.GetValue(reconstruct));
             EvalReport? report = null;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -62,6 +63,8 @@ public sealed class GansynthEval : IEvalSubcommand
                     $"{row.InceptionScore:F2}", row.FidVsTest is double a ? $"{a:F2}" + (row.FidVsTestMeanTerm is double m ? $" ({m:F1})" : "") : "-", row.FidVsTrain is double b ? $"{b:F2}" : "-", $"{row.NdbOverK:F2}", $"{row.SamePitchSpread:F2}",
                     row.Precision is double p ? $"{p:F3} / {row.Recall:F3}" : "-");
             AnsiConsole.Write(table);
+            if (report.ReconstructionFidVsDraw is double rec)
+                AnsiConsole.MarkupLineInterpolated($"reconstruction: FID {rec:F2} against the drawn train notes themselves (their floor vs the whole train split {report.TrainDrawFidVsTrain:F2})");
             foreach (var row in report.Rows.Where(r => r.FamilyAccuracy is not null))
                 AnsiConsole.MarkupLineInterpolated($"family accuracy of {row.Set}: {row.FamilyAccuracy:F3}");
             AnsiConsole.MarkupLineInterpolated($"FID train-vs-test yardstick {report.FidTrainVsTest:F2}{(report.FidRatio is double q ? $", generated/yardstick {q:F2}" : "")}; precision / recall of {report.TrainDrawNotes} train notes vs test {report.TrainPrecision?.ToString("F3") ?? "-"} / {report.TrainRecall?.ToString("F3") ?? "-"}; {report.WallSeconds:F0} s -> {Path.Combine(outPath, "EVAL.md")}");
