@@ -113,9 +113,11 @@ Task("Bundle").IsDependentOn("Native").Does(() =>
     });
     if (DirectoryExists(root.Combine("presets"))) CopyDirectory(root.Combine("presets"), resources.Combine("presets"));
     // Training resume points (G, D and optimiser states, kept in the repo so a run can continue on another machine)
-    // are not needed to play: keep them out of the bundle.
+    // and training logs (losses.csv: a row per step, 7 MB for the default generator) are not needed to play: keep
+    // them out of the bundle. The repo keeps both next to each model.
     foreach (var dir in GetDirectories(resources.FullPath + "/presets/models/*/checkpoint"))
         DeleteDirectory(dir, new DeleteDirectorySettings { Recursive = true, Force = true });
+    DeleteFiles(resources.FullPath + "/presets/models/*/losses.csv");
     // What hosts read instead of loading the .so; must agree with plugin/NeuralSynth.Plugin/PluginInfo.cs
     // (tests/NeuralSynth.Plugin.Tests checks it against the factory through the test host).
     System.IO.File.WriteAllText(resources.CombineWithFilePath("moduleinfo.json").FullPath, """
