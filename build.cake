@@ -59,10 +59,20 @@ Task("Test").IsDependentOn("Build").IsDependentOn("Bundle").Does(() =>
     }
     foreach (var trx in GetFiles(results.FullPath + "/*.trx"))
     {
-        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        var doc = XDocument.Load(trx.FullPath);
+        var counters = doc.Descendants().First(e => e.Name.LocalName == "Counters");
+        int failedHere = (int)counters.Attribute("failed") + (int)counters.Attribute("error") + (int)counters.Attribute("timeout");
         passed += (int)counters.Attribute("passed");
-        failed += (int)counters.Attribute("failed") + (int)counters.Attribute("error") + (int)counters.Attribute("timeout");
         skipped += (int)counters.Attribute("notExecuted");
+        // A test host that crashes (a native fault) ends the run with outcome "Failed" and only the tests that finished
+        // counted, none of them failed: the crash itself is a failure, or it would pass unseen.
+        string outcome = (string)doc.Descendants().First(e => e.Name.LocalName == "ResultSummary").Attribute("outcome");
+        if (failedHere == 0 && outcome != "Completed")
+        {
+            Information($"{trx.GetFilenameWithoutExtension()}: the run ended '{outcome}' with no failed test (the test host crashed or was aborted): counted as 1 failure");
+            failedHere = 1;
+        }
+        failed += failedHere;
     }
     int missing = projects.Count - GetFiles(results.FullPath + "/*.trx").Count;
     if (missing > 0) { Information($"{missing} test project(s) produced no results (crash?)"); failed += missing; }
