@@ -14,6 +14,9 @@ namespace NeuralSynth.Models;
 /// time; this is what to use instead:
 /// constants through S (process-lived, one per value), values that change at run time through a Scalar held with
 /// `using` for the span of the call, and additions through Add.
+/// torch.Generator is the same kind of object (a raw handle and a finalizer): hold it with `using` for as long as
+/// randn reads it; a generator passed inline, or last used in a call, may be freed while libtorch draws from it (a
+/// test host died in libtorch_cpu that way).
 public static class TorchScalars
 {
     static readonly ConstantScalars<double> Reals = new(v => v.ToScalar(), 4096);

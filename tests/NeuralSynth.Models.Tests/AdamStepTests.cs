@@ -10,7 +10,7 @@ public class AdamStepTests
 {
     static (Parameter[] Ours, Parameter[] Theirs) TwinParameters()
     {
-        var rng = new TorchSharp.torch.Generator(5);
+        using var rng = new TorchSharp.torch.Generator(5);
         var shapes = new long[][] { [8, 4, 3, 3], [8], [16, 5] };
         var ours = shapes.Select(s => new Parameter(randn(s, generator: rng))).ToArray();
         var theirs = ours.Select(p => new Parameter(p.detach().clone())).ToArray();
@@ -19,7 +19,7 @@ public class AdamStepTests
 
     static void SetGradients(Parameter[] ps, int step)
     {
-        var rng = new TorchSharp.torch.Generator((ulong)(100 + step));
+        using var rng = new TorchSharp.torch.Generator((ulong)(100 + step));
         foreach (var p in ps)
         {
             using var g = randn(p.shape, generator: rng);

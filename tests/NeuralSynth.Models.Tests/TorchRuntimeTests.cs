@@ -50,7 +50,7 @@ public class TorchRuntimeTests
     public void ConvolutionGradientsAreFiniteRepeatableAndExact(string conv)
     {
         var (input, weight, groups) = Shape(conv);
-        var rng = new TorchSharp.torch.Generator(11);
+        using var rng = new TorchSharp.torch.Generator(11);
         var x0 = randn(input, generator: rng);
         var w = randn(weight, generator: rng) * S(0.3f);
         // Reference in float64, which oneDNN does not handle: ATen's own exact convolution.

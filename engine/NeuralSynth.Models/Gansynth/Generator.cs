@@ -112,22 +112,25 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             string path = Path.Combine(checkpointDir, file);
             if (!File.Exists(path)) continue;
             var (tensors, meta) = WeightsFile.Read(path);
+            bool addModulation = cfg.Modulation && !tensors.ContainsKey("mods.0.weight");
+            bool addMapping = cfg.MappingLayers > 0 && !tensors.ContainsKey("mapping.0.weight");
+            bool addFilter = cfg.Filter && tensors.TryGetValue("toOutput.weight", out var output) && output.Shape[0] == 2;
+            if (!addModulation && !addMapping && !addFilter) continue; // an ordinary resume touches nothing
             using var scope = NewDisposeScope();
             var all = tensors.ToDictionary(kv => kv.Key, kv => tensor(kv.Value.Data, kv.Value.Shape));
-            bool changed = false;
-            if (cfg.Modulation && !all.ContainsKey("mods.0.weight"))
+            if (addModulation)
             {
                 for (int i = 0; i < outs.Length; i++)
                 {
                     all[$"mods.{i}.weight"] = zeros(2L * outs[i], cfg.LatentSize);
                     all[$"mods.{i}.bias"] = zeros(2L * outs[i]);
                 }
-                added.Add("modulation"); changed = true;
+                added.Add("modulation");
             }
-            if (cfg.MappingLayers > 0 && !all.ContainsKey("mapping.0.weight"))
+            if (addMapping)
             {
                 // The same hidden weights in the generator and its average (one generator per seed), so they stay equal.
-                var gen = new torch.Generator((ulong)seed);
+                using var gen = new torch.Generator((ulong)seed);
                 for (int i = 0; i < cfg.MappingLayers; i++)
                 {
                     all[$"mapping.{i}.weight"] = randn(new long[] { width, i == 0 ? inFeatures : width }, generator: gen);
@@ -135,16 +138,16 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
                 }
                 all[$"mapping.{cfg.MappingLayers}.weight"] = zeros(inFeatures, width);
                 all[$"mapping.{cfg.MappingLayers}.bias"] = zeros(inFeatures);
-                added.Add("mapping"); changed = true;
+                added.Add("mapping");
             }
-            if (cfg.Filter && all["toOutput.weight"].shape[0] == 2)
+            if (addFilter)
             {
                 var w = all["toOutput.weight"];
                 all["toOutput.weight"] = cat([w, zeros(1, w.shape[1], 1, 1)], 0);
                 all["toOutput.bias"] = cat([all["toOutput.bias"], zeros(1)], 0);
-                added.Add("filter"); changed = true;
+                added.Add("filter");
             }
-            if (changed) WeightsFile.Save(all, path, meta);
+            WeightsFile.Save(all, path, meta);
         }
         if (added.Count > 0) File.Delete(Path.Combine(checkpointDir, "optimizer_g.bin"));
         return added.ToList();

@@ -130,7 +130,7 @@ public static class DirectionAnalysis
         using var scope = NewDisposeScope();
         long n = x.shape[0], d = x.shape[1];
         int l = (int)Math.Min(Math.Min(k + 10, n), d);
-        var gen = new torch.Generator((ulong)seed);
+        using var gen = new torch.Generator((ulong)seed);
         var omega = randn(new long[] { d, l }, dtype: ScalarType.Float64, generator: gen);
         var q = linalg.qr(x.matmul(omega)).Q;                    // [n, l]
         for (int it = 0; it < 6; it++)

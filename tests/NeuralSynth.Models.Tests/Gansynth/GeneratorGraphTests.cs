@@ -34,7 +34,7 @@ public class GeneratorGraphTests : IDisposable
         var cfg = Config(head, odd, modulation, mapping, filter);
         using (var model = new GansynthModel(cfg))
         {
-            var rng = new TorchSharp.torch.Generator(5);
+            using var rng = new TorchSharp.torch.Generator(5);
             using (no_grad())
                 foreach (var p in model.Generator.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.5f)); // biases too: exercise every term
             model.Save(dir);
@@ -68,7 +68,7 @@ public class GeneratorGraphTests : IDisposable
         var cfg = Config(GansynthConfig.HeadHarmonic, false);
         Directory.CreateDirectory(dir);
         using var before = new GansynthModel(cfg);
-        var rng = new TorchSharp.torch.Generator(9);
+        using var rng = new TorchSharp.torch.Generator(9);
         using (no_grad())
             foreach (var p in before.Generator.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.5f));
         WeightsFile.Save(before.Generator, Path.Combine(dir, "generator.safetensors"));

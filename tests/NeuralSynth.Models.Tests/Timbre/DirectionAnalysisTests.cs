@@ -24,7 +24,7 @@ public class DirectionAnalysisTests
     internal static Generator TinyGenerator(GansynthConfig cfg, ulong seed)
     {
         var g = new Generator(cfg);
-        var rng = new torch.Generator(seed);
+        using var rng = new torch.Generator(seed);
         using (no_grad())
             foreach (var p in g.parameters())
                 if (p.dim() > 1) p.copy_(randn(p.shape, generator: rng));
@@ -35,7 +35,7 @@ public class DirectionAnalysisTests
     [Fact]
     public void RandomizedPcaMatchesTheFullSvd()
     {
-        var rng = new torch.Generator(1);
+        using var rng = new torch.Generator(1);
         // Data with a clear spectrum: 5 strong directions plus noise.
         var basis = linalg.qr(randn([300, 5], dtype: ScalarType.Float64, generator: rng)).Q.t();        // [5, 300]
         var scales = tensor(new double[] { 10, 7, 5, 3, 2 });

@@ -14,7 +14,8 @@ public class InversionTests
     [Fact]
     public void SpectralDistanceIsZeroForIdenticalAndGrowsWithDifference()
     {
-        var a = randn([2, 16, 32], generator: new torch.Generator(2)) - S(3);
+        using var rng = new torch.Generator(2); // held: an unreachable generator may be finalized while randn reads it
+        var a = randn([2, 16, 32], generator: rng) - S(3);
         Assert.All(SpectralDistance.PerItem(a, a).data<float>().ToArray(), d => Assert.Equal(0f, d, 6));
         var near = SpectralDistance.PerItem(Add(a, 0.05f), a).data<float>().ToArray();
         var far = SpectralDistance.PerItem(Add(a, 0.5f), a).data<float>().ToArray();

@@ -30,7 +30,7 @@ public class VocoderGraphTests : IDisposable
     {
         var cfg = Config(odd);
         using var g = new VocoderGenerator(cfg);
-        var rng = new TorchSharp.torch.Generator(7);
+        using var rng = new TorchSharp.torch.Generator(7);
         using (no_grad())
             foreach (var p in g.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.3f)); // biases too: every term counts
         Directory.CreateDirectory(dir);
