@@ -16,7 +16,9 @@ namespace NeuralSynth.Models;
 /// `using` for the span of the call, and additions through Add.
 /// torch.Generator is the same kind of object (a raw handle and a finalizer): hold it with `using` for as long as
 /// randn reads it; a generator passed inline, or last used in a call, may be freed while libtorch draws from it (a
-/// test host died in libtorch_cpu that way).
+/// test host died in libtorch_cpu that way). So is a temporary tensor outside a dispose scope: in
+/// `p.copy_(randn(shape) * c)` nothing holds randn's result while mul reads it, nor the product while copy_ does;
+/// hold such temporaries with `using var` (a test host died in libc10 reading a freed tensor so, 1 run in ~10).
 public static class TorchScalars
 {
     static readonly ConstantScalars<double> Reals = new(v => v.ToScalar(), 4096);

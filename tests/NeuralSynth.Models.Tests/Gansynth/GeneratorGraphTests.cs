@@ -36,7 +36,7 @@ public class GeneratorGraphTests : IDisposable
         {
             using var rng = new TorchSharp.torch.Generator(5);
             using (no_grad())
-                foreach (var p in model.Generator.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.5f)); // biases too: exercise every term
+                foreach (var p in model.Generator.parameters()) { using var r = randn(p.shape, generator: rng); using var v = r * S(0.5f); p.copy_(v); } // biases too: exercise every term; temporaries held (see TorchScalars)
             model.Save(dir);
         }
         using var torchModel = GansynthModel.Load(dir);
@@ -70,7 +70,7 @@ public class GeneratorGraphTests : IDisposable
         using var before = new GansynthModel(cfg);
         using var rng = new TorchSharp.torch.Generator(9);
         using (no_grad())
-            foreach (var p in before.Generator.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.5f));
+            foreach (var p in before.Generator.parameters()) { using var r = randn(p.shape, generator: rng); using var v = r * S(0.5f); p.copy_(v); }
         WeightsFile.Save(before.Generator, Path.Combine(dir, "generator.safetensors"));
         WeightsFile.Save(before.Generator, Path.Combine(dir, "generator_ema.safetensors"));
         File.WriteAllText(Path.Combine(dir, "optimizer_g.bin"), "stale");

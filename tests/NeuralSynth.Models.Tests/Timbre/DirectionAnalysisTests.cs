@@ -27,7 +27,7 @@ public class DirectionAnalysisTests
         using var rng = new torch.Generator(seed);
         using (no_grad())
             foreach (var p in g.parameters())
-                if (p.dim() > 1) p.copy_(randn(p.shape, generator: rng));
+                if (p.dim() > 1) { using var r = randn(p.shape, generator: rng); p.copy_(r); }
         g.eval();
         return g;
     }

@@ -32,7 +32,7 @@ public class VocoderGraphTests : IDisposable
         using var g = new VocoderGenerator(cfg);
         using var rng = new TorchSharp.torch.Generator(7);
         using (no_grad())
-            foreach (var p in g.parameters()) p.copy_(randn(p.shape, generator: rng) * S(0.3f)); // biases too: every term counts
+            foreach (var p in g.parameters()) { using var drawn = randn(p.shape, generator: rng); using var v = drawn * S(0.3f); p.copy_(v); } // biases too: every term counts; temporaries held (see TorchScalars)
         Directory.CreateDirectory(dir);
         string file = Path.Combine(dir, "g.safetensors");
         VocoderWeights.Save(g, file);
