@@ -24,6 +24,9 @@ public static class WeightsFile
         if (metadata is { Count: > 0 }) header["__metadata__"] = metadata;
         long offset = 0;
         var blobs = new List<float[]>();
+        // Roots detach()'s and cpu()'s results while the next call reads them (see TorchScalars: an unrooted temporary
+        // may be finalized mid-call).
+        using var scope = NewDisposeScope();
         foreach (var name in names)
         {
             var t = state[name];

@@ -12,6 +12,7 @@ public static class VocoderWeights
     public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var tensors = new List<TensorData>();
+        using var scope = torch.NewDisposeScope(); // roots detach()'s and cpu()'s results while the next call reads them (TorchScalars)
         foreach (var (name, t) in module.state_dict().OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             using var c = t.detach().cpu().contiguous();
