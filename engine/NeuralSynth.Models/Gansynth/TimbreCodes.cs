@@ -50,7 +50,8 @@ public sealed class TimbreCodes : nn.Module
 
     public float[][] ToArrays()
     {
-        var flat = codes.detach().data<float>().ToArray();
+        using var held = codes.detach(); // held while its data is read (an unrooted temporary may be finalized mid-read)
+        var flat = held.data<float>().ToArray();
         int d = (int)codes.shape[1];
         return Enumerable.Range(0, Count).Select(k => flat.AsSpan(k * d, d).ToArray()).ToArray();
     }
