@@ -74,10 +74,12 @@ public static class GansynthEvaluation
         var test = NoteDataset.Load(o.DataDir, "test");
         using var evaluator = new NoteSetEvaluator(classifier, spectral);
         int lo = classifier.Config.MinPitch, hi = classifier.Config.MaxPitch;
+        // The notes of a split the classifier can judge, in the dataset's order (the order of a split's features).
+        List<NoteExample> Judged(NoteDataset d) => d.Examples.Where(e => e.Pitch >= lo && e.Pitch <= hi).ToList();
 
         NoteSetFeatures Real(NoteDataset d, string name)
         {
-            var ex = d.Examples.Where(e => e.Pitch >= lo && e.Pitch <= hi).ToList();
+            var ex = Judged(d);
             foreach (var e in ex)
                 if (e.SampleRate != spectral.SampleRate) throw new ArgumentException($"{d.AudioPath(e)}: {e.SampleRate} Hz, the evaluation runs at {spectral.SampleRate} Hz");
             string? cachePath = o.CacheDir is null ? null : Path.Combine(o.CacheDir,
@@ -119,7 +121,7 @@ public static class GansynthEvaluation
             using var renderer = NoteRenderer.Load(o.ModelDir!, o.Path, vocoderDir: o.VocoderDir);
             rendererId = renderer.ModelId;
             var asked = new List<int>();
-            var gen = evaluator.Extract(name, Generate(renderer, o, velocities, asked), n => progress?.Invoke(name, n, o.Count));
+            var gen = evaluator.Extract(name, Render(renderer, Generate(renderer.Config, o, velocities, asked), o.BatchSize), n => progress?.Invoke(name, n, o.Count));
             if (renderer.Config.FamilyCount > 0)
                 gen.Family = asked.Select(f => Array.IndexOf(classifier.Config.Families, renderer.Config.Families[f])).ToArray();
             var row = evaluator.Row(gen, trainSet, testSet, bins);
@@ -129,7 +131,7 @@ public static class GansynthEvaluation
                 // inverted by the same path. A generated row can hardly beat it; a gap between the two is the
                 // generator's, a bad round trip is the representation's/inversion's.
                 string rtName = $"real test, {o.Path.ToString().ToLowerInvariant()} round trip";
-                var ex = test.Examples.Where(e => e.Pitch >= lo && e.Pitch <= hi).ToList();
+                var ex = Judged(test);
                 var rt = evaluator.Extract(rtName, RoundTrip(test, ex, spectral, vocoder, o.BatchSize), n => progress?.Invoke(rtName, n, ex.Count));
                 rows.Add(evaluator.Row(rt, trainSet, testSet, bins));
             }
@@ -137,10 +139,10 @@ public static class GansynthEvaluation
             {
                 if (!renderer.Config.HasCodes || renderer.Config.CodeNames.Length != renderer.Config.Codes.Length)
                     throw new ArgumentException($"{o.ModelDir}: --reconstruct needs a model with named timbre codes (config codes / code_names)");
-                var trainEx = train.Examples.Where(e => e.Pitch >= lo && e.Pitch <= hi).ToList();
+                var trainEx = Judged(train);
                 var drawIndex = order.Take(draw.Count).ToArray();
                 string recName = "train notes played from their codes (reconstruction)";
-                var rec = evaluator.Extract(recName, Reconstruct(renderer, drawIndex.Select(i => trainEx[i]).ToList(), o.BatchSize), n => progress?.Invoke(recName, n, drawIndex.Length));
+                var rec = evaluator.Extract(recName, Render(renderer, Reconstruct(renderer.Config, drawIndex.Select(i => trainEx[i])), o.BatchSize), n => progress?.Invoke(recName, n, drawIndex.Length));
                 rows.Add(evaluator.Row(rec, trainSet, testSet, bins));
                 recVsDraw = FrechetDistance.Compute(rec.Features, draw);
                 drawVsTrain = FrechetDistance.Compute(draw, trainSet.Features);
@@ -161,52 +163,45 @@ public static class GansynthEvaluation
         };
     }
 
-    /// The generated notes, made lazily batch by batch so only one batch of audio is alive at a time: seed-derived
-    /// latents, uniform pitches over the model's range, velocities drawn from the dataset's layers.
-    static IEnumerable<(float[] Audio, int Pitch)> Generate(NoteRenderer renderer, Options o, int[] velocities, List<int> askedFamilies)
+    /// The generated notes' requests, made lazily: seed-derived latents, uniform pitches over the model's range,
+    /// velocities drawn from the dataset's layers.
+    static IEnumerable<NoteRequest> Generate(GansynthConfig cfg, Options o, int[] velocities, List<int> askedFamilies)
     {
-        var cfg = renderer.Config;
         var rng = new Random(o.Seed);
         // A family-conditioned model plays each family in its training share (its prior); drawn from a separate
         // generator so pitches and velocities are the same notes as for a model without families.
         var familyRng = new Random(o.Seed + 17);
-        for (int startIndex = 0; startIndex < o.Count; startIndex += o.BatchSize)
+        for (int i = 0; i < o.Count; i++)
         {
-            int n = Math.Min(o.BatchSize, o.Count - startIndex);
-            var requests = new NoteRequest[n];
-            for (int i = 0; i < n; i++)
+            var z = cfg.PriorLatent(o.Seed * 1_000_003L + i); // the model's prior: timbre codes or Gaussian
+            if (cfg.FamilyCount > 0)
             {
-                var z = cfg.PriorLatent(o.Seed * 1_000_003L + startIndex + i); // the model's prior: timbre codes or Gaussian
-                if (cfg.FamilyCount > 0)
-                {
-                    int f = cfg.FamilyAt(familyRng.NextDouble());
-                    z = cfg.FamilyLatent(z, f);
-                    askedFamilies.Add(f);
-                }
-                requests[i] = new NoteRequest(z, rng.Next(cfg.MinPitch, cfg.MaxPitch + 1),
-                    velocities.Length > 0 ? velocities[rng.Next(velocities.Length)] : 100);
+                int f = cfg.FamilyAt(familyRng.NextDouble());
+                z = cfg.FamilyLatent(z, f);
+                askedFamilies.Add(f);
             }
-            var audio = new float[n][];
-            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => audio[i] = renderer.RenderOne(requests[i]));
-            for (int i = 0; i < n; i++) yield return (cfg.Spectral.FitLength(audio[i]), requests[i].Pitch);
+            yield return new NoteRequest(z, rng.Next(cfg.MinPitch, cfg.MaxPitch + 1),
+                velocities.Length > 0 ? velocities[rng.Next(velocities.Length)] : 100);
         }
     }
 
     /// Real train notes played again from their instrument's code (no prior noise), at their pitch and velocity.
-    static IEnumerable<(float[] Audio, int Pitch)> Reconstruct(NoteRenderer renderer, List<NoteExample> notes, int batch)
-    {
-        var cfg = renderer.Config;
-        for (int start = 0; start < notes.Count; start += batch)
+    static IEnumerable<NoteRequest> Reconstruct(GansynthConfig cfg, IEnumerable<NoteExample> notes) =>
+        notes.Select(e =>
         {
-            var part = notes.Skip(start).Take(batch).Select(e =>
-            {
-                int code = Array.IndexOf(cfg.CodeNames, e.InstrumentStr);
-                if (code < 0) throw new ArgumentException($"train instrument '{e.InstrumentStr}' has no timbre code in the model's config");
-                return new NoteRequest(new Latent(cfg.Codes[code]), e.Pitch, e.Velocity);
-            }).ToArray();
+            int code = Array.IndexOf(cfg.CodeNames, e.InstrumentStr);
+            if (code < 0) throw new ArgumentException($"train instrument '{e.InstrumentStr}' has no timbre code in the model's config");
+            return new NoteRequest(new Latent(cfg.Codes[code]), e.Pitch, e.Velocity);
+        });
+
+    /// Notes rendered batch by batch, so only one batch of audio is alive at a time, two at once.
+    static IEnumerable<(float[] Audio, int Pitch)> Render(NoteRenderer renderer, IEnumerable<NoteRequest> requests, int batch)
+    {
+        foreach (var part in requests.Chunk(batch))
+        {
             var audio = new float[part.Length][];
             Parallel.For(0, part.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => audio[i] = renderer.RenderOne(part[i]));
-            for (int i = 0; i < part.Length; i++) yield return (cfg.Spectral.FitLength(audio[i]), part[i].Pitch);
+            for (int i = 0; i < part.Length; i++) yield return (renderer.Config.Spectral.FitLength(audio[i]), part[i].Pitch);
         }
     }
 
