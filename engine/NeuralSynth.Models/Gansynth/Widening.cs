@@ -56,6 +56,16 @@ public static class Widening
         // Which dimensions are stage widths, by layer: the stage convolutions (both), the generator's output 1x1
         // (inputs), the discriminator's input 1x1 (outputs); the dense layers, conv0 and convFinal sit at the
         // first stage, which does not change.
+        // A FiLM layer (config modulation) writes a scale and a shift per channel of its convolution, [2c, latent]
+        // and [2c]: each half is tiled like the channels it modulates, so every copy gets its original's (s, b).
+        if (name.StartsWith("mods.", StringComparison.Ordinal))
+        {
+            int r = Ratio(shape[0] / 2, from, to, name, path);
+            if (r == 1) return t;
+            var halves = t.chunk(2, 0);
+            var tiled = cat(halves.Select(h => h.repeat([r, .. Enumerable.Repeat(1L, shape.Length - 1)])).ToList(), 0);
+            return (shape.Length >= 2 && noiseScale > 0 ? Add(tiled, Noise(tiled.shape, rng, noiseScale)) : tiled).contiguous();
+        }
         bool stageConv = name.StartsWith("convs.", StringComparison.Ordinal);
         bool outIsStage = stageConv || name.StartsWith("fromInput.", StringComparison.Ordinal);
         bool inIsStage = stageConv || name.StartsWith("toOutput.", StringComparison.Ordinal);
@@ -64,13 +74,15 @@ public static class Widening
         if (outR == 1 && inR == 1) return t;
         if (outR > 1) t = t.repeat([outR, .. Enumerable.Repeat(1L, shape.Length - 1)]);
         if (inR > 1) t = t.repeat([1, inR, .. Enumerable.Repeat(1L, shape.Length - 2)]) / S(Math.Sqrt(inR));
-        if (shape.Length >= 2 && noiseScale > 0)
-        {
-            var noise = new float[t.numel()];
-            for (int i = 0; i < noise.Length; i++) noise[i] = noiseScale * (float)Gaussian(rng);
-            t = Add(t, tensor(noise, t.shape));
-        }
+        if (shape.Length >= 2 && noiseScale > 0) t = Add(t, Noise(t.shape, rng, noiseScale));
         return t.contiguous();
+    }
+
+    static Tensor Noise(long[] shape, Random rng, float scale)
+    {
+        var noise = new float[shape.Aggregate(1L, (a, b) => a * b)];
+        for (int i = 0; i < noise.Length; i++) noise[i] = scale * (float)Gaussian(rng);
+        return tensor(noise, shape);
     }
 
     /// How many times a dimension of `size` grows: the ratio of the stage width it equals, 1 if it is no stage width

@@ -303,17 +303,36 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// Widening a trained run's stages keeps what both networks compute (without the symmetry noise: to float
-    /// rounding; with it: nearly), and `--widen` on the run resumes at its step with the wider config and trains on.
-    [Fact]
-    public void WideningPreservesBothNetworksAndTrainsOn()
+    /// rounding; with it: nearly), also with FiLM layers (config modulation, given non-zero weights here so a wrong
+    /// tiling of their scale and shift halves shows), and `--widen` on the run resumes at its step with the wider
+    /// config and trains on.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WideningPreservesBothNetworksAndTrainsOn(bool modulated)
     {
         using var temp = new TempRun("widen", oneThread: true);
         string root = temp.Dir;
         string data = TinyNotes.Make(Path.Combine(root, "data"), [60, 62, 64], [50, 100]);
         string run = Path.Combine(root, "run");
-        using (var t = new GansynthTrainer(Options(data, run, 4))) t.Train();
+        using (var t = new GansynthTrainer(Options(data, run, 4, Tiny() with { Modulation = modulated }))) t.Train();
         var narrow = GansynthConfig.Load(Path.Combine(run, GansynthModel.ConfigFile));
         int[] wide = [16, 16, 8];
+        if (modulated)
+        {
+            using var gen = new TorchSharp.torch.Generator(11);
+            foreach (var file in new[] { "generator.safetensors", "generator_ema.safetensors" })
+            {
+                string path = Path.Combine(run, "checkpoint", file);
+                if (!File.Exists(path)) continue; // the weight average is kept only when the config asks for one
+                var (tensors, meta) = WeightsFile.Read(path);
+                using var scope = NewDisposeScope();
+                var state = tensors.ToDictionary(kv => kv.Key, kv => kv.Key.StartsWith("mods.", StringComparison.Ordinal)
+                    ? randn(kv.Value.Shape, generator: gen) * S(0.3) : tensor(kv.Value.Data, kv.Value.Shape));
+                Assert.Contains(state.Keys, k => k.StartsWith("mods.", StringComparison.Ordinal));
+                WeightsFile.Save(state, path, meta);
+            }
+        }
 
         manual_seed(5);
         var z = randn(3, narrow.LatentSize);
