@@ -15,6 +15,10 @@ public sealed record VocoderTrainOptions
     public int? Steps { get; init; }
     /// Use at most this many training notes (spread over the split): smoke tests and quick experiments.
     public int? MaxNotes { get; init; }
+    /// A vocoder model directory (config.json + generator.safetensors) whose generator starts a fresh run: fine-tuning
+    /// on other data without the 65 minutes from scratch. Its architecture must be the run's; the discriminators and
+    /// both Adams start afresh. Ignored once the run has a checkpoint, so the same command resumes.
+    public string? InitFrom { get; init; }
 }
 
 public sealed record VocoderTrainProgress(int Step, int TotalSteps, double SecondsPerStep, IReadOnlyDictionary<string, double> Losses);
@@ -48,8 +52,7 @@ public static class VocoderTrainer
         }
         config.Save(configPath);
 
-        torch.set_num_threads(1);
-        torch.manual_seed(config.Seed);
+        torch.manual_seed(config.Seed); // threads: the caller's (the CLI's --threads)
         var bank = config.CreateFilterBank();
         using var fb = new FilterBankLayer(bank);
         using var stftLoss = new MultiResolutionStftLoss(config.StftResolutions);
@@ -73,6 +76,15 @@ public static class VocoderTrainer
             optD.load_state_dict(Path.Combine(ckptDir, "opt_d.bin"));
             TruncateCsv(csvPath, step);
             log($"resumed at step {step} ({elapsedBefore / 60:F1} min of training so far)");
+        }
+        else if (options.InitFrom is not null)
+        {
+            var from = VocoderConfig.Load(Path.Combine(options.InitFrom, "config.json"));
+            // (the shape is a record of arrays: compared by content through its JSON)
+            if (JsonSerializer.Serialize(from.ToShape()) != JsonSerializer.Serialize(config.ToShape()) || from.Spectral != config.Spectral)
+                throw new ArgumentException($"{options.InitFrom}: its vocoder architecture or spectral config differs from the run's config; --init needs the same network");
+            VocoderWeights.Load(g, Path.Combine(options.InitFrom, "generator.safetensors"));
+            log($"generator initialised from {options.InitFrom}");
         }
         if (!File.Exists(csvPath)) File.WriteAllText(csvPath, CsvHeader + "\n");
 

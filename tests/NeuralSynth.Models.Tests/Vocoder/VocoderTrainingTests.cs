@@ -81,6 +81,15 @@ public sealed class VocoderTrainingTests : IDisposable
         double first = sc[0] + lm[0], last = sc[^1] + lm[^1];
         Assert.True(last < 0.8 * first, $"MR-STFT loss did not fall: {first:F3} -> {last:F3}");
 
+        // A new run started from this one's generator (--init) begins where it ended, not where a fresh one begins;
+        // one of another architecture is refused.
+        string tuned = Path.Combine(root, "tuned");
+        VocoderTrainer.Run(config, new VocoderTrainOptions { DataDir = data, OutDir = tuned, Steps = 5, InitFrom = outDir });
+        double tunedFirst = StftColumn(Path.Combine(tuned, "losses.csv"), "stft_sc")[0] + StftColumn(Path.Combine(tuned, "losses.csv"), "stft_logmag")[0];
+        Assert.True(tunedFirst < 0.8 * first, $"the initialised run starts at {tunedFirst:F3}, a fresh one at {first:F3}");
+        var other = new VocoderTrainOptions { DataDir = data, OutDir = Path.Combine(root, "other"), Steps = 5, InitFrom = outDir };
+        Assert.Contains("--init", Assert.Throws<ArgumentException>(() => VocoderTrainer.Run(config with { BandChannels = [8, 4] }, other)).Message);
+
         // Resume the same run for 10 more steps with the discriminators switched on (the adversarial code path).
         VocoderTrainer.Run(config, new VocoderTrainOptions { DataDir = data, OutDir = outDir, Steps = 50 });
         var adv = StftColumn(csv, "adv_g");

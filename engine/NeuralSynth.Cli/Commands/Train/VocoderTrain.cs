@@ -17,9 +17,10 @@ public sealed class VocoderTrain : ITrainSubcommand
         var steps = new Option<int?>("--steps") { Description = "Total training steps (default: the config's `steps`)" };
         var maxNotes = new Option<int?>("--max-notes") { Description = "Use at most this many training notes (smoke runs)" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
+        var init = new Option<string?>("--init") { Description = "Start a new run from this vocoder model directory's generator (same architecture; fine-tuning on other data)" };
         var cmd = new Command("vocoder", "Train the multiband filter-bank vocoder (log-mel + f0 -> waveform).")
         {
-            data, outDir, config, steps, maxNotes, threads,
+            data, outDir, config, steps, maxNotes, threads, init,
         };
         cmd.SetAction(r =>
         {
@@ -36,7 +37,10 @@ public sealed class VocoderTrain : ITrainSubcommand
                 OutDir = outPath,
                 Steps = r.GetValue(steps),
                 MaxNotes = r.GetValue(maxNotes),
+                InitFrom = r.GetValue(init),
             };
+            if (options.InitFrom is not null && !File.Exists(Path.Combine(options.InitFrom, "generator.safetensors")))
+                throw new CliException($"{options.InitFrom}: no generator.safetensors (--init needs a vocoder model directory)");
             if (!Directory.Exists(options.DataDir)) throw new CliException($"{options.DataDir}: dataset directory not found");
             int total = options.Steps ?? cfg.Steps;
             void Log(string s) => AnsiConsole.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
