@@ -117,9 +117,9 @@ public class NoteSetEvaluatorTests
         var report = new EvalReport
         {
             CreatedUtc = "2026-12-07 03:00 UTC", Data = "data", Classifier = "classifier", FidTrainVsTest = 60.3, FidRatio = 3.0, Rows = [row],
-            TrainDrawNotes = 1000, ReconstructionFidVsDraw = 77.52, TrainDrawFidVsTrain = 17.99,
+            TrainDrawNotes = 1000, ReconstructionFidVsDraw = 77.52, PathFloorFidVsDraw = 36.39, TrainDrawFidVsTrain = 17.99,
         };
-        Assert.Contains("played from their instruments' codes score FID 77.52 against those very notes; the drawn real notes themselves score 17.99", GansynthEvaluation.Markdown(report));
+        Assert.Contains("played from their instruments' codes score FID 77.52 against those very notes; their own log-mel through the same path 36.39 (what the path costs a perfect copy); the drawn real notes themselves score 17.99", GansynthEvaluation.Markdown(report));
         Assert.DoesNotContain("Reconstruction:", GansynthEvaluation.Markdown(report with { ReconstructionFidVsDraw = null, TrainDrawFidVsTrain = null }));
         string dir = Path.Combine(Path.GetTempPath(), "ns-eval-" + Guid.NewGuid().ToString("N"));
         try
@@ -128,6 +128,7 @@ public class NoteSetEvaluatorTests
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "eval.json")));
             Assert.Equal(77.52, doc.RootElement.GetProperty("reconstruction_fid_vs_draw").GetDouble());
             Assert.Equal(17.99, doc.RootElement.GetProperty("train_draw_fid_vs_train").GetDouble());
+            Assert.Equal(36.39, doc.RootElement.GetProperty("path_floor_fid_vs_draw").GetDouble());
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
