@@ -21,18 +21,16 @@ public static class PresetLocator
 
     public static string DefaultModelDir(string kind = "gansynth") => Path.Combine(PresetsDir(), "models", kind);
 
-    /// --path: if, vocoder, or auto = the vocoder path when a vocoder sits beside the generator (what the plug-in plays).
-    public static NeuralSynth.Models.Rendering.InversionPath Inversion(string value, string generatorDir)
+    /// --path: if, vocoder, additive, or auto = what the plug-in plays (NoteRenderer.DefaultPath: additive for a
+    /// harmonic-head generator, else the vocoder when one sits beside the generator, else IF).
+    public static NeuralSynth.Models.Rendering.InversionPath Inversion(string value, string generatorDir) => value.ToLowerInvariant() switch
     {
-        bool hasVocoder = NeuralSynth.Models.Rendering.NoteRenderer.HasDefaultVocoder(generatorDir);
-        return value.ToLowerInvariant() switch
-        {
-            "if" => NeuralSynth.Models.Rendering.InversionPath.If,
-            "vocoder" => NeuralSynth.Models.Rendering.InversionPath.Vocoder,
-            "auto" => hasVocoder ? NeuralSynth.Models.Rendering.InversionPath.Vocoder : NeuralSynth.Models.Rendering.InversionPath.If,
-            var p => throw new CliException($"--path '{p}': expected auto, if or vocoder"),
-        };
-    }
+        "if" => NeuralSynth.Models.Rendering.InversionPath.If,
+        "vocoder" => NeuralSynth.Models.Rendering.InversionPath.Vocoder,
+        "additive" => NeuralSynth.Models.Rendering.InversionPath.Additive,
+        "auto" => NeuralSynth.Models.Rendering.NoteRenderer.DefaultPath(generatorDir),
+        var p => throw new CliException($"--path '{p}': expected auto, if, vocoder or additive"),
+    };
 
     /// The model folder from --model, or the shipped default.
     public static string ModelDir(string? option, string kind = "gansynth")

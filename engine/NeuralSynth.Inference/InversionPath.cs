@@ -7,4 +7,7 @@ public enum InversionPath
     If,
     /// Mel spectrogram -> multiband neural vocoder conditioned on the note's f0.
     Vocoder,
+    /// Harmonic-head generators only: their harmonic rows played as sinusoids at the note's exact harmonics plus
+    /// mel-shaped noise (HarmonicSynth); no neural vocoder.
+    Additive,
 }

@@ -28,6 +28,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     readonly Lazy<HarmonicMelBasis>? basis; // computed at the first note: a render whose notes are all cached never needs it
     readonly IReadOnlyDictionary<string, TensorData> weights;
     readonly IfMelInversion? ifInversion;
+    readonly HarmonicSynth? additive;
     // GeneratorGraph keeps scratch buffers: one per thread that renders.
     readonly ThreadLocal<GeneratorGraph> graphs;
 
@@ -44,6 +45,8 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public static bool UsesPostFilter(GansynthConfig generator, VocoderConfig vocoder) => !generator.IsHarmonic && vocoder.PostFilter;
     /// The same for the IF path (2: the C# inversion instead of torch).
     public const int IfPathVersion = 2;
+    /// The same for the additive path (1: HarmonicSynth, three noise-shaping passes).
+    public const int AdditivePathVersion = 1;
 
     NoteRenderer(string modelDir, GansynthConfig config, InversionPath path, GraphVocoder? vocoder)
     {
@@ -62,9 +65,17 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         graphs = new ThreadLocal<GeneratorGraph>(NewGraph);
         _ = graphs.Value; // a weights file that does not fit the config fails here, at load, naming the file
         ifInversion = path == InversionPath.If ? new IfMelInversion(s) : null;
-        ModelId = path == InversionPath.Vocoder
-            ? $"{GeneratorId}:vocoder:{vocoder!.WeightsId}:v{VocoderPathVersion}"
-            : $"{GeneratorId}:if:v{IfPathVersion}";
+        if (path == InversionPath.Additive)
+        {
+            if (!config.IsHarmonic) throw new ArgumentException($"{modelDir}: the additive path plays harmonic-head generators only; this one is {config.Head}");
+            additive = new HarmonicSynth(s, basis!.Value, config.MinPitch);
+        }
+        ModelId = path switch
+        {
+            InversionPath.Vocoder => $"{GeneratorId}:vocoder:{vocoder!.WeightsId}:v{VocoderPathVersion}",
+            InversionPath.Additive => $"{GeneratorId}:additive:v{AdditivePathVersion}",
+            _ => $"{GeneratorId}:if:v{IfPathVersion}",
+        };
     }
 
     public const string ConfigFile = "config.json";
@@ -78,6 +89,14 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     /// The vocoder a generator comes with: the "vocoder" folder beside the generator's.
     public static string DefaultVocoderDir(string generatorDir) =>
         System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(generatorDir).TrimEnd('/'))!, "vocoder");
+
+    /// The path a generator plays by default (the plug-in's and the CLI's "auto"): its harmonic rows additively when it
+    /// has a harmonic head, else the vocoder beside it when there is one, else IF.
+    public static InversionPath DefaultPath(string generatorDir)
+    {
+        var config = GansynthConfig.Load(System.IO.Path.Combine(generatorDir, ConfigFile));
+        return config.IsHarmonic ? InversionPath.Additive : HasDefaultVocoder(generatorDir) ? InversionPath.Vocoder : InversionPath.If;
+    }
 
     /// True when DefaultVocoderDir holds a vocoder model (the vocoder path can be loaded without naming one).
     public static bool HasDefaultVocoder(string generatorDir) =>
@@ -119,10 +138,12 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     {
         if (r.Z.Size != LatentSize) throw new ArgumentException($"latent has {r.Z.Size} values, the model expects {LatentSize}");
         int pitch = Math.Clamp(r.Pitch, MinPitch, MaxPitch);
-        var (logMel, ifMel) = graphs.Value!.Forward(r.Z.Values, Config.PitchIndex(pitch), Config.VelocityIndex(r.Velocity));
+        var graph = graphs.Value!;
+        var (logMel, ifMel) = graph.Forward(r.Z.Values, Config.PitchIndex(pitch), Config.VelocityIndex(r.Velocity));
         int frames = Config.Frames;
         float[] audio;
-        if (Path == InversionPath.Vocoder)
+        if (Path == InversionPath.Additive) audio = additive!.Render(graph.Planes, frames, Config.PitchIndex(pitch), Config.Filter);
+        else if (Path == InversionPath.Vocoder)
         {
             float f0 = (float)NeuralSynth.Dsp.Yin.MidiToHz(pitch);
             var mel = Config.IsHarmonic ? logMel.ToArray() : PrepareForVocoder(logMel, f0, Config);

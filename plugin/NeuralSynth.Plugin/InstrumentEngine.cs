@@ -390,7 +390,7 @@ public sealed unsafe class InstrumentEngine : IDisposable
             int setup = Volatile.Read(ref _setupVersion), structure = Volatile.Read(ref _structureVersion), timbre = Volatile.Read(ref _timbreVersion);
             if (setup != _appliedSetup || structure != _appliedStructure || (_engine == null && _nextEngine == null))
             {
-                var path = _plain[ParamIds.InversionPath] >= 0.5 ? InversionPath.Vocoder : InversionPath.If;
+                var path = (int)Math.Round(_plain[ParamIds.InversionPath]) switch { 0 => InversionPath.If, 1 => InversionPath.Vocoder, _ => InversionPath.Additive };
                 var scheduler = host.Scheduler(path);
                 var engine = new VoiceEngine(host.Cache, scheduler, new VoiceEngineOptions
                 {

@@ -25,7 +25,7 @@ public sealed class ModelHost
     public string ModelDir { get; }
     /// The generator's weights hash: what the plug-in state records as its model (the inversion path is a parameter).
     public string GeneratorId { get; }
-    readonly RenderScheduler?[] schedulers = new RenderScheduler?[2];
+    readonly RenderScheduler?[] schedulers = new RenderScheduler?[Enum.GetValues<InversionPath>().Length];
     readonly Latent[][] bankCorners;
 
     ModelHost(string presetsDir)
@@ -37,9 +37,10 @@ public sealed class ModelHost
         // arrays; a blocking full GC would stop the audio thread with every other managed thread, so the runtime
         // (ours alone: the native module started it) avoids blocking gen-2 collections.
         System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
-        // The path instances play by default (Mel + Vocoder when the bundle has the vocoder) is loaded first; the other
-        // one when an instance switches to it.
-        var first = NoteRenderer.Load(ModelDir, NoteRenderer.HasDefaultVocoder(ModelDir) ? InversionPath.Vocoder : InversionPath.If);
+        // The path instances play by default (NoteRenderer.DefaultPath: Additive for the harmonic-head model the bundle
+        // ships) is loaded first; another one when an instance switches to it.
+        var first = NoteRenderer.Load(ModelDir, NoteRenderer.DefaultPath(ModelDir));
+        harmonic = first.Config.IsHarmonic;
         LatentSize = first.LatentSize;
         Prior = first.Config.Prior;
         GeneratorId = first.GeneratorId;
@@ -98,8 +99,13 @@ public sealed class ModelHost
         return scheduler;
     }
 
+    readonly bool harmonic;
+
+    /// The scheduler of a path, started on first use. Additive needs a harmonic-head model: for any other model an
+    /// instance asking for it plays the model's default path instead.
     public RenderScheduler Scheduler(InversionPath path)
     {
+        if (path == InversionPath.Additive && !harmonic) path = NoteRenderer.DefaultPath(ModelDir);
         int i = (int)path;
         lock (schedulers)
         {

@@ -157,7 +157,7 @@ public static class Parameters
             new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10, DefaultPlain = 0.3, Decimals = 2 },
             new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
             new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = InstrumentEngine.MaxVoices, DefaultPlain = 64, Decimals = 0 },
-            new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder"], DefaultPlain = 1 },
+            new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder", "Additive"], Max = 2, DefaultPlain = 2 },
             new() { Id = ParamIds.Sound, Title = "Sound", ShortTitle = "Sound", Kind = ParameterKind.List, Items = SoundBank.Names, Max = SoundBank.Names.Length - 1, DefaultPlain = SoundBank.DefaultIndex },
             new() { Id = ParamIds.PitchBend, Title = "Pitch Bend", ShortTitle = "Bend", Kind = ParameterKind.Linear, Min = -1, Max = 1, DefaultPlain = 0, Decimals = 3, Hidden = true },
             new() { Id = ParamIds.Sustain, Title = "Sustain Pedal", ShortTitle = "Sustain", Kind = ParameterKind.Toggle, DefaultPlain = 0, Hidden = true },

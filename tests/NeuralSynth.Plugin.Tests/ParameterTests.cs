@@ -58,6 +58,9 @@ public class ParameterTests
         var inversion = Parameters.Get(ParamIds.InversionPath)!;
         Assert.True(inversion.TryParse("mel + vocoder", out n));
         Assert.Equal(1, inversion.ToPlain(n));
+        Assert.Equal(2, inversion.DefaultPlain); // instances start on the additive path (the shipped harmonic-head model's)
+        Assert.True(inversion.TryParse("additive", out n));
+        Assert.Equal(2, inversion.ToPlain(n));
     }
 
     [Fact]

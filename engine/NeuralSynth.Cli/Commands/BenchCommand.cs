@@ -62,9 +62,9 @@ public sealed class BenchCommand : ICliCommand
                 if (modelDir is not null)
                 {
                     set_num_threads(Math.Max(1, r.GetValue(threads)));
-                    ctx.Status("loading the model to its first note (C# graphs, vocoder path)");
                     bool hasVocoder = NoteRenderer.HasDefaultVocoder(modelDir);
-                    var firstPath = hasVocoder ? InversionPath.Vocoder : InversionPath.If;
+                    var firstPath = NoteRenderer.DefaultPath(modelDir); // what the plug-in plays
+                    ctx.Status($"loading the model to its first note (C# graphs, {firstPath} path)");
                     var clock = System.Diagnostics.Stopwatch.StartNew();
                     using var renderer = NoteRenderer.Load(modelDir, firstPath);
                     double loadMs = clock.Elapsed.TotalMilliseconds;
@@ -81,7 +81,13 @@ public sealed class BenchCommand : ICliCommand
                     renderer.Render(keyboard.Take(4).ToList(), default);
                     double one = Timed(() => renderer.Render(keyboard, default));
                     double two = Timed(() => Parallel.ForEach(keyboard, new ParallelOptions { MaxDegreeOfParallelism = 2 }, n => renderer.RenderOne(n)));
-                    double torchFill = double.NaN;
+                    double torchFill = double.NaN, vocoderFill = double.NaN;
+                    if (hasVocoder && firstPath != InversionPath.Vocoder)
+                    {
+                        using var vocoderPath = NoteRenderer.Load(modelDir, InversionPath.Vocoder);
+                        vocoderPath.Render(keyboard.Take(4).ToList(), default);
+                        vocoderFill = Timed(() => Parallel.ForEach(keyboard, new ParallelOptions { MaxDegreeOfParallelism = 2 }, n => vocoderPath.RenderOne(n)));
+                    }
                     if (hasVocoder)
                     {
                         using var torchPath = new TorchNoteRenderer(GansynthModel.Load(modelDir), VocoderModel.Load(NoteRenderer.DefaultVocoderDir(modelDir)), InversionPath.Vocoder);
@@ -89,7 +95,9 @@ public sealed class BenchCommand : ICliCommand
                         torchFill = Timed(() => torchPath.Render(keyboard, default));
                     }
                     Row($"keyboard fill, {keyboard.Count} notes of {renderer.Config.Samples / (double)renderer.SampleRate:F2} s, {firstPath} path as played (everything a note needs: generator, vocoder, its post-filter where used)",
-                        $"{two:F2} s on 2 threads ({audioSeconds / two:F0}x real time), {one:F2} s on 1; torch path {torchFill:F2} s on {get_num_threads()} torch thread(s) ({torchFill / two:F1}x the 2-thread time)",
+                        $"{two:F2} s on 2 threads ({audioSeconds / two:F0}x real time), {one:F2} s on 1" +
+                        (double.IsNaN(vocoderFill) ? "" : $"; C# vocoder path {vocoderFill:F2} s on 2 threads ({vocoderFill / two:F2}x)") +
+                        $"; torch vocoder path {torchFill:F2} s on {get_num_threads()} torch thread(s) ({torchFill / two:F1}x the 2-thread time)",
                         "<= 1 s", two <= 1);
 
                     ctx.Status("cache fill rate, IF path");

@@ -176,7 +176,7 @@ public sealed class PresetCommand : ICliCommand
         var sweepSteps = new Option<int>("--sweep-steps") { Description = "Steps of each sweep", DefaultValueFactory = _ => 16 };
         var sweepPitches = new Option<string>("--sweep-pitches") { Description = "Pitches the sweep distance is averaged over", DefaultValueFactory = _ => "48,60,72" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var inversionPath = new Option<string>("--path") { Description = "Inversion path: auto (vocoder when there is one: what the plug-in plays), if or vocoder", DefaultValueFactory = _ => "auto" };
+        var inversionPath = new Option<string>("--path") { Description = "Inversion path: auto (what the plug-in plays: additive for harmonic-head models, else vocoder when there is one, else if), if, vocoder or additive", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("render", "Render a preset's keyboard (one note every few semitones) to WAV + rainbowgram PNG; --sweep checks morph smoothness.")
         {
             file, model, outDir, from, to, every, velocity, noteSeconds, sweep, sweepSteps, sweepPitches, threads, inversionPath,
@@ -263,7 +263,7 @@ public sealed class PresetCommand : ICliCommand
         var perFamily = new Option<int>("--per-family") { Description = "Presets per family", DefaultValueFactory = _ => 2 };
         var pitches = new Option<string>("--pitches") { Description = "Pitches each seed is classified and its attacks measured at (a low one finds seeds whose bass notes creep in)", DefaultValueFactory = _ => "31,43,55,67" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var path = new Option<string>("--path") { Description = "Inversion path the seeds are scored on: auto (vocoder when there is one: what the plug-in plays), if or vocoder", DefaultValueFactory = _ => "auto" };
+        var path = new Option<string>("--path") { Description = "Inversion path the seeds are scored on: auto (what the plug-in plays: additive for harmonic-head models, else vocoder when there is one, else if), if, vocoder or additive", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("bank", "Make the preset bank: sample many seeds, render them, let the evaluation classifier assign families, write presets whose corners are each family's most confident, in-tune seeds.")
         {
             model, classifier, outDir, modelName, seeds, first, perFamily, pitches, threads, path,
@@ -275,10 +275,10 @@ public sealed class PresetCommand : ICliCommand
             using var g = GansynthModel.Load(modelDir);
             using var clf = NeuralSynth.Models.Evaluation.ClassifierModel.Load(r.GetValue(classifier)!);
             var inversion = PresetLocator.Inversion(r.GetValue(path)!, modelDir);
-            using var renderer = inversion == InversionPath.Vocoder ? NoteRenderer.Load(modelDir, InversionPath.Vocoder, batchSize: 16) : null;
+            using var renderer = inversion != InversionPath.If ? NoteRenderer.Load(modelDir, inversion, batchSize: 16) : null;
             Func<List<Latent>, List<int>, List<int>, float[][]>? render = renderer is null ? null
                 : (z, p, v) => renderer.Render(z.Select((x, i) => new NoteRequest(x, p[i], v[i])).ToList(), CancellationToken.None);
-            var o = new BankOptions { Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches"), Path = inversion == InversionPath.Vocoder ? "vocoder" : "if" };
+            var o = new BankOptions { Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches"), Path = inversion.ToString().ToLowerInvariant() };
             var start = DateTime.UtcNow;
             List<SeedScore> scores = [];
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

@@ -19,7 +19,7 @@ public sealed class RenderCommand : ICliCommand
         var trackPreset = new Option<string[]>("--track-preset") { Description = "Preset for one track: N=P, N = track index or name", AllowMultipleArgumentsPerToken = true };
         var rate = new Option<int>("--rate") { Description = "Output sample rate in Hz", DefaultValueFactory = _ => 48000 };
         var bitDepth = new Option<int>("--bit-depth") { Description = "16, 24 (PCM) or 32 (float)", DefaultValueFactory = _ => 24 };
-        var path = new Option<string>("--path") { Description = "Inversion path: vocoder (mel + f0-conditioned vocoder: exact pitch) or if (IF + iSTFT); default vocoder when the model has one beside it", DefaultValueFactory = _ => "auto" };
+        var path = new Option<string>("--path") { Description = "Inversion path: auto (what the plug-in plays: additive for harmonic-head models, else vocoder when there is one, else if), if, vocoder or additive", DefaultValueFactory = _ => "auto" };
         var device = new Option<string>("--device") { Description = "auto or cpu (notes render through the C# inference graphs, which run on the CPU)", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "Render threads (the output is bit-identical whatever the count)", DefaultValueFactory = _ => 2 };
         var cache = new Option<string?>("--cache") { Description = "Folder of rendered notes kept between runs and shared with the plug-in (default: NEURALSYNTH_CACHE, else ~/.cache/neuralsynth/voices); 'none' for none" };

@@ -106,6 +106,11 @@ public sealed class GeneratorGraph
     static (float[], float[], int, int) Conv(IReadOnlyDictionary<string, TensorData> w, string source, string name, int ci, int co, int k, double gain) =>
         (Scaled(w, source, name + ".weight", [co, ci, k, k], gain / Math.Sqrt(ci * k * k)), Scaled(w, source, name + ".bias", [co], 1), ci, co);
 
+    /// After Forward on a harmonic-head graph, on the calling thread: the output planes [planes, mels, frames] the log-mel
+    /// was made from: harmonic log amplitudes (rows), noise log levels (ln units) and, with config filter, the linear
+    /// gain per mel band. The additive renderer (HarmonicSynth) plays them. Overwritten by the next Forward.
+    public ReadOnlySpan<float> Planes => levels.AsSpan(0, shape.OutputPlanes * shape.Mels * shape.Frames);
+
     /// One note: z [latent], pitch and velocity-layer indices -> (log-mel in ln units, mel IF in [-1, 1]), each [mels * frames].
     public (float[] LogMel, float[] IfMel) Forward(ReadOnlySpan<float> z, int pitchIndex, int velocityIndex)
     {

@@ -8,6 +8,13 @@ public sealed record HarmonicMelBasis(float[] Magnitude, float[] PowerCos, float
 {
     public const int MaxHarmonic = 256;
 
+    /// Per (pitch, harmonic h - 1), [pitches, MaxHarmonic]: the peak of a unit-amplitude cosine's mel image (the
+    /// normaliser above: a row value a is the harmonic amplitude exp(a) / HarmonicPeak), 0 for a harmonic at or above
+    /// min(fmax, Nyquist); and the mel band where it peaks. What the additive renderer (HarmonicSynth) needs to play the
+    /// rows back as sinusoids whose mel is the generator's.
+    public float[] HarmonicPeak { get; init; } = [];
+    public int[] HarmonicBand { get; init; } = [];
+
     /// Fractional row of harmonic h: linear for the first rows/2 harmonics, geometric above, MaxHarmonic at the last row.
     public static double RowPosition(double h, int rows)
     {
@@ -42,6 +49,8 @@ public sealed record HarmonicMelBasis(float[] Magnitude, float[] PowerCos, float
         var mag = new float[pitches * mels * rows];
         var pc = new float[pitches * mels * rows];
         var ps = new float[pitches * mels * rows];
+        var peaks = new float[pitches * MaxHarmonic];
+        var peakBands = new int[pitches * MaxHarmonic];
         var window = new double[n];
         for (int i = 0; i < n; i++) window[i] = 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / n);
         double top = Math.Min(fMax, sampleRate / 2.0);
@@ -85,6 +94,8 @@ public sealed record HarmonicMelBasis(float[] Magnitude, float[] PowerCos, float
                     }
                 double peak = melMag.Max();
                 if (peak <= 0) continue;
+                peaks[p * MaxHarmonic + h - 1] = (float)peak;
+                peakBands[p * MaxHarmonic + h - 1] = Array.IndexOf(melMag, peak);
                 double advance = Math.PI * (2.0 * f * hop / sampleRate); // radians per hop
                 var (lo, hi, wHi) = RowsOf(h, rows);
                 foreach (var (r, wr) in new[] { (lo, 1 - wHi), (hi, wHi) })
@@ -103,6 +114,6 @@ public sealed record HarmonicMelBasis(float[] Magnitude, float[] PowerCos, float
             }
             return scratch;
         }, _ => { });
-        return new HarmonicMelBasis(mag, pc, ps, pitches, mels, rows);
+        return new HarmonicMelBasis(mag, pc, ps, pitches, mels, rows) { HarmonicPeak = peaks, HarmonicBand = peakBands };
     }
 }

@@ -30,6 +30,7 @@ public sealed class TorchNoteRenderer : INoteRenderer, IDisposable
         this.graph = graph;
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size must be at least 1");
         if (path == InversionPath.Vocoder && vocoder is null) throw new ArgumentException("the vocoder path needs a vocoder model");
+        if (path == InversionPath.Additive) throw new ArgumentException("the additive path plays through the torch-free NoteRenderer only");
         if (vocoder is not null && vocoder.Config.Spectral != generator.Config.Spectral)
             throw new ArgumentException($"vocoder {vocoder.Directory} and generator disagree on the spectral representation ({vocoder.Config.Spectral} vs {generator.Config.Spectral})");
         this.generator = generator;

@@ -14,7 +14,7 @@ public sealed class GansynthEval : IEvalSubcommand
         var model = new Option<string?>("--model") { Description = "Generator directory (config.json + model.safetensors); omit for the real-notes reference row only" };
         var data = new Option<string>("--data") { Description = "Note dataset directory (train and test splits)", Required = true };
         var count = new Option<int>("--count") { Description = "Generated notes", DefaultValueFactory = _ => 1000 };
-        var path = new Option<string>("--path") { Description = "Inversion path: if or vocoder", DefaultValueFactory = _ => "if" };
+        var path = new Option<string>("--path") { Description = "Inversion path: if, vocoder or additive (harmonic-head models)", DefaultValueFactory = _ => "if" };
         var vocoder = new Option<string?>("--vocoder") { Description = "Vocoder directory for --path vocoder (default: presets/models/vocoder)" };
         var classifier = new Option<string?>("--classifier") { Description = "Evaluation classifier directory (default: presets/models/classifier)" };
         var outDir = new Option<string?>("--out") { Description = "Where EVAL.md and eval.json go (default: the model directory)" };
@@ -35,7 +35,8 @@ public sealed class GansynthEval : IEvalSubcommand
             {
                 "if" => InversionPath.If,
                 "vocoder" => InversionPath.Vocoder,
-                var p => throw new CliException($"--path: '{p}' is not 'if' or 'vocoder'"),
+                "additive" => InversionPath.Additive,
+                var p => throw new CliException($"--path: '{p}' is not 'if', 'vocoder' or 'additive'"),
             };
             string? modelDir = r.GetValue(model);
             string outPath = r.GetValue(outDir) ?? modelDir ?? throw new CliException("--out is required when --model is not given");

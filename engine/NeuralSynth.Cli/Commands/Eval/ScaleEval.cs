@@ -19,7 +19,7 @@ public sealed class ScaleEval : IEvalSubcommand
         var from = new Option<int>("--from") { Description = "Lowest MIDI pitch", DefaultValueFactory = _ => 28 };
         var to = new Option<int>("--to") { Description = "Highest MIDI pitch", DefaultValueFactory = _ => 96 };
         var data = new Option<string?>("--data") { Description = "Note dataset whose real notes give the reference harmonic-to-noise ratio per family and pitch" };
-        var path = new Option<string>("--path") { Description = "Inversion path: auto (what render plays), vocoder or if", DefaultValueFactory = _ => "auto" };
+        var path = new Option<string>("--path") { Description = "Inversion path: auto (what the plug-in plays: additive for harmonic-head models, else vocoder when there is one, else if), if, vocoder or additive", DefaultValueFactory = _ => "auto" };
         var outDir = new Option<string?>("--out") { Description = "Where SCALE.md, scale.csv and scale.png go (default: the model folder)" };
         var threads = new Option<int>("--threads") { Description = "Render threads (the notes are the same at any count)", DefaultValueFactory = _ => 2 };
         var cmd = new Command("scale", "Play a chromatic scale on every preset through render's path and report per-note pitch (YIN cents), onset delay and harmonic-to-noise ratio.")

@@ -1,0 +1,114 @@
+using NeuralSynth.Dsp;
+using NeuralSynth.Dsp.Neural;
+using NeuralSynth.Models.Audio;
+using NeuralSynth.Models.Gansynth;
+using NeuralSynth.Models.Rendering;
+using NeuralSynth.Realtime;
+
+namespace NeuralSynth.Models.Tests.Rendering;
+
+/// The additive path: its oscillator kernels against Math.Cos, its notes against the mel the harmonic head computes,
+/// and NoteRenderer playing it.
+public class HarmonicSynthTests
+{
+    [Theory]
+    [InlineData(KernelPath.Scalar)]
+    [InlineData(KernelPath.Vector256)]
+    [InlineData(KernelPath.Vector512)]
+    [InlineData(KernelPath.Auto)]
+    public void PartialsMatchTheCosineReference(KernelPath path)
+    {
+        const int hop = 256, frames = 24;
+        var rng = new Random(4);
+        foreach (double hz in new[] { 32.7, 440.0, 3_951.1, 7_990.0 })
+        {
+            var env = Enumerable.Range(0, frames).Select(t => t % 7 == 3 ? 0f : (float)rng.NextDouble()).ToArray();
+            double omega = 2 * Math.PI * hz / 16_000, phase = rng.NextDouble() * 6;
+            var ours = new float[frames * hop];
+            var reference = new float[frames * hop];
+            ours[5] = reference[5] = 0.25f; // adds to what is there
+            HarmonicSynth.AddPartial(ours, env, hop, omega, phase, path);
+            HarmonicSynth.AddPartialReference(reference, env, hop, omega, phase);
+            float worst = 0;
+            for (int i = 0; i < ours.Length; i++) worst = Math.Max(worst, Math.Abs(ours[i] - reference[i]));
+            Assert.True(worst < 2e-5f, $"{path}, {hz} Hz: differs from the reference by {worst:E2}");
+        }
+    }
+
+    /// A note made from chosen planes shows, in its own STFT mel, the log-mel the harmonic head's fixed layer computes
+    /// from the same planes (sum_r M[p, m, r] exp(a_r) + exp(noise)), and YIN hears its pitch.
+    [Theory]
+    [InlineData(45)]
+    [InlineData(69)]
+    public void ANotesMelIsTheHarmonicHeadsMel(int pitch)
+    {
+        var s = SpectralConfig.Default;
+        const int minPitch = 24, maxPitch = 84, frames = 48;
+        int mels = s.NMels, rows = mels, plane = mels * frames;
+        var basis = HarmonicMelBasis.Compute(s.SampleRate, s.NFft, s.Hop, mels, s.FMin, s.FMax, minPitch, maxPitch, rows);
+        var planes = new float[3 * plane];
+        for (int r = 0; r < rows; r++)
+            for (int t = 0; t < frames; t++) planes[r * frames + t] = -1.5f - 0.25f * r - 0.01f * t; // a decaying note, its mel falling with the harmonic number as real ones do
+        for (int i = 0; i < plane; i++) planes[plane + i] = -9f;                                      // a quiet noise floor
+        for (int m = 0; m < mels; m++)
+            for (int t = 0; t < frames; t++) planes[2 * plane + m * frames + t] = m >= 50 ? 0.5f : 1f; // the filter halves the top bands
+        int p = pitch - minPitch;
+        var audio = new HarmonicSynth(s, basis, minPitch).Render(planes, frames, p, filter: true);
+        Assert.Equal(frames * s.Hop, audio.Length);
+
+        var melW = MelFilterBank.CreateRowMajor(s.SampleRate, s.NFft, mels, s.FMin, s.FMax);
+        int bins = s.NFft / 2 + 1;
+        var stft = Stft.Forward(audio, s.NFft, s.Hop);
+        double sum = 0; int count = 0;
+        for (int t = 4; t < frames - 4; t++)
+            for (int m = 0; m < mels; m++)
+            {
+                double expected = Math.Exp(planes[plane + m * frames + t]), got = 0;
+                for (int r = 0; r < rows; r++) expected += basis.Magnitude[(p * mels + m) * rows + r] * Math.Exp(planes[r * frames + t]) * planes[2 * plane + m * frames + t];
+                for (int k = 0; k < bins; k++)
+                {
+                    int o = t * bins + k;
+                    got += melW[m * bins + k] * Math.Sqrt((double)stft.Re[o] * stft.Re[o] + (double)stft.Im[o] * stft.Im[o]);
+                }
+                if (Math.Log(expected) < -7) continue; // judge the audible bands: below, the noise's own randomness dominates
+                sum += Math.Abs(Math.Log(Math.Max(got, s.LogFloor)) - Math.Log(expected));
+                count++;
+            }
+        Assert.True(count > 100, $"only {count} audible bands compared");
+        Assert.True(sum / count < 0.12, $"MIDI {pitch}: the note's mel is {sum / count:F3} nats from the head's on average");
+        float f0 = Yin.MedianPitch(audio, s.SampleRate, 25, 2000);
+        Assert.True(Math.Abs(Yin.Cents(f0, Yin.MidiToHz(pitch))) < 5, $"MIDI {pitch}: YIN hears {f0:F2} Hz");
+    }
+
+    [Fact]
+    public void NoteRendererPlaysHarmonicHeadsAdditivelyAndRefusesOthers()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "ns-add-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            TorchSharp.torch.manual_seed(12);
+            string harmonic = Path.Combine(root, "harmonic"), ifMel = Path.Combine(root, "ifmel");
+            var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f, Filter = true };
+            using (var m = new GansynthModel(cfg)) m.Save(harmonic);
+            using (var m = new GansynthModel(cfg with { Head = GansynthConfig.HeadIfMel, Filter = false })) m.Save(ifMel);
+
+            Assert.Equal(InversionPath.Additive, NoteRenderer.DefaultPath(harmonic));
+            Assert.Equal(InversionPath.If, NoteRenderer.DefaultPath(ifMel)); // no vocoder beside it
+            Assert.Contains("harmonic-head", Assert.Throws<ArgumentException>(() => NoteRenderer.Load(ifMel, InversionPath.Additive)).Message);
+
+            using var r = NoteRenderer.Load(harmonic, InversionPath.Additive);
+            Assert.EndsWith($":additive:v{NoteRenderer.AdditivePathVersion}", r.ModelId);
+            var requests = new[] { (40, 50), (52, 100), (64, 100) }.Select((q, i) => new NoteRequest(Latent.FromSeed(i + 1, 8), q.Item1, q.Item2)).ToList();
+            var first = r.Render(requests, CancellationToken.None);
+            var parallel = new float[requests.Count][];
+            Parallel.For(0, requests.Count, i => parallel[i] = r.RenderOne(requests[i]));
+            for (int i = 0; i < requests.Count; i++)
+            {
+                Assert.Equal(cfg.Samples, first[i].Length);
+                Assert.True(first[i].Max(MathF.Abs) > 0, "silent note");
+                Assert.Equal(first[i], parallel[i]); // deterministic, also from two threads
+            }
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+}
