@@ -131,6 +131,11 @@ public sealed record GansynthConfig
     /// three times the steps per second (no critic step, no gradient penalty), for a run whose codes' notes are still far
     /// from the real ones. The critic and its optimizer are left as they are for when this is switched off again.
     [JsonPropertyName("code_only"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool CodeOnly { get; init; }
+    /// The code distance counts the first attack_frames frames (1 + attack_weight) times: a regression flattens a note's
+    /// attack most (its first frames miss the real ones by half again the sustain's error), and a renderer that follows
+    /// the mel (the additive path) plays that as a slow onset.
+    [JsonPropertyName("attack_frames"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int AttackFrames { get; init; }
+    [JsonPropertyName("attack_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float AttackWeight { get; init; }
     /// The latent also modulates every convolution's output (FiLM: x (1 + s) + b per channel, s and b linear in the
     /// pixel-normed latent), not only the dense input layer, so a timbre's detail at every scale need not pass through
     /// the first 5 x 8 grid. Turned on at a resume it starts at s = b = 0: the same function (GansynthTrainer).
@@ -263,6 +268,8 @@ public sealed record GansynthConfig
         if (!(CodeSigma >= 0f && float.IsFinite(CodeSigma))) throw new ArgumentException($"code_sigma must be >= 0, got {CodeSigma}");
         if (!(CodeLearningRateOrDefault > 0f && float.IsFinite(CodeLearningRateOrDefault))) throw new ArgumentException($"code_learning_rate must be > 0, got {CodeLearningRate}");
         if (CodeOnly && !(CodeWeight > 0)) throw new ArgumentException("code_only needs code_weight > 0 (it trains on the code distance alone)");
+        if (AttackFrames < 0 || AttackFrames > Frames) throw new ArgumentException($"attack_frames must be in [0, frames = {Frames}], got {AttackFrames}");
+        if (!(AttackWeight >= 0f && float.IsFinite(AttackWeight))) throw new ArgumentException($"attack_weight must be >= 0, got {AttackWeight}");
         if (Codes.Length != CodeNames.Length) throw new ArgumentException($"{Codes.Length} codes but {CodeNames.Length} code_names");
         _ = Prior; // LatentPrior checks each code's size and values
         if (!(EmaDecay >= 0f && EmaDecay < 1f)) throw new ArgumentException($"ema_decay must be in [0, 1), got {EmaDecay}");

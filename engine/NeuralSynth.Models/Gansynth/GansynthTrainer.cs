@@ -347,8 +347,8 @@ public sealed class GansynthTrainer : IDisposable
         float codeDistance = 0;
         if (Tc is not null)
         {
-            var distance = CodeDistance(ownCode!, real, askedPitch, askedVelocity);
-            gLoss = Add(gLoss, S(Config.CodeWeight) * distance);
+            var (weighted, distance) = CodeDistance(ownCode!, real, askedPitch, askedVelocity);
+            gLoss = Add(gLoss, S(Config.CodeWeight) * weighted);
             codeDistance = distance.item<float>();
         }
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
@@ -364,13 +364,25 @@ public sealed class GansynthTrainer : IDisposable
             dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe, imleDistance, codeDistance);
     }
 
-    /// Every real note of the batch played from its instrument's code: mean |G(code) - real| of the judged channels,
-    /// differentiable in G and in the codes.
-    Tensor CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh)
+    /// Every real note of the batch played from its instrument's code: mean |G(code) - real| of the judged channels
+    /// (Distance, what the log reports) and the same with the attack frames weighted (Loss, what is minimised; equal
+    /// without attack_weight), differentiable in G and in the codes.
+    (Tensor Loss, Tensor Distance) CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh)
     {
         var own = Tc!.Codes.index_select(0, ownCode);
         var played = G.forward(own, pitchOh, velOh)[.., ..Config.DiscriminatorChannels];
-        return (played - real[.., ..Config.DiscriminatorChannels]).abs().mean();
+        var error = (played - real[.., ..Config.DiscriminatorChannels]).abs();
+        var distance = error.mean();
+        if (Config.AttackFrames == 0 || Config.AttackWeight == 0) return (distance, distance);
+        return ((error * AttackWeights(Config)).mean(), distance);
+    }
+
+    /// [frames] weights: 1 + attack_weight for the first attack_frames frames, 1 after.
+    public static Tensor AttackWeights(GansynthConfig cfg)
+    {
+        var w = new float[cfg.Frames];
+        for (int t = 0; t < w.Length; t++) w[t] = t < cfg.AttackFrames ? 1 + cfg.AttackWeight : 1;
+        return tensor(w);
     }
 
     /// A step of the generator and the codes on the code distance alone (config code_only): no critic step, D and its
@@ -379,8 +391,8 @@ public sealed class GansynthTrainer : IDisposable
     {
         optG.zero_grad();
         optC!.zero_grad();
-        var distance = CodeDistance(ownCode, real, pitchOh, velOh);
-        var loss = S(Config.CodeWeight) * distance;
+        var (weighted, distance) = CodeDistance(ownCode, real, pitchOh, velOh);
+        var loss = S(Config.CodeWeight) * weighted;
         NonFiniteLoss.Check(loss, "generator", Step, CheckpointDir);
         loss.backward();
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);

@@ -276,18 +276,29 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
 
         // A regression phase (code_only, no critic) resumed with Adam momentum from the run's config: the betas are the
         // config's after a resume (the weights differ from the same phase without momentum), and the critic is untouched.
-        string[] phase = ["m0", "m9"];
+        // "atk" is m9 with the attack frames weighted: it reports the same plain distance before its first step and
+        // then learns differently.
+        string[] phase = ["m0", "m9", "atk"];
+        var firstDistance = new Dictionary<string, float>();
         foreach (var dir in phase)
         {
             string d = Path.Combine(root, dir);
             CopyDir(Path.Combine(root, "a"), d);
-            float beta1 = dir == "m9" ? 0.9f : 0f;
+            float beta1 = dir == "m0" ? 0f : 0.9f;
             var edited = GansynthConfig.Load(Path.Combine(d, GansynthModel.ConfigFile)) with { CodeOnly = true, AdamBeta1 = beta1 };
+            if (dir == "atk") edited = edited with { AttackFrames = 2, AttackWeight = 3 };
             edited.Save(Path.Combine(d, GansynthModel.ConfigFile));
             var regression = new List<GansynthLosses>();
             using (var t = new GansynthTrainer(Options(data, d, 9, cfg))) t.Train(regression.Add);
             Assert.All(regression, l => Assert.True(l.DLoss == 0 && l.CodeDistance > 0));
+            firstDistance[dir] = regression[0].CodeDistance;
         }
+        Assert.Equal(firstDistance["m9"], firstDistance["atk"], 6);
+        var (ga, _) = WeightsFile.Read(Path.Combine(root, "atk", "checkpoint", "generator.safetensors"));
+        var (gm, _) = WeightsFile.Read(Path.Combine(root, "m9", "checkpoint", "generator.safetensors"));
+        Assert.Contains(ga.Keys, k => !ga[k].Data.SequenceEqual(gm[k].Data));
+        Assert.Equal([4f, 4f, 1f], GansynthTrainer.AttackWeights(Tiny() with { AttackFrames = 2, AttackWeight = 3 }).data<float>().ToArray()[..3]);
+        Assert.Throws<ArgumentException>(() => (Tiny() with { AttackFrames = 2, AttackWeight = -1 }).Validate());
         var (g0, _) = WeightsFile.Read(Path.Combine(root, "m0", "checkpoint", "generator.safetensors"));
         var (g9, _) = WeightsFile.Read(Path.Combine(root, "m9", "checkpoint", "generator.safetensors"));
         Assert.Contains(g0.Keys, k => !g0[k].Data.SequenceEqual(g9[k].Data));
