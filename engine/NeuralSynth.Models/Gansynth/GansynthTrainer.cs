@@ -546,7 +546,8 @@ public sealed class GansynthTrainer : IDisposable
         {
             var parts = line.Split(',');
             if (parts.Length < 9) continue;
-            rows.Add(parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray());
+            // Columns added by later phases are empty in earlier rows (a shipped losses.csv holds every phase): NaN.
+            rows.Add(parts.Select(p => p.Length == 0 ? double.NaN : double.Parse(p, CultureInfo.InvariantCulture)).ToArray());
         }
         return rows;
     }

@@ -401,6 +401,23 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => Widening.WidenCheckpoint(Path.Combine(run, "checkpoint"), m.Config, [16, 24, 8], 1));
     }
 
+    /// A shipped losses.csv holds every phase: columns a later phase added are empty in earlier rows. Reading it (the
+    /// loss plot at every checkpoint of a resumed run) gives NaN there instead of failing the run.
+    [Fact]
+    public void LossesOfEarlierPhasesReadWithEmptyColumns()
+    {
+        string csv = Path.Combine(Path.GetTempPath(), "ns-losses-" + Guid.NewGuid().ToString("N") + ".csv");
+        try
+        {
+            File.WriteAllText(csv, "step,d,g,w,gp,dce,gce,drift,wall,mode,dfce,gfce,imle,code\n1,1,2,3,4,5,6,7,8,,,,\n2,1,2,3,4,5,6,7,8,0,0,0,0,0.05\n");
+            var rows = GansynthTrainer.ReadLosses(csv);
+            Assert.Equal(2, rows.Count);
+            Assert.True(double.IsNaN(rows[0][9]));
+            Assert.Equal(0.05, rows[1][13], 9);
+        }
+        finally { File.Delete(csv); }
+    }
+
     [Fact]
     public void SaveLoadRoundTripIsExact()
     {
