@@ -3,6 +3,7 @@ using NeuralSynth.Dsp.Neural;
 using NeuralSynth.Models.Audio;
 using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Models.Rendering;
+using NeuralSynth.Models.Vocoder;
 using NeuralSynth.Realtime;
 
 namespace NeuralSynth.Models.Tests.Rendering;
@@ -108,6 +109,46 @@ public class HarmonicSynthTests
                 Assert.True(first[i].Max(MathF.Abs) > 0, "silent note");
                 Assert.Equal(first[i], parallel[i]); // deterministic, also from two threads
             }
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+
+    /// With a vocoder beside the generator, the additive path takes a note's attack from it: the note's first samples
+    /// are the vocoder's rendering of its first NoteRenderer.AttackFrames mel frames, from AttackFadeEnd on they are the
+    /// additive note's, and the cache key names the vocoder.
+    [Fact]
+    public void TheAttackComesFromTheVocoderBesideTheGenerator()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "ns-atk-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            TorchSharp.torch.manual_seed(13);
+            string withVocoder = Path.Combine(root, "a", "gansynth"), vocoderDir = Path.Combine(root, "a", "vocoder"), alone = Path.Combine(root, "b", "gansynth");
+            var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f, Filter = true };
+            using (var m = new GansynthModel(cfg)) { m.Save(withVocoder); m.Save(alone); }
+            var vcfg = new VocoderConfig { BandChannels = [8, 8, 8, 8, 4], CondChannels = 16 };
+            Directory.CreateDirectory(vocoderDir);
+            vcfg.Save(Path.Combine(vocoderDir, VocoderModel.ConfigFile));
+            using (var vg = new VocoderGenerator(vcfg)) VocoderWeights.Save(vg, Path.Combine(vocoderDir, VocoderModel.WeightsFile));
+
+            using var hybrid = NoteRenderer.Load(withVocoder, InversionPath.Additive);
+            using var pure = NoteRenderer.Load(alone, InversionPath.Additive);
+            var voc = GraphVocoder.Load(vocoderDir);
+            Assert.Contains(voc.WeightsId, hybrid.ModelId);
+            Assert.DoesNotContain(voc.WeightsId, pure.ModelId);
+            var note = new NoteRequest(Latent.FromSeed(3, 8), 52, 100);
+            var a = hybrid.RenderOne(note);
+            var b = pure.RenderOne(note);
+            var graph = GansynthModel.LoadGraph(alone);
+            var (logMel, _) = graph.Forward(note.Z.Values, cfg.PitchIndex(52), cfg.VelocityIndex(100));
+            int k = NoteRenderer.AttackFrames, frames = cfg.Frames, mels = cfg.MelBins;
+            var head = new float[mels * k];
+            for (int m = 0; m < mels; m++) Array.Copy(logMel, m * frames, head, m * k, k);
+            var attack = voc.Synthesize(head, k, (float)Yin.MidiToHz(52), withPostFilter: false);
+            int fadeIn = (int)(0.003 * cfg.Spectral.SampleRate); // NoteRenderer.Edges' fade-in, on every path
+            for (int i = fadeIn; i < NoteRenderer.AttackFadeStart; i++) Assert.Equal(attack[i], a[i], 5);
+            for (int i = NoteRenderer.AttackFadeEnd; i < a.Length; i++) Assert.Equal(b[i], a[i]);
+            Assert.NotEqual(b[NoteRenderer.AttackFadeStart / 2], a[NoteRenderer.AttackFadeStart / 2]);
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
     }
