@@ -51,6 +51,27 @@ public class RenderTests : IDisposable
         Assert.Equal(4, File.ReadAllLines(Path.Combine(outDir, "scale.csv")).Length); // header + 3 notes
     }
 
+    /// `sample` plays the shipped model on the path the plug-in plays (additive): an in-tune note in the WAV, and the
+    /// same note again from a second run.
+    [Fact]
+    public void SamplePlaysTheAdditivePath()
+    {
+        string model = Path.Combine(Cli.RepoRoot, "presets", "models", "gansynth");
+        var outs = new[] { "a", "b" }.Select(n => Path.Combine(dir, n + ".wav")).ToArray();
+        foreach (var o in outs)
+        {
+            var r = Cli.Run(120, "sample", "--model", model, "--path", "additive", "--pitch", "57", "--seed", "3", "--out", o);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("additive path", r.Stdout);
+        }
+        var a = NeuralSynth.Formats.WavFile.Read(outs[0]).Channels[0];
+        Assert.Equal(a, NeuralSynth.Formats.WavFile.Read(outs[1]).Channels[0]);
+        float f0 = NeuralSynth.Dsp.Yin.MedianPitch(a, 16000, 25, 2000);
+        Assert.True(Math.Abs(NeuralSynth.Dsp.Yin.Cents(f0, 220)) < 25, $"YIN hears {f0:F1} Hz for A3");
+        var bad = Cli.Run(60, "sample", "--model", model, "--path", "griffinlim", "--out", Path.Combine(dir, "x.wav"));
+        Cli.AssertCleanRefusal(bad, "griffinlim");
+    }
+
     [Fact]
     public void CudaAndBadThreadCountsAreClearRefusals()
     {

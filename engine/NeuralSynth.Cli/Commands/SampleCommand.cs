@@ -23,7 +23,7 @@ public sealed class SampleCommand : ICliCommand
         var pitch = new Option<int>("--pitch") { Description = "MIDI pitch", DefaultValueFactory = _ => 60 };
         var seed = new Option<long>("--seed") { Description = "Timbre seed (the model's prior, GansynthConfig.PriorLatent: the same z the plugin uses)", DefaultValueFactory = _ => 7 };
         var velocity = new Option<int>("--velocity") { Description = "MIDI velocity (the nearest trained layer is used)", DefaultValueFactory = _ => 90 };
-        var path = new Option<string>("--path") { Description = "if | vocoder", DefaultValueFactory = _ => "if" };
+        var path = new Option<string>("--path") { Description = "if | vocoder | additive (harmonic-head models: what the plug-in plays; its attack from the vocoder beside the model, or --vocoder)", DefaultValueFactory = _ => "if" };
         var vocoder = new Option<string?>("--vocoder") { Description = "Vocoder directory for --path vocoder (e.g. presets/models/vocoder)" };
         var allPitches = new Option<bool>("--all-pitches") { Description = "One latent across every pitch of the model, notes concatenated" };
         var interpolate = new Option<long[]?>("--interpolate") { Description = "Two seeds A B: slerp between their latents at --pitch", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
@@ -38,11 +38,13 @@ public sealed class SampleCommand : ICliCommand
         {
             torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / 2));
             string p = r.GetValue(path)!.ToLowerInvariant();
-            if (p is not ("if" or "vocoder")) throw new CliException($"--path must be 'if' or 'vocoder', got '{p}'");
+            if (p is not ("if" or "vocoder" or "additive")) throw new CliException($"--path must be 'if', 'vocoder' or 'additive', got '{p}'");
             string? vocDir = r.GetValue(vocoder);
             if (p == "vocoder" && vocDir is null) throw new CliException("--path vocoder needs --vocoder DIR");
             using var m = GansynthModel.Load(r.GetValue(model)!);
             using var voc = p == "vocoder" ? VocoderModel.Load(vocDir!) : null;
+            // The additive path plays through the torch-free renderer (as the plug-in does); torch still draws the PNG.
+            using var additive = p == "additive" ? NoteRenderer.Load(r.GetValue(model)!, InversionPath.Additive, vocoderDir: vocDir) : null;
             var cfg = m.Config;
             int vel = r.GetValue(velocity);
             var seeds = r.GetValue(interpolate);
@@ -86,7 +88,9 @@ public sealed class SampleCommand : ICliCommand
                 genTime.Start();
                 var (lm, ifm) = m.GenerateTensors(zs.GetRange(i, n), ps.GetRange(i, n), vs.GetRange(i, n));
                 genTime.Stop(); invTime.Start();
-                if (voc is null) notes.AddRange(m.ToWaveformIf(lm, ifm));
+                if (additive is not null)
+                    for (int j = i; j < i + n; j++) notes.Add(additive.RenderOne(new NoteRequest(zs[j], ps[j], vs[j])));
+                else if (voc is null) notes.AddRange(m.ToWaveformIf(lm, ifm));
                 else
                 {
                     notes.AddRange(TorchNoteRenderer.Vocode(cfg, voc, lm, ps.GetRange(i, n))); // as the plug-in and `render` play it
