@@ -44,7 +44,7 @@ public sealed class HarmonicSynth
         if ((uint)pitchIndex >= basis.Pitches) throw new ArgumentOutOfRangeException(nameof(pitchIndex));
         if (planes.Length != (filter ? 3 : 2) * plane) throw new ArgumentException($"planes have {planes.Length} values, expected {(filter ? 3 : 2)} x {mels} x {frames}");
         int hop = spectral.Hop, samples = frames * hop;
-        double f0 = 440.0 * Math.Pow(2, (minPitch + pitchIndex - 69) / 12.0);
+        double f0 = Yin.MidiToHz(minPitch + pitchIndex);
         var y = new float[samples];
         var env = new float[frames];
         var harmonics = planes[..(rows * frames)];
@@ -64,8 +64,7 @@ public sealed class HarmonicSynth
             }
             AddPartial(y, env, hop, 2 * Math.PI * h * f0 / spectral.SampleRate, Phase(h), Path);
         }
-        var noise = Noise(planes.Slice(plane, plane), frames, (ulong)(pitchIndex + 1));
-        for (int i = 0; i < samples; i++) y[i] += noise[i];
+        System.Numerics.Tensors.TensorPrimitives.Add(y, Noise(planes.Slice(plane, plane), frames, (ulong)(pitchIndex + 1)), y);
         return y;
     }
 

@@ -148,19 +148,19 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public float[] RenderOne(NoteRequest r)
     {
         if (r.Z.Size != LatentSize) throw new ArgumentException($"latent has {r.Z.Size} values, the model expects {LatentSize}");
-        int pitch = Math.Clamp(r.Pitch, MinPitch, MaxPitch);
+        int pitch = Math.Clamp(r.Pitch, MinPitch, MaxPitch), pitchIndex = Config.PitchIndex(pitch);
+        float f0 = (float)NeuralSynth.Dsp.Yin.MidiToHz(pitch);
         var graph = graphs.Value!;
-        var (logMel, ifMel) = graph.Forward(r.Z.Values, Config.PitchIndex(pitch), Config.VelocityIndex(r.Velocity));
+        var (logMel, ifMel) = graph.Forward(r.Z.Values, pitchIndex, Config.VelocityIndex(r.Velocity));
         int frames = Config.Frames;
         float[] audio;
         if (Path == InversionPath.Additive)
         {
-            audio = additive!.Render(graph.Planes, frames, Config.PitchIndex(pitch), Config.Filter);
-            if (Vocoder is not null) WithVocoderAttack(audio, logMel, frames, (float)NeuralSynth.Dsp.Yin.MidiToHz(pitch));
+            audio = additive!.Render(graph.Planes, frames, pitchIndex, Config.Filter);
+            if (Vocoder is not null) WithVocoderAttack(audio, logMel, frames, f0);
         }
         else if (Path == InversionPath.Vocoder)
         {
-            float f0 = (float)NeuralSynth.Dsp.Yin.MidiToHz(pitch);
             var mel = Config.IsHarmonic ? logMel.ToArray() : PrepareForVocoder(logMel, f0, Config);
             audio = Vocoder!.Synthesize(mel, frames, f0, UsesPostFilter(Config, Vocoder.Config));
         }
