@@ -136,6 +136,11 @@ public sealed record GansynthConfig
     /// the mel (the additive path) plays that as a slow onset.
     [JsonPropertyName("attack_frames"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int AttackFrames { get; init; }
     [JsonPropertyName("attack_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float AttackWeight { get; init; }
+    /// With timbre codes and the harmonic head: the code distance also compares the generator's planes with the real
+    /// notes' measured ones (HarmonicAnalysis: each harmonic's level and the noise between them), plane_weight x their
+    /// mean |difference| on the normalised scale. The log-mel alone leaves a band's energy free to go to any of its
+    /// harmonics or to noise; the judge hears each harmonic.
+    [JsonPropertyName("plane_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float PlaneWeight { get; init; }
     /// The latent also modulates every convolution's output (FiLM: x (1 + s) + b per channel, s and b linear in the
     /// pixel-normed latent), not only the dense input layer, so a timbre's detail at every scale need not pass through
     /// the first 5 x 8 grid. Turned on at a resume it starts at s = b = 0: the same function (GansynthTrainer).
@@ -270,6 +275,8 @@ public sealed record GansynthConfig
         if (CodeOnly && !(CodeWeight > 0)) throw new ArgumentException("code_only needs code_weight > 0 (it trains on the code distance alone)");
         if (AttackFrames < 0 || AttackFrames > Frames) throw new ArgumentException($"attack_frames must be in [0, frames = {Frames}], got {AttackFrames}");
         if (!(AttackWeight >= 0f && float.IsFinite(AttackWeight))) throw new ArgumentException($"attack_weight must be >= 0, got {AttackWeight}");
+        if (!(PlaneWeight >= 0f && float.IsFinite(PlaneWeight))) throw new ArgumentException($"plane_weight must be >= 0, got {PlaneWeight}");
+        if (PlaneWeight > 0 && !(IsHarmonic && CodeWeight > 0)) throw new ArgumentException("plane_weight needs the harmonic head and timbre codes (code_weight > 0)");
         if (Codes.Length != CodeNames.Length) throw new ArgumentException($"{Codes.Length} codes but {CodeNames.Length} code_names");
         _ = Prior; // LatentPrior checks each code's size and values
         if (!(EmaDecay >= 0f && EmaDecay < 1f)) throw new ArgumentException($"ema_decay must be in [0, 1), got {EmaDecay}");

@@ -37,7 +37,7 @@ public sealed record GansynthTrainOptions
 /// ModeDistance: mean|G(z1) - G(z2)| / mean|z1 - z2| over the step's same-condition pairs (0 when the mode-seeking term is off).
 /// DFamilyCe / GFamilyCe: the family classifier's cross-entropy on real / generated notes (0 without family conditioning).
 /// CodeDistance: mean|G(code) - real| of the judged channels over the batch's real notes (0 without timbre codes).
-public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0, float ImleDistance = 0, float CodeDistance = 0);
+public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0, float ImleDistance = 0, float CodeDistance = 0, float PlaneDistance = 0);
 
 /// Trains the generator and discriminator with WGAN-GP (lambda, drift epsilon) + auxiliary pitch/velocity
 /// classification (GANSynth), Adam(lr, beta1 0, beta2 0.99). Layout of OutDir:
@@ -72,6 +72,7 @@ public sealed class GansynthTrainer : IDisposable
     int[] familyOfNote = []; // config family index of every training note (family conditioning only)
     readonly FeatureCache data;
     readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
+    readonly PlaneTargets? planeTargets; // config plane_weight > 0
     public int Step { get; private set; }
     /// The learning rate the optimizers step with now (the run's config.json's, also after a resume).
     public double LearningRate => optG.ParamGroups.First().LearningRate;
@@ -145,6 +146,9 @@ public sealed class GansynthTrainer : IDisposable
         manual_seed(opt.Seed);
         G = new Generator(Config);
         D = new Discriminator(Config);
+        if (Config.PlaneWeight > 0)
+            planeTargets = PlaneTargets.LoadOrBuild(opt.DataDir, opt.Split, Config, data, G.HarmonicBasis!,
+                Path.Combine(opt.OutDir, opt.Limit > 0 ? $"planes_{opt.Split}_first{opt.Limit}.safetensors" : $"planes_{opt.Split}.safetensors"), log, opt.Limit);
         optG = optim.Adam(G.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         optD = optim.Adam(D.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
         log($"generator {Count(G):N0} parameters, discriminator {Count(D):N0} parameters, {data.Count} notes, batch {opt.Batch}");
@@ -231,7 +235,7 @@ public sealed class GansynthTrainer : IDisposable
         var codeIdx = ownCode;
         var famTarget = tensor(idx.Select(i => (long)(Fc is null ? 0 : familyOfNote[i])).ToArray());
         Tensor? famOh = Fc is null ? null : F.one_hot(famTarget, Config.FamilyCount).to_type(ScalarType.Float32);
-        if (Config.CodeOnly) return CodeOnlyStep(ownCode!, real, pitchOh, velOh);
+        if (Config.CodeOnly) return CodeOnlyStep(ownCode!, real, pitchOh, velOh, idxT);
 
         // ---- discriminator: E[D(fake)] - E[D(real)] + lambda GP + eps E[D(real)^2] + w_ac CE(real)
         SetCriticRequiresGrad(true);
@@ -344,12 +348,13 @@ public sealed class GansynthTrainer : IDisposable
             gLoss = Add(gLoss, S(Config.ImleWeight) * nearest);
             imleDistance = nearest.item<float>();
         }
-        float codeDistance = 0;
+        float codeDistance = 0, planeDistance = 0;
         if (Tc is not null)
         {
-            var (weighted, distance) = CodeDistance(ownCode!, real, askedPitch, askedVelocity);
+            var (weighted, distance, planes) = CodeDistance(ownCode!, real, askedPitch, askedVelocity, idxT);
             gLoss = Add(gLoss, S(Config.CodeWeight) * weighted);
             codeDistance = distance.item<float>();
+            if (planes is not null) { gLoss = Add(gLoss, S(Config.PlaneWeight) * planes); planeDistance = planes.item<float>(); }
         }
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
@@ -361,20 +366,25 @@ public sealed class GansynthTrainer : IDisposable
         SetCriticRequiresGrad(true);
 
         return new GansynthLosses(Step, dLoss.item<float>(), gLoss.item<float>(), -wass.item<float>(), gp.item<float>(),
-            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe, imleDistance, codeDistance);
+            dCe.item<float>(), gCe.item<float>(), drift.item<float>(), modeDistance, dFamilyCe, gFamilyCe, imleDistance, codeDistance, planeDistance);
     }
 
     /// Every real note of the batch played from its instrument's code: mean |G(code) - real| of the judged channels
     /// (Distance, what the log reports) and the same with the attack frames weighted (Loss, what is minimised; equal
     /// without attack_weight), differentiable in G and in the codes.
-    (Tensor Loss, Tensor Distance) CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh)
+    /// The code distance (weighted for the attack, and plain), and with plane_weight the plane distance (PlaneTargets).
+    (Tensor Loss, Tensor Distance, Tensor? Planes) CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
     {
         var own = Tc!.Codes.index_select(0, ownCode);
-        var played = G.forward(own, pitchOh, velOh)[.., ..Config.DiscriminatorChannels];
+        Tensor output, planes = null!;
+        if (planeTargets is null) output = G.forward(own, pitchOh, velOh);
+        else (output, planes) = G.ForwardWithPlanes(own, pitchOh, velOh);
+        var played = output[.., ..Config.DiscriminatorChannels];
         var error = (played - real[.., ..Config.DiscriminatorChannels]).abs();
         var distance = error.mean();
-        if (Config.AttackFrames == 0 || Config.AttackWeight == 0) return (distance, distance);
-        return ((error * AttackWeights(Config)).mean(), distance);
+        var planeDistance = planeTargets?.Distance(planes, noteIdx, pitchOh.argmax(1));
+        if (Config.AttackFrames == 0 || Config.AttackWeight == 0) return (distance, distance, planeDistance);
+        return ((error * AttackWeights(Config)).mean(), distance, planeDistance);
     }
 
     /// [frames] weights: 1 + attack_weight for the first attack_frames frames, 1 after.
@@ -387,12 +397,13 @@ public sealed class GansynthTrainer : IDisposable
 
     /// A step of the generator and the codes on the code distance alone (config code_only): no critic step, D and its
     /// optimizer untouched. Torch's RNG is not drawn, so a resume stays exact.
-    GansynthLosses CodeOnlyStep(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh)
+    GansynthLosses CodeOnlyStep(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
     {
         optG.zero_grad();
         optC!.zero_grad();
-        var (weighted, distance) = CodeDistance(ownCode, real, pitchOh, velOh);
+        var (weighted, distance, planes) = CodeDistance(ownCode, real, pitchOh, velOh, noteIdx);
         var loss = S(Config.CodeWeight) * weighted;
+        if (planes is not null) loss = Add(loss, S(Config.PlaneWeight) * planes);
         NonFiniteLoss.Check(loss, "generator", Step, CheckpointDir);
         loss.backward();
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
@@ -402,7 +413,7 @@ public sealed class GansynthTrainer : IDisposable
         Tc!.Renormalize();
         UpdateEma();
         float d = distance.item<float>();
-        return new GansynthLosses(Step, 0, loss.item<float>(), 0, 0, 0, 0, 0, CodeDistance: d);
+        return new GansynthLosses(Step, 0, loss.item<float>(), 0, 0, 0, 0, 0, CodeDistance: d, PlaneDistance: planes?.item<float>() ?? 0);
     }
 
     /// b Gaussian latents, each moved into its note's family region (z + family_offset e_f) when famOh is given; with
@@ -535,7 +546,7 @@ public sealed class GansynthTrainer : IDisposable
         var ci = CultureInfo.InvariantCulture;
         using var w = File.AppendText(LossCsv);
         foreach (var l in rows)
-            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance), F6(l.DFamilyCe), F6(l.GFamilyCe), F6(l.ImleDistance), F6(l.CodeDistance) }));
+            w.WriteLine(string.Join(",", new[] { l.Step.ToString(ci), F6(l.DLoss), F6(l.GLoss), F6(l.Wasserstein), F6(l.GradientPenalty), F6(l.DPitchCe), F6(l.GPitchCe), F6(l.Drift), wallSeconds.ToString("F1", ci), F6(l.ModeDistance), F6(l.DFamilyCe), F6(l.GFamilyCe), F6(l.ImleDistance), F6(l.CodeDistance), F6(l.PlaneDistance) }));
         static string F6(float v) => v.ToString("G6", CultureInfo.InvariantCulture);
     }
 
@@ -656,7 +667,7 @@ public sealed class GansynthTrainer : IDisposable
         if (Tc is not null) Config = Config with { Codes = Tc.ToArrays(), CodeNames = Tc.Names };
     }
 
-    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance,d_family_ce,g_family_ce,imle_distance,code_distance";
+    const string LossHeader = "step,d_loss,g_loss,wasserstein,gradient_penalty,d_pitch_ce,g_pitch_ce,drift,wall_seconds,mode_distance,d_family_ce,g_family_ce,imle_distance,code_distance,plane_distance";
     const string EmaFile = "generator_ema.safetensors";
     const string ProjectionFile = "projection.safetensors", ProjectionOptimizerFile = "optimizer_p.bin";
     const string FamilyFile = "family_critic.safetensors", FamilyOptimizerFile = "optimizer_f.bin";
@@ -752,6 +763,6 @@ public sealed class GansynthTrainer : IDisposable
 
     public void Dispose()
     {
-        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); Fc?.Dispose(); Tc?.Dispose(); optF?.Dispose(); optC?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose();
+        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); Fc?.Dispose(); Tc?.Dispose(); optF?.Dispose(); optC?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose(); planeTargets?.Dispose();
     }
 }

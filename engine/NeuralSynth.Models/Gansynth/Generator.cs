@@ -66,6 +66,20 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor z, Tensor pitchOneHot, Tensor? velocityOneHot)
     {
         using var scope = NewDisposeScope();
+        return Head(Planes(z, pitchOneHot, velocityOneHot), pitchOneHot).MoveToOuterDisposeScope();
+    }
+
+    /// The output and the raw planes it was made from (tanh range; harmonic head: harmonic rows, noise, filter).
+    public (Tensor Output, Tensor Planes) ForwardWithPlanes(Tensor z, Tensor pitchOneHot, Tensor? velocityOneHot)
+    {
+        using var scope = NewDisposeScope();
+        var y = Planes(z, pitchOneHot, velocityOneHot);
+        var output = Head(y, pitchOneHot);
+        return (output.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+    }
+
+    Tensor Planes(Tensor z, Tensor pitchOneHot, Tensor? velocityOneHot)
+    {
         var zn = Ops.PixelNorm(z);
         var cond = velocityOneHot is null || cfg.VelocityCount == 0
             ? cat([zn, pitchOneHot], 1)
@@ -79,8 +93,12 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             if (i % cfg.ConvsPerStage == 0) x = F.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
             x = Modulate(Ops.PixelNorm(Ops.LRelu(convs[i].forward(x))), zn, i + 1);
         }
-        var y = toOutput.forward(x).tanh();
-        if (harmonic is null) return y.MoveToOuterDisposeScope();
+        return toOutput.forward(x).tanh();
+    }
+
+    Tensor Head(Tensor y, Tensor pitchOneHot)
+    {
+        if (harmonic is null) return y.alias();
         // Harmonic head: channel 0 = harmonic log amplitudes (rows), channel 1 = noise log levels (mel bands), both on
         // the data's log-mel range; the fixed layer places the harmonics at the pitch's exact frequencies.
         double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
@@ -91,7 +109,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         Tensor ifMel;
         using (no_grad()) ifMel = harmonic.IfMel(harmonics.detach(), logMel.detach(), pitchIndex); // feeds the IF path only, never a loss
         var normLogMel = ((logMel - S(cfg.LogMagMin)) / S(half) - S(1.0)).clamp(S(-1.0), S(1.0));
-        return stack([normLogMel, ifMel], 1).MoveToOuterDisposeScope();
+        return stack([normLogMel, ifMel], 1);
     }
 
     /// Output channels of each convolution, conv0 first (what each FiLM layer modulates).

@@ -1,0 +1,48 @@
+using NeuralSynth.Formats;
+using NeuralSynth.Models.Gansynth;
+
+namespace NeuralSynth.Models.Tests.Gansynth;
+
+/// plane_weight: the regression also pulls the generator's planes toward the real notes' measured ones. The run
+/// measures them once (planes_train.safetensors), records the plane distance, and the distance falls.
+public class PlaneTargetsTests
+{
+    static GansynthConfig Harmonic() => new()
+    {
+        Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 60, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 4],
+        LogMagMax = 1.5f, CodeWeight = 10f, CodeSigma = 0.25f, CodeOnly = true, Filter = true, PlaneWeight = 10f,
+    };
+
+    [Fact]
+    public void TheRegressionLearnsTheMeasuredPlanes()
+    {
+        using var temp = new TempRun("planes", oneThread: true);
+        string data = TinyNotes.Make(Path.Combine(temp.Dir, "data"), [60, 62, 64], [50, 100], [("flute", 1), ("brass", 8)]);
+        string run = Path.Combine(temp.Dir, "run");
+        var losses = new List<GansynthLosses>();
+        var options = new GansynthTrainOptions
+        {
+            DataDir = data, OutDir = run, Config = Harmonic(), Steps = 30, Batch = 4, Seed = 3,
+            CheckpointEvery = 10, SampleEvery = 1000, LogEvery = 1, WriteSamples = false,
+        };
+        using (var t = new GansynthTrainer(options)) t.Train(losses.Add);
+        Assert.All(losses, l => Assert.True(float.IsFinite(l.PlaneDistance) && l.PlaneDistance > 0, $"plane distance {l.PlaneDistance} at step {l.Step}"));
+        double first = losses.Take(6).Average(l => l.PlaneDistance), last = losses.TakeLast(6).Average(l => l.PlaneDistance);
+        Assert.True(last < first, $"the plane distance did not fall: {first:F3} -> {last:F3}");
+        var (cache, _) = WeightsFile.Read(Path.Combine(run, "planes_train.safetensors"));
+        Assert.Equal([12L, 160L, 128L], cache["planes"].Shape);
+        var csv = File.ReadAllLines(Path.Combine(run, "losses.csv"));
+        Assert.EndsWith(",plane_distance", csv[0]);
+        Assert.Equal(losses[^1].PlaneDistance, float.Parse(csv[^1].Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture), 4);
+
+        // A run resumed from the cache measures nothing again and continues the same way.
+        options = options with { Steps = 32 };
+        var messages = new List<string>();
+        using (var t = new GansynthTrainer(options, messages.Add)) t.Train();
+        Assert.Contains(messages, m => m.Contains("planes: 12 notes from cache"));
+
+        // Only the harmonic head with timbre codes has planes to compare.
+        Assert.Contains("plane_weight", Assert.Throws<ArgumentException>(() => (Harmonic() with { Head = GansynthConfig.HeadIfMel, Filter = false }).Validate()).Message);
+        Assert.Contains("plane_weight", Assert.Throws<ArgumentException>(() => (Harmonic() with { PlaneWeight = -1 }).Validate()).Message);
+    }
+}
