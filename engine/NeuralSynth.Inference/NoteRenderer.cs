@@ -154,11 +154,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         var (logMel, ifMel) = graph.Forward(r.Z.Values, pitchIndex, Config.VelocityIndex(r.Velocity));
         int frames = Config.Frames;
         float[] audio;
-        if (Path == InversionPath.Additive)
-        {
-            audio = additive!.Render(graph.Planes, frames, pitchIndex, Config.Filter);
-            if (Vocoder is not null) WithVocoderAttack(audio, logMel, frames, f0);
-        }
+        if (Path == InversionPath.Additive) audio = PlayPlanes(graph.Planes, logMel, pitchIndex, Config.Filter);
         else if (Path == InversionPath.Vocoder)
         {
             var mel = Config.IsHarmonic ? logMel.ToArray() : PrepareForVocoder(logMel, f0, Config);
@@ -170,6 +166,27 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(audio))
             throw new InvalidOperationException($"rendered note (pitch {pitch}, velocity {r.Velocity}) has non-finite samples; not cached");
         return Edges(audio, SampleRate);
+    }
+
+    /// The additive path proper: planes as sinusoids and shaped noise, the attack from the vocoder when there is one.
+    float[] PlayPlanes(ReadOnlySpan<float> planes, ReadOnlySpan<float> logMel, int pitchIndex, bool filter)
+    {
+        int frames = Config.Frames;
+        var audio = additive!.Render(planes, frames, pitchIndex, filter);
+        if (Vocoder is not null) WithVocoderAttack(audio, logMel, frames, (float)NeuralSynth.Dsp.Yin.MidiToHz(Config.MinPitch + pitchIndex));
+        return audio;
+    }
+
+    /// The additive path's floor: a real note (audio at the model's rate, its log-mel [mels, frames] in ln units as the
+    /// models compute it) played from its own measured planes (HarmonicAnalysis), as this renderer plays a generator's.
+    /// What the path costs a generator that copied the note exactly (`eval gansynth --reconstruct`).
+    public float[] RenderMeasured(ReadOnlySpan<float> audio, ReadOnlySpan<float> logMel, int pitch)
+    {
+        if (Path != InversionPath.Additive) throw new InvalidOperationException($"measured planes play on the additive path, this renderer plays {Path}");
+        int pitchIndex = Config.PitchIndex(Math.Clamp(pitch, MinPitch, MaxPitch));
+        var planes = HarmonicAnalysis.Planes(audio, logMel, NeuralSynth.Dsp.Yin.MidiToHz(Config.MinPitch + pitchIndex), pitchIndex, basis!.Value,
+            SampleRate, Config.Spectral.NFft, Config.Spectral.Hop, Config.Frames, Config.LogMagMin, Config.LogMagMax);
+        return Edges(PlayPlanes(planes, logMel, pitchIndex, filter: false), SampleRate);
     }
 
     /// Replaces the additive note's first samples with the vocoder's rendering of its first AttackFrames mel frames,

@@ -161,6 +161,20 @@ public static class GansynthEvaluation
                     rows.Add(evaluator.Row(floor, trainSet, testSet, bins));
                     floorVsDraw = FrechetDistance.Compute(floor.Features, draw);
                 }
+                else if (renderer.Config.IsHarmonic)
+                {
+                    // The additive path's floor: each note's own measured planes (every harmonic's level and the
+                    // noise between them, HarmonicAnalysis) played by the same renderer.
+                    string floorName = "the same train notes' measured planes through the path (a perfect copy's floor)";
+                    var floorNotes = drawIndex.Select(i => trainEx[i]).ToList();
+                    var floor = evaluator.Extract(floorName, Measured(train, floorNotes, spectral, renderer, o.BatchSize, realAttack: false), n => progress?.Invoke(floorName, n, floorNotes.Count));
+                    rows.Add(evaluator.Row(floor, trainSet, testSet, bins));
+                    floorVsDraw = FrechetDistance.Compute(floor.Features, draw);
+                    // What the attack costs that floor: the same with each note's own first 64 ms spliced in.
+                    string attackName = "the same, each note's first 64 ms its real audio (what the path's attack costs)";
+                    var attack = evaluator.Extract(attackName, Measured(train, floorNotes, spectral, renderer, o.BatchSize, realAttack: true), n => progress?.Invoke(attackName, n, floorNotes.Count));
+                    rows.Add(evaluator.Row(attack, trainSet, testSet, bins));
+                }
                 recVsDraw = FrechetDistance.Compute(rec.Features, draw);
                 drawVsTrain = FrechetDistance.Compute(draw, trainSet.Features);
             }
@@ -219,6 +233,37 @@ public static class GansynthEvaluation
             var audio = new float[part.Length][];
             Parallel.For(0, part.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => audio[i] = renderer.RenderOne(part[i]));
             for (int i = 0; i < part.Length; i++) yield return (renderer.Config.Spectral.FitLength(audio[i]), part[i].Pitch);
+        }
+    }
+
+    /// Real notes played from their measured planes on the additive path (NoteRenderer.RenderMeasured), two at a time.
+    /// realAttack: the first RealAttackSamples samples are the real note's, crossfaded into the played one over 16 ms.
+    static IEnumerable<(float[] Audio, int Pitch)> Measured(NoteDataset d, List<NoteExample> ex, SpectralConfig spectral, NoteRenderer renderer, int batch, bool realAttack)
+    {
+        int attackEnd = spectral.SampleRate * 64 / 1000, fade = spectral.SampleRate * 16 / 1000;
+        using var mel = new MelSpectrogram(spectral);
+        for (int start = 0; start < ex.Count; start += batch)
+        {
+            var part = ex.Skip(start).Take(batch).ToList();
+            var audio = part.Select(e => spectral.FitLength(d.LoadAudio(e, spectral.SampleRate))).ToArray();
+            float[][] logMel;
+            using (var scope = TorchSharp.torch.NewDisposeScope())
+            {
+                var lm = mel.LogMel(TorchSharp.torch.stack(audio.Select(a => TorchSharp.torch.tensor(a)).ToArray()));
+                logMel = Enumerable.Range(0, part.Count).Select(i => lm[i].contiguous().data<float>().ToArray()).ToArray();
+            }
+            var played = new float[part.Count][];
+            Parallel.For(0, part.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+            {
+                played[i] = renderer.RenderMeasured(audio[i], logMel[i], part[i].Pitch);
+                if (!realAttack) return;
+                for (int j = 0; j < Math.Min(attackEnd + fade, played[i].Length); j++)
+                {
+                    float w = j < attackEnd ? 1f : 1f - (j - attackEnd) / (float)fade;
+                    played[i][j] = w * audio[i][j] + (1 - w) * played[i][j];
+                }
+            });
+            for (int i = 0; i < part.Count; i++) yield return (spectral.FitLength(played[i]), part[i].Pitch);
         }
     }
 
@@ -304,7 +349,7 @@ public static class GansynthEvaluation
         s.AppendLine($"Yardstick: FID(real test, real train) = {F(r.FidTrainVsTest, "F2")}." + (r.FidRatio is double q ? $" Generated FID vs real test = {q:F2} x the yardstick (target <= 1.5)." : "") +
                      $" Precision / recall vs the real test notes of {r.TrainDrawNotes} real train notes (a fixed draw; the bar for a row of as many generated notes): {F(r.TrainPrecision, "F3")} / {F(r.TrainRecall, "F3")}.");
         if (r.ReconstructionFidVsDraw is double rec)
-            s.AppendLine($"Reconstruction: the {r.TrainDrawNotes} drawn train notes played from their instruments' codes score FID {rec:F2} against those very notes; " + (r.PathFloorFidVsDraw is double pf ? $"their own log-mel through the same path {pf:F2} (what the path costs a perfect copy); " : "") + $"the drawn real notes themselves score {F(r.TrainDrawFidVsTrain, "F2")} against the whole train split (the judge's floor for {r.TrainDrawNotes} notes).");
+            s.AppendLine($"Reconstruction: the {r.TrainDrawNotes} drawn train notes played from their instruments' codes score FID {rec:F2} against those very notes; " + (r.PathFloorFidVsDraw is double pf ? $"their own real log-mel (on the additive path: their measured planes) through the same path {pf:F2} (what the path costs a perfect copy); " : "") + $"the drawn real notes themselves score {F(r.TrainDrawFidVsTrain, "F2")} against the whole train split (the judge's floor for {r.TrainDrawNotes} notes).");
         s.AppendLine();
         s.AppendLine("How the figures are made: pitch accuracy/entropy and Inception Score use the classifier's 61-way pitch head; " +
                      "the Fréchet distance uses its 128-d penultimate features (in brackets its mean term ||mu1 - mu2||^2: what every note shares; the rest is the spread's size and shape); NDB bins are k-means clusters of the real train notes' " +

@@ -119,7 +119,7 @@ public class NoteSetEvaluatorTests
             CreatedUtc = "2026-12-07 03:00 UTC", Data = "data", Classifier = "classifier", FidTrainVsTest = 60.3, FidRatio = 3.0, Rows = [row],
             TrainDrawNotes = 1000, ReconstructionFidVsDraw = 77.52, PathFloorFidVsDraw = 36.39, TrainDrawFidVsTrain = 17.99,
         };
-        Assert.Contains("played from their instruments' codes score FID 77.52 against those very notes; their own log-mel through the same path 36.39 (what the path costs a perfect copy); the drawn real notes themselves score 17.99", GansynthEvaluation.Markdown(report));
+        Assert.Contains("played from their instruments' codes score FID 77.52 against those very notes; their own real log-mel (on the additive path: their measured planes) through the same path 36.39 (what the path costs a perfect copy); the drawn real notes themselves score 17.99", GansynthEvaluation.Markdown(report));
         Assert.DoesNotContain("Reconstruction:", GansynthEvaluation.Markdown(report with { ReconstructionFidVsDraw = null, TrainDrawFidVsTrain = null }));
         string dir = Path.Combine(Path.GetTempPath(), "ns-eval-" + Guid.NewGuid().ToString("N"));
         try
