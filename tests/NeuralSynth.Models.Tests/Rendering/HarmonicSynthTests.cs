@@ -145,7 +145,7 @@ public class HarmonicSynthTests
             var head = new float[mels * k];
             for (int m = 0; m < mels; m++) Array.Copy(logMel, m * frames, head, m * k, k);
             var attack = voc.Synthesize(head, k, (float)Yin.MidiToHz(52), withPostFilter: false);
-            int fadeIn = (int)(0.003 * cfg.Spectral.SampleRate); // NoteRenderer.Edges' fade-in, on every path
+            int fadeIn = (int)Math.Round(NoteRenderer.FadeInSeconds * cfg.Spectral.SampleRate); // NoteRenderer.Edges' fade-in, on every path
             for (int i = fadeIn; i < NoteRenderer.AttackFadeStart; i++) Assert.Equal(attack[i], a[i], 5);
             for (int i = NoteRenderer.AttackFadeEnd; i < a.Length; i++) Assert.Equal(b[i], a[i]);
             Assert.NotEqual(b[NoteRenderer.AttackFadeStart / 2], a[NoteRenderer.AttackFadeStart / 2]);
