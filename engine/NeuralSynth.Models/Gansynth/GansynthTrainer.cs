@@ -37,6 +37,7 @@ public sealed record GansynthTrainOptions
 /// ModeDistance: mean|G(z1) - G(z2)| / mean|z1 - z2| over the step's same-condition pairs (0 when the mode-seeking term is off).
 /// DFamilyCe / GFamilyCe: the family classifier's cross-entropy on real / generated notes (0 without family conditioning).
 /// CodeDistance: mean|G(code) - real| of the judged channels over the batch's real notes (0 without timbre codes).
+/// PlaneDistance: PlaneTargets.Distance of the same notes (0 without plane_weight).
 public readonly record struct GansynthLosses(int Step, float DLoss, float GLoss, float Wasserstein, float GradientPenalty, float DPitchCe, float GPitchCe, float Drift, float ModeDistance = 0, float DFamilyCe = 0, float GFamilyCe = 0, float ImleDistance = 0, float CodeDistance = 0, float PlaneDistance = 0);
 
 /// Trains the generator and discriminator with WGAN-GP (lambda, drift epsilon) + auxiliary pitch/velocity
@@ -371,8 +372,8 @@ public sealed class GansynthTrainer : IDisposable
 
     /// Every real note of the batch played from its instrument's code: mean |G(code) - real| of the judged channels
     /// (Distance, what the log reports) and the same with the attack frames weighted (Loss, what is minimised; equal
-    /// without attack_weight), differentiable in G and in the codes.
-    /// The code distance (weighted for the attack, and plain), and with plane_weight the plane distance (PlaneTargets).
+    /// without attack_weight), differentiable in G and in the codes; with plane_weight also the plane distance
+    /// (PlaneTargets: G's planes against the notes' measured ones), else null.
     (Tensor Loss, Tensor Distance, Tensor? Planes) CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
     {
         var own = Tc!.Codes.index_select(0, ownCode);
