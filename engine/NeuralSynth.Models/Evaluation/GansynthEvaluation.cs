@@ -185,7 +185,7 @@ public static class GansynthEvaluation
         {
             CreatedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC",
             Model = o.ModelDir, ModelId = rendererId, InversionPath = model is null ? null : o.Path.ToString().ToLowerInvariant(),
-            Vocoder = vocoder is null ? null : o.VocoderDir, Data = o.DataDir, Classifier = o.ClassifierDir,
+            Vocoder = vocoder is null && o.Path != InversionPath.Additive ? null : o.VocoderDir, Data = o.DataDir, Classifier = o.ClassifierDir,
             GeneratedNotes = model is null ? 0 : o.Count, Seed = o.Seed, NdbK = o.NdbK, FidTrainVsTest = yardstick, FidRatio = ratio,
             TrainDrawNotes = draw.Count, TrainPrecision = trainPr?.Precision, TrainRecall = trainPr?.Recall,
             TrainRecallByFamily = evaluator.RecallByFamily(trainPr, testSet),

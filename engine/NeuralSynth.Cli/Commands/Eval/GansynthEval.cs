@@ -15,7 +15,7 @@ public sealed class GansynthEval : IEvalSubcommand
         var data = new Option<string>("--data") { Description = "Note dataset directory (train and test splits)", Required = true };
         var count = new Option<int>("--count") { Description = "Generated notes", DefaultValueFactory = _ => 1000 };
         var path = new Option<string>("--path") { Description = "Inversion path: if, vocoder or additive (harmonic-head models)", DefaultValueFactory = _ => "if" };
-        var vocoder = new Option<string?>("--vocoder") { Description = "Vocoder directory for --path vocoder (default: presets/models/vocoder)" };
+        var vocoder = new Option<string?>("--vocoder") { Description = "Vocoder directory for --path vocoder (default: presets/models/vocoder), or the one whose attack --path additive plays (default: the vocoder beside the model, if any)" };
         var classifier = new Option<string?>("--classifier") { Description = "Evaluation classifier directory (default: presets/models/classifier)" };
         var outDir = new Option<string?>("--out") { Description = "Where EVAL.md and eval.json go (default: the model directory)" };
         var seed = new Option<int>("--seed") { Description = "Seed of latents, pitches, velocities and k-means", DefaultValueFactory = _ => 0 };
@@ -41,7 +41,12 @@ public sealed class GansynthEval : IEvalSubcommand
             string? modelDir = r.GetValue(model);
             string outPath = r.GetValue(outDir) ?? modelDir ?? throw new CliException("--out is required when --model is not given");
             string classifierDir = r.GetValue(classifier) ?? FindPreset("classifier");
-            string? vocoderDir = inversion == InversionPath.Vocoder ? r.GetValue(vocoder) ?? FindPreset("vocoder") : null;
+            string? vocoderDir = inversion switch
+            {
+                InversionPath.Vocoder => r.GetValue(vocoder) ?? FindPreset("vocoder"),
+                InversionPath.Additive => r.GetValue(vocoder), // else NoteRenderer takes the one beside the model
+                _ => null,
+            };
             var options = new GansynthEvaluation.Options(r.GetValue(data)!, classifierDir, modelDir, inversion, vocoderDir,
                 r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache), RoundTrip: r.GetValue(roundTrip), Reconstruct: r.GetValue(reconstruct));
             EvalReport? report = null;
