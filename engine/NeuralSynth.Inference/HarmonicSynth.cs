@@ -47,6 +47,7 @@ public sealed class HarmonicSynth
         double f0 = Yin.MidiToHz(minPitch + pitchIndex);
         var y = new float[samples];
         var env = new float[frames];
+        var level = new float[frames];
         var harmonics = planes[..(rows * frames)];
         var gains = filter ? planes.Slice(2 * plane, plane) : default;
         for (int h = 1; h <= HarmonicMelBasis.MaxHarmonic; h++)
@@ -58,14 +59,29 @@ public sealed class HarmonicSynth
             int r0 = (int)rho, r1 = Math.Min(r0 + 1, rows - 1);
             float w = (float)(rho - r0), inv = 1f / peak;
             for (int t = 0; t < frames; t++)
-            {
-                float a = (1 - w) * harmonics[r0 * frames + t] + w * harmonics[r1 * frames + t];
-                env[t] = MathF.Exp(a) * inv * (filter ? gains[band * frames + t] : 1f);
-            }
+                level[t] = (1 - w) * harmonics[r0 * frames + t] + w * harmonics[r1 * frames + t] + (filter ? MathF.Log(gains[band * frames + t]) : 0f);
+            SmoothLevels(level);
+            for (int t = 0; t < frames; t++) env[t] = MathF.Exp(level[t]) * inv;
             AddPartial(y, env, hop, 2 * Math.PI * h * f0 / spectral.SampleRate, Phase(h), Path);
         }
         System.Numerics.Tensors.TensorPrimitives.Add(y, Noise(planes.Slice(plane, plane), frames, (ulong)(pitchIndex + 1)), y);
         return y;
+    }
+
+    /// Each partial's log level over the interior frames through [1, 2, 1] / 4. A frame's level is measured through a
+    /// 64 ms window at 16 ms steps, so a real note's levels change little from one frame to the next; the generator's
+    /// frame-to-frame jitter is its own, and the judge hears it: 1,000 generated notes (EVAL.md phase 16) score FID
+    /// 126.15 smoothed against 130.31 raw (sharpened by the same kernel's opposite: 143.07; two passes: 126.79).
+    public static void SmoothLevels(Span<float> level)
+    {
+        if (level.Length < 3) return;
+        float prev = level[0];
+        for (int t = 1; t < level.Length - 1; t++)
+        {
+            float cur = level[t];
+            level[t] = 0.5f * cur + 0.25f * (prev + level[t + 1]);
+            prev = cur;
+        }
     }
 
     /// A fixed phase per harmonic (golden-ratio sequence): partials that all start in cosine phase would sum to a

@@ -46,8 +46,9 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     /// The same for the IF path (2: the C# inversion instead of torch; 3: Edges' 0.25 ms fade-in).
     public const int IfPathVersion = 3;
     /// The same for the additive path (1: HarmonicSynth, three noise-shaping passes; 2: the attack from the vocoder
-    /// when one sits beside the generator; 3: its crossfade over 8-32 ms instead of 16-64 ms, Edges' 0.25 ms fade-in).
-    public const int AdditivePathVersion = 3;
+    /// when one sits beside the generator; 3: its crossfade over 8-32 ms instead of 16-64 ms, Edges' 0.25 ms fade-in;
+    /// 4: each partial's levels smoothed over frames, HarmonicSynth.SmoothLevels).
+    public const int AdditivePathVersion = 4;
 
     /// The additive path's attack: the vocoder plays the note's first AttackFrames mel frames, and its output crosses
     /// into the additive note over samples [FadeStart, FadeEnd) (raised cosine). Why: the additive path plays the mel as

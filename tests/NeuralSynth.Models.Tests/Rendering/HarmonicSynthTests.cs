@@ -36,6 +36,22 @@ public class HarmonicSynthTests
         }
     }
 
+    /// A partial's levels are smoothed over frames: a straight course (a steady decay) passes unchanged, frame-to-frame
+    /// jitter is removed, the first and last frames stay as painted.
+    [Fact]
+    public void SmoothingKeepsACourseAndRemovesJitter()
+    {
+        var ramp = Enumerable.Range(0, 12).Select(t => -2f - 0.1f * t).ToArray();
+        var smoothed = (float[])ramp.Clone();
+        HarmonicSynth.SmoothLevels(smoothed);
+        for (int t = 0; t < ramp.Length; t++) Assert.Equal(ramp[t], smoothed[t], 5);
+        var jitter = Enumerable.Range(0, 12).Select(t => -3f + (t % 2 == 0 ? 0.5f : -0.5f)).ToArray();
+        HarmonicSynth.SmoothLevels(jitter);
+        Assert.Equal(-2.5f, jitter[0]);
+        Assert.Equal(-3.5f, jitter[^1]);
+        for (int t = 1; t < jitter.Length - 1; t++) Assert.Equal(-3f, jitter[t], 5);
+    }
+
     /// A note made from chosen planes shows, in its own STFT mel, the log-mel the harmonic head's fixed layer computes
     /// from the same planes (sum_r M[p, m, r] exp(a_r) + exp(noise)), and YIN hears its pitch.
     [Theory]
