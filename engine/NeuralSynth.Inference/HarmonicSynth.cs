@@ -12,7 +12,8 @@ namespace NeuralSynth.Models.Rendering;
 /// (DDSP, Engel et al. 2020), so they are played as such instead of through the neural vocoder. Harmonic h of f0 is a
 /// sinusoid whose amplitude, frame by frame, is exp(row value at h) x (filter gain of the band where it peaks) /
 /// HarmonicPeak: exactly the amplitude whose mel image the generator's fixed layer put in the log-mel, so the note's
-/// mel is the generator's (to the STFT's leakage between close partials). Amplitudes are linear between frame centres.
+/// mel is the generator's (to the STFT's leakage between close partials). Amplitudes are linear between frame centres,
+/// each partial's levels first smoothed over frames (SmoothLevels).
 /// The noise plane is white noise shaped per mel band and frame to its levels (MelPostFilter's per-band gains, three
 /// passes). Why: the judge hears real train notes' own log-mels through the vocoder at FID 174.7 from the test notes
 /// (2.9x the yardstick) and these notes' planes played additively at 131.8; pitch is exact and the lines between
