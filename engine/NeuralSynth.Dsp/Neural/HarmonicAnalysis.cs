@@ -8,7 +8,7 @@ namespace NeuralSynth.Dsp.Neural;
 /// harmonic and the gaps between them. Planes fitted to real notes' log-mel to 0.017 ln and played additively score
 /// FID 141.8 against the test notes; these measured planes 116.5 (1,000 train notes, which score 77.8 themselves).
 ///
-/// Harmonic rows: per frame (the models' centred Hann STFT frames, reflect-padded), the amplitude of harmonic h is the
+/// Harmonic rows: per frame (the models' centred Hann STFT frames, reflect-padded, by Stft.Forward), the amplitude of harmonic h is the
 /// largest magnitude within +-2 bins of h f0 in a 4x zero-padded FFT of the frame, over the window's sum / 2: a
 /// sinusoid's amplitude, to the zero padding's scalloping (< 0.3 dB). Row r holds ln(A(h_r) x HarmonicPeak[p, h_r]),
 /// the level the head's row values stand for (HarmonicSynth plays exp(a) / HarmonicPeak), interpolated in log between
@@ -44,29 +44,22 @@ public static class HarmonicAnalysis
         if (logMel.Length != mels * frames) throw new ArgumentException($"log-mel has {logMel.Length} values, expected {mels} x {frames}");
         if (audio.Length < 2) throw new ArgumentException("audio is empty");
         double binHz = (double)sampleRate / z;
-        var window = new float[nFft];
-        double wsum = 0;
-        for (int i = 0; i < nFft; i++) { window[i] = 0.5f - 0.5f * MathF.Cos(2 * MathF.PI * i / nFft); wsum += window[i]; }
+        // The models' centred Hann frames, zero-padded 4x: the Hann window in the middle of a z-point window.
+        var hann = Window.Hann(nFft);
+        double wsum = hann.Sum();
+        var window = new float[z];
+        hann.CopyTo(window, (z - nFft) / 2);
+        var spectrum = Stft.Forward(audio.ToArray(), z, hop, window);
+        if (spectrum.Frames < frames) throw new ArgumentException($"audio has {audio.Length} samples, fewer than {frames} frames of {hop}");
+        int bins = spectrum.Bins;
         var rowH = RowHarmonics(rows);
         int top = TopHarmonic(basis, p);
         var level = new double[top + 1]; // ln(A_h x peak_h), h = 1..top
         var planes = new float[(rows + mels) * frames];
-        var frame = new float[z];
-        var re = new float[z / 2 + 1];
-        var im = new float[z / 2 + 1];
-        var fft = Fft.Get(z);
-        int n = audio.Length;
         for (int t = 0; t < frames; t++)
         {
-            Array.Clear(frame);
-            for (int k = 0; k < nFft; k++)
-            {
-                int s = t * hop + k - nFft / 2;
-                if (s < 0) s = -s;                   // reflect padding, as the centred STFT pads
-                if (s >= n) s = Math.Max(0, 2 * n - 2 - s);
-                frame[k] = window[k] * audio[s];
-            }
-            fft.RealForward(frame, re, im);
+            var re = spectrum.Re.AsSpan(t * bins, bins);
+            var im = spectrum.Im.AsSpan(t * bins, bins);
             for (int h = 1; h <= top; h++)
             {
                 int c = (int)Math.Round(h * f0 / binHz);

@@ -3,6 +3,7 @@ using NeuralSynth.Dsp.Neural;
 using NeuralSynth.Models.Audio;
 using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Models.Rendering;
+using NeuralSynth.Models.Tests.Gansynth;
 using NeuralSynth.Models.Vocoder;
 using NeuralSynth.Realtime;
 
@@ -100,33 +101,30 @@ public class HarmonicSynthTests
     [Fact]
     public void NoteRendererPlaysHarmonicHeadsAdditivelyAndRefusesOthers()
     {
-        string root = Path.Combine(Path.GetTempPath(), "ns-add-" + Guid.NewGuid().ToString("N"));
-        try
+        using var temp = new TempRun("add");
+        string root = temp.Dir;
+        TorchSharp.torch.manual_seed(12);
+        string harmonic = Path.Combine(root, "harmonic"), ifMel = Path.Combine(root, "ifmel");
+        var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f, Filter = true };
+        using (var m = new GansynthModel(cfg)) m.Save(harmonic);
+        using (var m = new GansynthModel(cfg with { Head = GansynthConfig.HeadIfMel, Filter = false })) m.Save(ifMel);
+
+        Assert.Equal(InversionPath.Additive, NoteRenderer.DefaultPath(harmonic));
+        Assert.Equal(InversionPath.If, NoteRenderer.DefaultPath(ifMel)); // no vocoder beside it
+        Assert.Contains("harmonic-head", Assert.Throws<ArgumentException>(() => NoteRenderer.Load(ifMel, InversionPath.Additive)).Message);
+
+        using var r = NoteRenderer.Load(harmonic, InversionPath.Additive);
+        Assert.EndsWith($":additive:v{NoteRenderer.AdditivePathVersion}", r.ModelId);
+        var requests = new[] { (40, 50), (52, 100), (64, 100) }.Select((q, i) => new NoteRequest(Latent.FromSeed(i + 1, 8), q.Item1, q.Item2)).ToList();
+        var first = r.Render(requests, CancellationToken.None);
+        var parallel = new float[requests.Count][];
+        Parallel.For(0, requests.Count, i => parallel[i] = r.RenderOne(requests[i]));
+        for (int i = 0; i < requests.Count; i++)
         {
-            TorchSharp.torch.manual_seed(12);
-            string harmonic = Path.Combine(root, "harmonic"), ifMel = Path.Combine(root, "ifmel");
-            var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f, Filter = true };
-            using (var m = new GansynthModel(cfg)) m.Save(harmonic);
-            using (var m = new GansynthModel(cfg with { Head = GansynthConfig.HeadIfMel, Filter = false })) m.Save(ifMel);
-
-            Assert.Equal(InversionPath.Additive, NoteRenderer.DefaultPath(harmonic));
-            Assert.Equal(InversionPath.If, NoteRenderer.DefaultPath(ifMel)); // no vocoder beside it
-            Assert.Contains("harmonic-head", Assert.Throws<ArgumentException>(() => NoteRenderer.Load(ifMel, InversionPath.Additive)).Message);
-
-            using var r = NoteRenderer.Load(harmonic, InversionPath.Additive);
-            Assert.EndsWith($":additive:v{NoteRenderer.AdditivePathVersion}", r.ModelId);
-            var requests = new[] { (40, 50), (52, 100), (64, 100) }.Select((q, i) => new NoteRequest(Latent.FromSeed(i + 1, 8), q.Item1, q.Item2)).ToList();
-            var first = r.Render(requests, CancellationToken.None);
-            var parallel = new float[requests.Count][];
-            Parallel.For(0, requests.Count, i => parallel[i] = r.RenderOne(requests[i]));
-            for (int i = 0; i < requests.Count; i++)
-            {
-                Assert.Equal(cfg.Samples, first[i].Length);
-                Assert.True(first[i].Max(MathF.Abs) > 0, "silent note");
-                Assert.Equal(first[i], parallel[i]); // deterministic, also from two threads
-            }
+            Assert.Equal(cfg.Samples, first[i].Length);
+            Assert.True(first[i].Max(MathF.Abs) > 0, "silent note");
+            Assert.Equal(first[i], parallel[i]); // deterministic, also from two threads
         }
-        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
     }
 
     /// With a vocoder beside the generator, the additive path takes a note's attack from it: the note's first samples
@@ -135,38 +133,35 @@ public class HarmonicSynthTests
     [Fact]
     public void TheAttackComesFromTheVocoderBesideTheGenerator()
     {
-        string root = Path.Combine(Path.GetTempPath(), "ns-atk-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            TorchSharp.torch.manual_seed(13);
-            string withVocoder = Path.Combine(root, "a", "gansynth"), vocoderDir = Path.Combine(root, "a", "vocoder"), alone = Path.Combine(root, "b", "gansynth");
-            var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f, Filter = true };
-            using (var m = new GansynthModel(cfg)) { m.Save(withVocoder); m.Save(alone); }
-            var vcfg = new VocoderConfig { BandChannels = [8, 8, 8, 8, 4], CondChannels = 16 };
-            Directory.CreateDirectory(vocoderDir);
-            vcfg.Save(Path.Combine(vocoderDir, VocoderModel.ConfigFile));
-            using (var vg = new VocoderGenerator(vcfg)) VocoderWeights.Save(vg, Path.Combine(vocoderDir, VocoderModel.WeightsFile));
+        using var temp = new TempRun("atk");
+        string root = temp.Dir;
+        TorchSharp.torch.manual_seed(13);
+        string withVocoder = Path.Combine(root, "a", "gansynth"), vocoderDir = Path.Combine(root, "a", "vocoder"), alone = Path.Combine(root, "b", "gansynth");
+        var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f, Filter = true };
+        using (var m = new GansynthModel(cfg)) { m.Save(withVocoder); m.Save(alone); }
+        var vcfg = new VocoderConfig { BandChannels = [8, 8, 8, 8, 4], CondChannels = 16 };
+        Directory.CreateDirectory(vocoderDir);
+        vcfg.Save(Path.Combine(vocoderDir, VocoderModel.ConfigFile));
+        using (var vg = new VocoderGenerator(vcfg)) VocoderWeights.Save(vg, Path.Combine(vocoderDir, VocoderModel.WeightsFile));
 
-            using var hybrid = NoteRenderer.Load(withVocoder, InversionPath.Additive);
-            using var pure = NoteRenderer.Load(alone, InversionPath.Additive);
-            var voc = GraphVocoder.Load(vocoderDir);
-            Assert.Contains(voc.WeightsId, hybrid.ModelId);
-            Assert.DoesNotContain(voc.WeightsId, pure.ModelId);
-            var note = new NoteRequest(Latent.FromSeed(3, 8), 52, 100);
-            var a = hybrid.RenderOne(note);
-            var b = pure.RenderOne(note);
-            var graph = GansynthModel.LoadGraph(alone);
-            var (logMel, _) = graph.Forward(note.Z.Values, cfg.PitchIndex(52), cfg.VelocityIndex(100));
-            int k = NoteRenderer.AttackFrames, frames = cfg.Frames, mels = cfg.MelBins;
-            var head = new float[mels * k];
-            for (int m = 0; m < mels; m++) Array.Copy(logMel, m * frames, head, m * k, k);
-            var attack = voc.Synthesize(head, k, (float)Yin.MidiToHz(52), withPostFilter: false);
-            int fadeIn = (int)Math.Round(NoteRenderer.FadeInSeconds * cfg.Spectral.SampleRate); // NoteRenderer.Edges' fade-in, on every path
-            for (int i = fadeIn; i < NoteRenderer.AttackFadeStart; i++) Assert.Equal(attack[i], a[i], 5);
-            for (int i = NoteRenderer.AttackFadeEnd; i < a.Length; i++) Assert.Equal(b[i], a[i]);
-            Assert.NotEqual(b[NoteRenderer.AttackFadeStart / 2], a[NoteRenderer.AttackFadeStart / 2]);
-        }
-        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+        using var hybrid = NoteRenderer.Load(withVocoder, InversionPath.Additive);
+        using var pure = NoteRenderer.Load(alone, InversionPath.Additive);
+        var voc = GraphVocoder.Load(vocoderDir);
+        Assert.Contains(voc.WeightsId, hybrid.ModelId);
+        Assert.DoesNotContain(voc.WeightsId, pure.ModelId);
+        var note = new NoteRequest(Latent.FromSeed(3, 8), 52, 100);
+        var a = hybrid.RenderOne(note);
+        var b = pure.RenderOne(note);
+        var graph = GansynthModel.LoadGraph(alone);
+        var (logMel, _) = graph.Forward(note.Z.Values, cfg.PitchIndex(52), cfg.VelocityIndex(100));
+        int k = NoteRenderer.AttackFrames, frames = cfg.Frames, mels = cfg.MelBins;
+        var head = new float[mels * k];
+        for (int m = 0; m < mels; m++) Array.Copy(logMel, m * frames, head, m * k, k);
+        var attack = voc.Synthesize(head, k, (float)Yin.MidiToHz(52), withPostFilter: false);
+        int fadeIn = (int)Math.Round(NoteRenderer.FadeInSeconds * cfg.Spectral.SampleRate); // NoteRenderer.Edges' fade-in, on every path
+        for (int i = fadeIn; i < NoteRenderer.AttackFadeStart; i++) Assert.Equal(attack[i], a[i], 5);
+        for (int i = NoteRenderer.AttackFadeEnd; i < a.Length; i++) Assert.Equal(b[i], a[i]);
+        Assert.NotEqual(b[NoteRenderer.AttackFadeStart / 2], a[NoteRenderer.AttackFadeStart / 2]);
     }
 
     /// The additive path's floor (eval gansynth --reconstruct): a note measured back to its planes and played again
@@ -174,48 +169,45 @@ public class HarmonicSynthTests
     [Fact]
     public void AMeasuredNotePlaysBackAsItself()
     {
-        string root = Path.Combine(Path.GetTempPath(), "ns-measured-" + Guid.NewGuid().ToString("N"));
-        try
+        using var temp = new TempRun("measured");
+        string root = temp.Dir;
+        TorchSharp.torch.manual_seed(21);
+        string dir = Path.Combine(root, "gansynth");
+        var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f };
+        using (var m = new GansynthModel(cfg)) m.Save(dir);
+        using var r = NoteRenderer.Load(dir, InversionPath.Additive);
+        var s = cfg.Spectral;
+        using var mel = new MelSpectrogram(s);
+        var basis = HarmonicMelBasis.Compute(s.SampleRate, s.NFft, s.Hop, s.NMels, s.FMin, s.FMax, cfg.MinPitch, cfg.MaxPitch, s.NMels);
+        foreach (int pitch in new[] { 45, 60 })
         {
-            TorchSharp.torch.manual_seed(21);
-            string dir = Path.Combine(root, "gansynth");
-            var cfg = new GansynthConfig { Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8], LogMagMax = 1.5f };
-            using (var m = new GansynthModel(cfg)) m.Save(dir);
-            using var r = NoteRenderer.Load(dir, InversionPath.Additive);
-            var s = cfg.Spectral;
-            using var mel = new MelSpectrogram(s);
-            var basis = HarmonicMelBasis.Compute(s.SampleRate, s.NFft, s.Hop, s.NMels, s.FMin, s.FMax, cfg.MinPitch, cfg.MaxPitch, s.NMels);
-            foreach (int pitch in new[] { 45, 60 })
+            // A harmonic note (falling partials over a quiet noise floor) made by the path itself.
+            int rows = s.NMels, frames = cfg.Frames;
+            var planes = new float[2 * rows * frames];
+            for (int row = 0; row < rows; row++)
+                for (int t = 0; t < frames; t++) planes[row * frames + t] = -1.5f - 0.2f * row - 0.005f * t;
+            Array.Fill(planes, -8f, rows * frames, rows * frames);
+            var note = NoteRenderer.Edges(new HarmonicSynth(s, basis, cfg.MinPitch).Render(planes, frames, pitch - cfg.MinPitch, filter: false), s.SampleRate);
+            var lm = mel.LogMel(note);
+            var flat = new float[lm.Length];
+            Buffer.BlockCopy(lm, 0, flat, 0, flat.Length * sizeof(float));
+            var again = r.RenderMeasured(note, flat, pitch);
+            Assert.Equal(note.Length, again.Length);
+            var lm2 = mel.LogMel(again);
+            // Band by band over the note's interior (the noise's two realisations differ frame by frame).
+            double sum = 0; int count = 0;
+            for (int m = 0; m < s.NMels; m++)
             {
-                // A harmonic note (falling partials over a quiet noise floor) made by the path itself.
-                int rows = s.NMels, frames = cfg.Frames;
-                var planes = new float[2 * rows * frames];
-                for (int row = 0; row < rows; row++)
-                    for (int t = 0; t < frames; t++) planes[row * frames + t] = -1.5f - 0.2f * row - 0.005f * t;
-                Array.Fill(planes, -8f, rows * frames, rows * frames);
-                var note = NoteRenderer.Edges(new HarmonicSynth(s, basis, cfg.MinPitch).Render(planes, frames, pitch - cfg.MinPitch, filter: false), s.SampleRate);
-                var lm = mel.LogMel(note);
-                var flat = new float[lm.Length];
-                Buffer.BlockCopy(lm, 0, flat, 0, flat.Length * sizeof(float));
-                var again = r.RenderMeasured(note, flat, pitch);
-                Assert.Equal(note.Length, again.Length);
-                var lm2 = mel.LogMel(again);
-                // Band by band over the note's interior (the noise's two realisations differ frame by frame).
-                double sum = 0; int count = 0;
-                for (int m = 0; m < s.NMels; m++)
-                {
-                    double a = 0, b = 0;
-                    for (int t = 4; t < cfg.Frames - 4; t++) { a += lm[m, t]; b += lm2[m, t]; }
-                    a /= cfg.Frames - 8; b /= cfg.Frames - 8;
-                    if (a > -7) { sum += Math.Abs(a - b); count++; }
-                }
-                Assert.True(count > 20, $"MIDI {pitch}: only {count} audible bands");
-                Assert.True(sum / count < 0.08, $"MIDI {pitch}: the measured note's bands are {sum / count:F3} nats from the note's");
-                Assert.True(Math.Abs(Yin.MedianPitch(again, s.SampleRate, 25, 2000) - Yin.MidiToHz(pitch)) / Yin.MidiToHz(pitch) < 0.01, $"MIDI {pitch}: out of tune");
+                double a = 0, b = 0;
+                for (int t = 4; t < cfg.Frames - 4; t++) { a += lm[m, t]; b += lm2[m, t]; }
+                a /= cfg.Frames - 8; b /= cfg.Frames - 8;
+                if (a > -7) { sum += Math.Abs(a - b); count++; }
             }
-            using var vocoderPath = NoteRenderer.Load(dir, InversionPath.If);
-            Assert.Throws<InvalidOperationException>(() => vocoderPath.RenderMeasured(new float[cfg.Samples], new float[s.NMels * cfg.Frames], 60));
+            Assert.True(count > 20, $"MIDI {pitch}: only {count} audible bands");
+            Assert.True(sum / count < 0.08, $"MIDI {pitch}: the measured note's bands are {sum / count:F3} nats from the note's");
+            Assert.True(Math.Abs(Yin.MedianPitch(again, s.SampleRate, 25, 2000) - Yin.MidiToHz(pitch)) / Yin.MidiToHz(pitch) < 0.01, $"MIDI {pitch}: out of tune");
         }
-        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+        using var vocoderPath = NoteRenderer.Load(dir, InversionPath.If);
+        Assert.Throws<InvalidOperationException>(() => vocoderPath.RenderMeasured(new float[cfg.Samples], new float[s.NMels * cfg.Frames], 60));
     }
 }
