@@ -128,7 +128,8 @@ public class HarmonicSynthTests
     }
 
     /// With a vocoder beside the generator, the additive path takes a note's attack from it: the note's first samples
-    /// are the vocoder's rendering of its first NoteRenderer.AttackFrames mel frames, from AttackFadeEnd on they are the
+    /// are the vocoder's rendering of its first NoteRenderer.AttackFrames mel frames (raised to the additive note's level
+    /// at the seam when quieter), from AttackFadeEnd on they are the
     /// additive note's, and the cache key names the vocoder.
     [Fact]
     public void TheAttackComesFromTheVocoderBesideTheGenerator()
@@ -159,9 +160,35 @@ public class HarmonicSynthTests
         for (int m = 0; m < mels; m++) Array.Copy(logMel, m * frames, head, m * k, k);
         var attack = voc.Synthesize(head, k, (float)Yin.MidiToHz(52), withPostFilter: false);
         int fadeIn = (int)Math.Round(NoteRenderer.FadeInSeconds * cfg.Spectral.SampleRate); // NoteRenderer.Edges' fade-in, on every path
-        for (int i = fadeIn; i < NoteRenderer.AttackFadeStart; i++) Assert.Equal(attack[i], a[i], 5);
+        float g = NoteRenderer.SeamGain(b.AsSpan(0, NoteRenderer.AttackFadeEnd), attack.AsSpan(0, NoteRenderer.AttackFadeEnd));
+        Assert.InRange(g, 1f, NoteRenderer.MaxSeamGain);
+        for (int i = fadeIn; i < NoteRenderer.AttackFadeStart; i++) Assert.Equal(g * attack[i], a[i], 5);
         for (int i = NoteRenderer.AttackFadeEnd; i < a.Length; i++) Assert.Equal(b[i], a[i]);
         Assert.NotEqual(b[NoteRenderer.AttackFadeStart / 2], a[NoteRenderer.AttackFadeStart / 2]);
+    }
+
+    /// The crossfade into the additive note never dips: an attack quieter than the note over the seam is raised to the
+    /// note's RMS there (its shape kept), a louder one is kept as it is, and the gain stops at MaxSeamGain.
+    [Fact]
+    public void TheVocoderAttackMeetsTheAdditiveNoteAtItsLevel()
+    {
+        int end = NoteRenderer.AttackFadeEnd;
+        float[] Tone(float amp) => Enumerable.Range(0, end).Select(i => amp * MathF.Sin(0.05f * i)).ToArray();
+        float[] Noise(float amp) { var r = new Random(5); return Enumerable.Range(0, end).Select(_ => amp * (float)(r.NextDouble() * 2 - 1)).ToArray(); }
+        double SeamRms(float[] x) => Math.Sqrt(x.Skip(NoteRenderer.AttackFadeStart).Average(v => (double)v * v));
+
+        var quiet = Noise(0.1f); // RMS 0.058 against the tone's 0.35: a gain of 6
+        var note = Tone(0.5f);
+        float g = NoteRenderer.SeamGain(note, quiet);
+        Assert.Equal(SeamRms(note), g * SeamRms(quiet), 3);
+        var crossed = (float[])note.Clone();
+        NoteRenderer.CrossIn(crossed, quiet, end);
+        for (int i = 0; i < NoteRenderer.AttackFadeStart; i++) Assert.Equal(g * quiet[i], crossed[i], 6);
+        Assert.True(SeamRms(crossed) > 0.6 * SeamRms(note), $"seam RMS {SeamRms(crossed):F3} dips below the note's {SeamRms(note):F3}");
+
+        Assert.Equal(1f, NoteRenderer.SeamGain(note, Noise(2f)));
+        Assert.Equal(NoteRenderer.MaxSeamGain, NoteRenderer.SeamGain(note, Noise(1e-4f)));
+        Assert.Equal(1f, NoteRenderer.SeamGain(note, new float[end]));
     }
 
     /// The additive path's floor (eval gansynth --reconstruct): a note measured back to its planes and played again
