@@ -27,4 +27,42 @@ public class NoteMeasuresTests
         // A slower ramp rises later: the measure orders attacks.
         Assert.True(NoteMeasures.RiseTimeMs(Tone(sr, 90), sr) > ramp);
     }
+
+    /// A low note's release under which the next note starts: the tail is a 52 Hz pulse train (one 2 ms pulse per
+    /// period, as a brass or reed note's waveform has), the new note a 440 Hz tone at full level from its note-on.
+    /// The onset is the note-on's, not a tail pulse a few milliseconds before it (which the detector took for the
+    /// attack while it searched from 5 ms before the note-on: 123 of the scale check's 1,380 notes came out 1-5 ms
+    /// "early" that way); a note that creeps in under the tail has none within 10 ms; the tail alone has none.
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.004)]
+    [InlineData(0.0101)]
+    public void TheOnsetIsTheNoteOnsNotAPulseOfThePreviousTail(double tailPhase)
+    {
+        int sr = 48000, on = sr / 2, period = sr / 52;
+        float[] Phrase(double rampMs)
+        {
+            var x = new float[sr];
+            for (int n = 0; n < x.Length; n++)
+            {
+                double t = n / (double)sr, tail = 0.3 * Math.Exp(-t / 0.5); // -33 dB mean power at the note-on, the new note -17 dB
+                int k = (n + (int)(tailPhase * sr)) % period, width = sr / 500; // a 2 ms raised-cosine pulse per period
+                x[n] = (float)(k < width ? tail * (0.5 - 0.5 * Math.Cos(2 * Math.PI * k / width)) : 0.0);
+                if (n >= on)
+                {
+                    double tn = (n - on) / (double)sr, env = rampMs <= 0 ? 1 : Math.Min(1, tn * 1000 / rampMs);
+                    x[n] += (float)(0.2 * env * Math.Sin(2 * Math.PI * 440 * tn));
+                }
+            }
+            return x;
+        }
+        double? sharp = NoteMeasures.OnsetDelayMs(Phrase(0), sr, on);
+        Assert.NotNull(sharp);
+        Assert.InRange(sharp!.Value, -1, 1);
+        double? creeping = NoteMeasures.OnsetDelayMs(Phrase(300), sr, on); // overtakes the decaying tail late, if at all
+        Assert.True(creeping is null or > 10, $"a 300 ms fade-in under the tail detected at {creeping} ms");
+        var tailOnly = Phrase(0);
+        Array.Clear(tailOnly, on, tailOnly.Length - on); // the release alone, cut at the note-on: nothing rises
+        Assert.Null(NoteMeasures.OnsetDelayMs(tailOnly, sr, on));
+    }
 }
