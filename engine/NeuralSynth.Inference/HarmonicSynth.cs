@@ -85,9 +85,21 @@ public sealed class HarmonicSynth
         }
     }
 
-    /// A fixed phase per harmonic (golden-ratio sequence): partials that all start in cosine phase would sum to a
-    /// click at the note's first sample.
-    static double Phase(int h) => 2 * Math.PI * (h * 0.6180339887498949 % 1.0);
+    /// A fixed, pseudo-random phase per harmonic (a SplitMix64 hash of h). Partials in cosine phase would sum to a
+    /// click at the note's first sample and to a pulse every period after it; so would any phase linear in h, such as
+    /// the golden-ratio sequence h x 0.618 (mod 1) used until 2026-12-07 09:40, which only shifts the pulse in time.
+    /// Its notes' crest factors (peak over RMS, 0.1-0.4 s of each note of the scale check) stood 2.7 dB from real notes
+    /// of the same family on average and up to 8.5 dB above them (Keys I, MIDI 28-47: 19.4 dB, real 10.9), and the
+    /// peaky tails of low notes hid the next note's onset; with these phases 1.6 dB (EVAL.md, phase 17). The judge
+    /// hears magnitudes only: FID unchanged (126.55 vs 126.60 on seed 0).
+    internal static double Phase(int h)
+    {
+        ulong z = (ulong)h + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return 2 * Math.PI * (z >> 11) / (double)(1UL << 53);
+    }
 
     /// y[s] += env(s / hop) cos(omega s + phase), env linear between frame centres (frame t at sample t hop).
     public static void AddPartial(Span<float> y, ReadOnlySpan<float> env, int hop, double omega, double phase, KernelPath path = KernelPath.Auto)

@@ -48,8 +48,9 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     /// The same for the additive path (1: HarmonicSynth, three noise-shaping passes; 2: the attack from the vocoder
     /// when one sits beside the generator; 3: its crossfade over 8-32 ms instead of 16-64 ms, Edges' 0.25 ms fade-in;
     /// 4: each partial's levels smoothed over frames, HarmonicSynth.SmoothLevels; 5: the vocoder's attack raised to the
-    /// additive note's level at the seam, SeamGain).
-    public const int AdditivePathVersion = 5;
+    /// additive note's level at the seam, SeamGain; 6: pseudo-random partial phases instead of a linear sequence,
+    /// HarmonicSynth.Phase).
+    public const int AdditivePathVersion = 6;
 
     /// The additive path's attack: the vocoder plays the note's first AttackFrames mel frames, and its output crosses
     /// into the additive note over samples [FadeStart, FadeEnd) (raised cosine). Why: the additive path plays the mel as

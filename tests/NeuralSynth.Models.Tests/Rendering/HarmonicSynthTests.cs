@@ -98,6 +98,35 @@ public class HarmonicSynthTests
         Assert.True(Math.Abs(Yin.Cents(f0, Yin.MidiToHz(pitch))) < 5, $"MIDI {pitch}: YIN hears {f0:F2} Hz");
     }
 
+    /// A low note with many equal partials is not a pulse train: its crest factor (peak over RMS) stays near a noisy
+    /// sum's, far below the 10 log10(2 N) dB of N partials in phase (or with phases linear in the harmonic number,
+    /// which only shift the pulse: the golden-ratio sequence this renderer used until 2026-12-07).
+    [Fact]
+    public void ALowNoteIsNotAPulseTrain()
+    {
+        var s = SpectralConfig.Default;
+        const int minPitch = 24, maxPitch = 84, frames = 32, pitch = 28;
+        int mels = s.NMels, rows = mels, plane = mels * frames;
+        var basis = HarmonicMelBasis.Compute(s.SampleRate, s.NFft, s.Hop, mels, s.FMin, s.FMax, minPitch, maxPitch, rows);
+        var planes = new float[2 * plane];
+        int top = HarmonicAnalysis.TopHarmonic(basis, pitch - minPitch);
+        for (int r = 0; r < rows; r++)
+        {
+            // Each row at the level that plays its harmonic at amplitude 0.01 (HarmonicSynth plays exp(a) / HarmonicPeak).
+            int h = Math.Clamp((int)Math.Round(HarmonicAnalysis.RowHarmonics(rows)[r]), 1, top);
+            for (int t = 0; t < frames; t++) planes[r * frames + t] = MathF.Log(0.01f * basis.HarmonicPeak[(pitch - minPitch) * HarmonicMelBasis.MaxHarmonic + h - 1]);
+        }
+        Array.Fill(planes, -30f, plane, plane); // no noise
+        var audio = new HarmonicSynth(s, basis, minPitch).Render(planes, frames, pitch - minPitch, filter: false);
+        var sustain = audio.AsSpan(4 * s.Hop, (frames - 8) * s.Hop);
+        double peak = 0, energy = 0;
+        foreach (float v in sustain) { peak = Math.Max(peak, Math.Abs(v)); energy += (double)v * v; }
+        double crestDb = 20 * Math.Log10(peak / Math.Sqrt(energy / sustain.Length));
+        double pulseDb = 10 * Math.Log10(2.0 * top);
+        Assert.True(top > 100, $"MIDI {pitch} has only {top} harmonics below the top of the mel range");
+        Assert.True(crestDb < 13, $"crest factor {crestDb:F1} dB (a pulse train of {top} partials: {pulseDb:F1} dB)");
+    }
+
     [Fact]
     public void NoteRendererPlaysHarmonicHeadsAdditivelyAndRefusesOthers()
     {
