@@ -92,7 +92,7 @@ public sealed class HarmonicSynth
     /// of the same family on average and up to 8.5 dB above them (Keys I, MIDI 28-47: 19.4 dB, real 10.9), and the
     /// peaky tails of low notes hid the next note's onset; with these phases 1.6 dB (EVAL.md, phase 17). The judge
     /// hears magnitudes only: FID unchanged (126.55 vs 126.60 on seed 0).
-    internal static double Phase(int h)
+    static double Phase(int h)
     {
         ulong z = (ulong)h + 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

@@ -123,31 +123,42 @@ public static class PresetBank
     /// when played legato); last the unmeasured rest. Within a tier, the most attacks kept first (an unmeasured seed
     /// counts as keeping all until measured, so VerifyAttacks measures it: on the codes model this beat ordering the
     /// passing seeds by confidence, 97.1 % vs 96.7 % of the bank's scale onsets), then seeds that belong both ways,
-    /// then by confidence (probability), tuning (pitch accuracy) and promptness.
-    public static List<SeedScore> Rank(IEnumerable<SeedScore> scores, int family) =>
+    /// then by confidence (probability), tuning (pitch accuracy) and promptness. While VerifyAttacks measures
+    /// (`measuring`), the unmeasured rest comes before the measured failures, so it is measured next: an isolated note's
+    /// rise time is not the legato scale's onset (the bank of 2026-12-07 09:45 measured only the five string seeds
+    /// whose isolated notes all rose within 10 ms, none kept 97 %, and both Strings presets kept 87 % where the bank
+    /// made on the vocoder path had found string seeds keeping 99-100 %).
+    public static List<SeedScore> Rank(IEnumerable<SeedScore> scores, int family, bool measuring = false) =>
         scores.OrderByDescending(s => s.CodeFamily == family || s.TopFamily == family)
-            .ThenByDescending(s => s.Legato(family) is var legato && !double.IsNaN(legato) ? (legato >= AttackBar ? 2 : 1) : s.PromptAttacks >= 1 ? 2 : 0)
+            .ThenByDescending(s => s.Legato(family) is var legato && !double.IsNaN(legato) ? (legato >= AttackBar ? 3 : 1) : s.PromptAttacks >= 1 ? 3 : measuring ? 2 : 0)
             .ThenByDescending(s => s.Legato(family) is var legato && !double.IsNaN(legato) ? legato : 1)
             .ThenByDescending(s => (s.CodeFamily == family ? 1 : 0) + (s.TopFamily == family ? 1 : 0))
             .ThenByDescending(s => s.FamilyProbs[family] * (0.5 + 0.5 * s.PitchAccuracy) * (0.5 + 0.5 * s.PromptAttacks)).ThenBy(s => s.Seed).ToList();
+
+    /// Which of a family's ranked seeds (Rank) becomes corner k of its preset v: the first perFamily seeds are the
+    /// presets' corner A's (what each preset plays at rest, so what the scale check and a musician hear first), the
+    /// rest fill corners B-D in turn. Until 2026-12-07 preset v took ranks 4v..4v+3, so the second preset's corner A
+    /// was the family's fifth-best seed: in a bank remade with the corrected onset detector, Strings II kept 45 % of its
+    /// onsets where the family's second-best seed kept 81 %.
+    public static int CornerRank(int v, int k, int perFamily) => k == 0 ? v : perFamily + v * (Preset.CornerCount - 1) + k - 1;
 
     /// The scale check's bar for attacks (ScaleSummary.OnsetWithin10Ms) that a family preset's corner A must clear.
     public const double AttackBar = 0.97;
 
     /// Measures, family by family, the legato attacks of the seeds that would become the presets' corner A (ranks 1,
-    /// 5, ... of Rank) until each of those seeds clears AttackBar or `tries` seeds were measured; a seed that fails
-    /// drops behind the prompt ones, so the next one moves up. The isolated notes ScoreSeeds measures at a few pitches
+    /// 2, ... of Rank: CornerRank) until each of those seeds clears AttackBar or `tries` seeds were measured; a seed that fails
+    /// drops behind the unmeasured ones (the prompt ones first), so the next one moves up. The isolated notes ScoreSeeds measures at a few pitches
     /// miss what the scale check hears: a note whose rise is slow only in the low register, or that creeps in under
     /// the previous note's release. `legatoAttacks(seed, family)` plays the scale (the CLI: ScaleCheck on the
     /// product's renderer). Returns how many seeds were measured.
-    public static int VerifyAttacks(List<SeedScore> scores, IReadOnlyList<string> families, int perFamily, Func<SeedScore, string, double> legatoAttacks, int tries = 24)
+    public static int VerifyAttacks(List<SeedScore> scores, IReadOnlyList<string> families, int perFamily, Func<SeedScore, string, double> legatoAttacks, int tries = 64)
     {
         int measured = 0;
         for (int f = 0; f < families.Count; f++)
             for (int t = 0; t < tries; t++)
             {
-                var ranked = Rank(scores, f);
-                var next = Enumerable.Range(0, perFamily).Select(v => v * Preset.CornerCount).Where(i => i < ranked.Count)
+                var ranked = Rank(scores, f, measuring: true);
+                var next = Enumerable.Range(0, perFamily).Select(v => CornerRank(v, 0, perFamily)).Where(i => i < ranked.Count)
                     .Select(i => ranked[i]).FirstOrDefault(s => double.IsNaN(s.Legato(f)));
                 if (next is null) break;
                 var legato = next.LegatoAttacks?.ToArray() ?? Enumerable.Repeat(double.NaN, families.Count).ToArray();
@@ -242,8 +253,8 @@ public static class PresetBank
             $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}, {o.Path} path), " +
             $"best of {seedCount} seeds; model {modelId}. The pad morphs between four {fam} timbres.");
 
-    /// Two presets per family (corners: ranks 1-4, then 5-8 of that family's seeds; the pad morphs within the family)
-    /// plus cross-family morph pads from each family's best seed. Gain brings the corner-A seed to TargetRmsDb.
+    /// Two presets per family (corner A: ranks 1 and 2 of that family's seeds, corners B-D the next ones, CornerRank;
+    /// the pad morphs within the family) plus cross-family morph pads from each family's best seed. Gain brings the corner-A seed to TargetRmsDb.
     public static List<(string FileName, Preset Preset)> Build(IReadOnlyList<SeedScore> scores, IReadOnlyList<string> families, string modelName, string modelId, BankOptions o, int perFamily = 2)
     {
         var result = new List<(string, Preset)>();
@@ -257,7 +268,7 @@ public static class PresetBank
             best[fam] = ranked[0];
             for (int v = 0; v < perFamily; v++)
             {
-                var corners = Enumerable.Range(0, Preset.CornerCount).Select(k => ranked[Math.Min(v * Preset.CornerCount + k, ranked.Count - 1)]).ToArray();
+                var corners = Enumerable.Range(0, Preset.CornerCount).Select(k => ranked[Math.Min(CornerRank(v, k, perFamily), ranked.Count - 1)]).ToArray();
                 var a = corners[0];
                 string numeral = v == 0 ? "I" : v == 1 ? "II" : (v + 1).ToString(CultureInfo.InvariantCulture);
                 var preset = new Preset

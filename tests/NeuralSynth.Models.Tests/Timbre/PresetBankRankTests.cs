@@ -29,7 +29,7 @@ public class PresetBankRankTests
         Assert.Equal([5, 1, 4, 3, 2], PresetBank.Rank(scores, Organ).Select(s => (int)s.Seed));
     }
 
-    /// Corner A (rank 1, then rank 5 for the second preset) is measured as a legato scale; a seed that fails the bar
+    /// Corner A (rank 1, then rank 2 for the second preset) is measured as a legato scale; a seed that fails the bar
     /// drops behind the prompt ones and the next is measured, until A passes or the tries run out; then the best
     /// measured one is A, never an unmeasured slow one.
     [Fact]
@@ -52,6 +52,24 @@ public class PresetBankRankTests
         var slow = Enumerable.Range(1, 6).Select(i => Seed(i, 1f - i * 0.1f, i * 0.1f, prompt: i <= 4 ? 1 : 0.5, codeFamily: Flute)).ToList();
         PresetBank.VerifyAttacks(slow, ["flute", "organ"], 1, (s, _) => s.Seed == 2 ? 0.95 : 0.5, tries: 4);
         Assert.Equal(2, PresetBank.Rank(slow, Flute)[0].Seed);
+
+        // When every prompt seed fails, the ones whose isolated notes rose slowly are measured too: one of them may keep
+        // its attacks when played legato.
+        var late = Enumerable.Range(1, 6).Select(i => Seed(i, 1f - i * 0.1f, i * 0.1f, prompt: i <= 2 ? 1 : 0.5, codeFamily: Flute)).ToList();
+        PresetBank.VerifyAttacks(late, ["flute", "organ"], 1, (s, _) => s.Seed == 5 ? 1.0 : 0.6);
+        Assert.Equal(5, PresetBank.Rank(late, Flute)[0].Seed);
+    }
+
+    /// The family's best seeds are the presets' corner A's (what each plays at rest), the rest fill corners B-D: every
+    /// rank once, the second preset's A the second-best seed (not the fifth).
+    [Fact]
+    public void TheBestSeedsAreThePresetsCornerAs()
+    {
+        int[][] ranks = Enumerable.Range(0, 2).Select(v => Enumerable.Range(0, Preset.CornerCount).Select(k => PresetBank.CornerRank(v, k, 2)).ToArray()).ToArray();
+        Assert.Equal([0, 2, 3, 4], ranks[0]);
+        Assert.Equal([1, 5, 6, 7], ranks[1]);
+        Assert.Equal(Enumerable.Range(0, 8), ranks.SelectMany(r => r).Order());
+        Assert.Equal([0, 1, 2, 3], Enumerable.Range(0, Preset.CornerCount).Select(k => PresetBank.CornerRank(0, k, 1)));
     }
 
     /// A model with named codes tells which training instrument (and family) a seed plays near.
