@@ -5,6 +5,7 @@ using NeuralSynth.Dsp;
 using NeuralSynth.Dsp.Neural;
 using NeuralSynth.Models.Audio;
 using NeuralSynth.Models.Vocoder;
+using NeuralSynth.Realtime;
 
 namespace NeuralSynth.Models.Rendering;
 
@@ -85,7 +86,7 @@ public sealed class HarmonicSynth
         }
     }
 
-    /// A fixed, pseudo-random phase per harmonic (a SplitMix64 hash of h). Partials in cosine phase would sum to a
+    /// A fixed, pseudo-random phase per harmonic (SplitMix64's first output from state h). Partials in cosine phase would sum to a
     /// click at the note's first sample and to a pulse every period after it; so would any phase linear in h, such as
     /// the golden-ratio sequence h x 0.618 (mod 1) used until 2026-12-07 09:40, which only shifts the pulse in time.
     /// Its notes' crest factors (peak over RMS, 0.1-0.4 s of each note of the scale check) stood 2.7 dB from real notes
@@ -94,11 +95,8 @@ public sealed class HarmonicSynth
     /// hears magnitudes only: FID unchanged (126.55 vs 126.60 on seed 0).
     static double Phase(int h)
     {
-        ulong z = (ulong)h + 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return 2 * Math.PI * (z >> 11) / (double)(1UL << 53);
+        ulong state = (ulong)h;
+        return 2 * Math.PI * (SplitMix64.Next(ref state) >> 11) / (double)(1UL << 53);
     }
 
     /// y[s] += env(s / hop) cos(omega s + phase), env linear between frame centres (frame t at sample t hop).

@@ -31,21 +31,13 @@ public sealed class Latent : IEquatable<Latent>
         ulong state = (ulong)seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL;
         for (int i = 0; i < size; i += 2)
         {
-            double u1 = (Next(ref state) >> 11) * (1.0 / (1UL << 53));
-            double u2 = (Next(ref state) >> 11) * (1.0 / (1UL << 53));
+            double u1 = (SplitMix64.Next(ref state) >> 11) * (1.0 / (1UL << 53));
+            double u2 = (SplitMix64.Next(ref state) >> 11) * (1.0 / (1UL << 53));
             double r = Math.Sqrt(-2.0 * Math.Log(1.0 - u1));
             z[i] = (float)(r * Math.Cos(2 * Math.PI * u2));
             if (i + 1 < size) z[i + 1] = (float)(r * Math.Sin(2 * Math.PI * u2));
         }
         return new Latent(z);
-    }
-
-    static ulong Next(ref ulong s)
-    {
-        ulong x = s += 0x9E3779B97F4A7C15UL;
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-        return x ^ (x >> 31);
     }
 
     /// Spherical interpolation (as GANSynth morphs timbres): follows the great circle between a and b,

@@ -42,8 +42,7 @@ public sealed class LatentPrior
     public int CodeOf(long seed)
     {
         if (codes.Length == 0) return -1;
-        ulong h = (ulong)seed * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL; // a stream apart from FromSeed's
-        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL; h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL; h ^= h >> 31;
+        ulong h = SplitMix64.Mix((ulong)seed * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL); // a stream apart from FromSeed's
         return (int)(h % (ulong)codes.Length);
     }
 

@@ -116,7 +116,8 @@ public sealed class VoiceEngine
         eventCount = 0;
     }
 
-    static float ReleaseCoefficient(double seconds, double rate) => (float)Math.Exp(Math.Log(1e-3) / Math.Max(1, seconds * rate));
+    /// The per-sample gain of a release that falls 60 dB in `seconds` (exponentially) at `rate` samples per second.
+    public static float ReleaseCoefficient(double seconds, double rate) => (float)Math.Exp(Math.Log(1e-3) / Math.Max(1, seconds * rate));
 
     /// Release time (to -60 dB) of notes released from now on and of those already releasing. Audio thread, between
     /// blocks (no allocation): musicians automate it, so it must not rebuild the engine.

@@ -184,8 +184,8 @@ public sealed class RealNotes
         var notes = phraseNotes.Where(kv => kv.Key.Item1 == family).OrderBy(kv => kv.Key.Item2).Select(kv => kv.Value).ToList();
         int sr = notes[0].Note.SampleRate;
         int step = (int)Math.Round(ScaleCheck.StepSeconds * sr), hold = (int)Math.Round(ScaleCheck.NoteSeconds * sr);
-        // The family preset's release, shaped as VoiceEngine releases a voice: -60 dB in release_s, exponentially.
-        double coef = Math.Exp(Math.Log(1e-3) / Math.Max(1, PresetBank.Style(family).Release * sr));
+        // The family preset's release, as VoiceEngine releases a voice.
+        double coef = VoiceEngine.ReleaseCoefficient(PresetBank.Style(family).Release, sr);
         var mix = new float[ScaleCheck.NoteOnSample(notes.Count, sr) + step];
         for (int i = 0; i < notes.Count; i++)
         {
