@@ -96,6 +96,28 @@ public static class NoteMeasures
         return null;
     }
 
+    /// Seconds after noteOffSample until the level (10 ms RMS, every 5 ms) has fallen 60 dB below the 10 ms before the
+    /// note-off: how long the instrument rings on once released. A note whose recording ends first is extrapolated
+    /// along its own decay in dB from the deepest of -40 / -20 dB it reached (t60 = 1.5 t40 or 3 t20); a note that never
+    /// fell 20 dB gives +infinity, one silent before its note-off NaN.
+    public static double ReleaseSeconds(float[] x, int sampleRate, int noteOffSample)
+    {
+        int frame = Math.Max(1, sampleRate / 100), hop = Math.Max(1, frame / 2);
+        if (noteOffSample < frame || noteOffSample > x.Length) return double.NaN;
+        double Power(int start) { double e = 0; for (int i = start; i < start + frame; i++) e += (double)x[i] * x[i]; return e / frame; }
+        double reference = Power(noteOffSample - frame);
+        if (reference < 1e-14) return double.NaN; // -140 dBFS: nothing to release
+        double t20 = double.NaN, t40 = double.NaN;
+        for (int s = noteOffSample; s + frame <= x.Length; s += hop)
+        {
+            double db = 10 * Math.Log10(Power(s) / reference + 1e-30), t = (s + frame / 2 - noteOffSample) / (double)sampleRate; // at the frame's middle
+            if (db <= -60) return t;
+            if (double.IsNaN(t40) && db <= -40) t40 = t;
+            if (double.IsNaN(t20) && db <= -20) t20 = t;
+        }
+        return !double.IsNaN(t40) ? 1.5 * t40 : !double.IsNaN(t20) ? 3 * t20 : double.PositiveInfinity;
+    }
+
     /// Sum of squares of each frame of `frame` samples, frames first..last (inclusive).
     static double[] FrameEnergies(float[] x, int frame, int first, int last)
     {

@@ -65,4 +65,26 @@ public class NoteMeasuresTests
         Array.Clear(tailOnly, on, tailOnly.Length - on); // the release alone, cut at the note-on: nothing rises
         Assert.Null(NoteMeasures.OnsetDelayMs(tailOnly, sr, on));
     }
+
+    /// A 220 Hz tone held for 0.5 s, then decaying exponentially by 60 dB in `t60` seconds: the release measured is
+    /// t60 whether the recording holds the whole decay or ends after -40 dB (extrapolated along the decay); a tone that
+    /// does not fall has an infinite release, and silence none.
+    [Theory]
+    [InlineData(16000, 0.3, 1.0)]
+    [InlineData(48000, 0.3, 1.0)]
+    [InlineData(16000, 0.9, 0.75)]
+    [InlineData(16000, 0.12, 0.2)]
+    public void ReleaseIsTheTimeToFallSixtyDecibels(int sr, double t60, double tailSeconds)
+    {
+        int off = sr / 2;
+        var x = new float[off + (int)(tailSeconds * sr)];
+        for (int n = 0; n < x.Length; n++)
+        {
+            double t = n / (double)sr, after = Math.Max(0, (n - off) / (double)sr);
+            x[n] = (float)(0.5 * Math.Pow(10, -3 * after / t60) * Math.Sin(2 * Math.PI * 220 * t));
+        }
+        Assert.InRange(NoteMeasures.ReleaseSeconds(x, sr, off), t60 - 0.012, t60 + 0.012);
+        Assert.Equal(double.PositiveInfinity, NoteMeasures.ReleaseSeconds(Tone(sr, 0, 1.0), sr, sr / 2));
+        Assert.True(double.IsNaN(NoteMeasures.ReleaseSeconds(new float[sr], sr, sr / 2)));
+    }
 }
