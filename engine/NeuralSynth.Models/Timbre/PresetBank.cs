@@ -176,11 +176,18 @@ public static class PresetBank
     public static (double Release, double VelocitySensitivity) Style(string family) =>
         FamilyStyle.TryGetValue(family, out var s) ? (s.Release, s.VelSens) : (0.3, 0.8);
 
+    /// Releases: the family's real notes' (`neuralsynth eval releases --data /work/data/gm3`: the median time to -60 dB
+    /// after note-off of the train split's loud notes, 2026-12-07), so a preset stops when its instrument does. They
+    /// were set by hand at 0.25-1.2 s until then, longer than the real notes' for every family but the organ, and a
+    /// tail that rings on past the real one hides the next note's attack: under the flute presets' 0.3 s the low
+    /// flute notes, which swell in over ~200 ms as the real ones do, started 20 dB under their predecessor's tail
+    /// (SCALE.md). The organ keeps a quick 0.12 s: its GM samples carry ~0.9 s of room decay after note-off, and an
+    /// organ preset released like that blurs every legato line (at 0.5 s, 37 of the scale's 69 onsets are lost).
     static readonly Dictionary<string, (double Release, double VelSens, string Title)> FamilyStyle = new()
     {
-        ["bass"] = (0.25, 0.8, "Bass"), ["brass"] = (0.3, 0.9, "Brass"), ["flute"] = (0.3, 0.8, "Flute"),
-        ["guitar"] = (0.8, 1.0, "Guitar"), ["keyboard"] = (0.8, 1.0, "Keys"), ["mallet"] = (1.2, 1.0, "Mallet"),
-        ["organ"] = (0.12, 0.2, "Organ"), ["reed"] = (0.25, 0.9, "Reed"), ["string"] = (0.5, 0.8, "Strings"),
+        ["bass"] = (0.195, 0.8, "Bass"), ["brass"] = (0.255, 0.9, "Brass"), ["flute"] = (0.245, 0.8, "Flute"),
+        ["guitar"] = (0.32, 1.0, "Guitar"), ["keyboard"] = (0.355, 1.0, "Keys"), ["mallet"] = (0.578, 1.0, "Mallet"),
+        ["organ"] = (0.12, 0.2, "Organ"), ["reed"] = (0.195, 0.9, "Reed"), ["string"] = (0.36, 0.8, "Strings"),
         ["synth_lead"] = (0.3, 0.8, "Lead"), ["vocal"] = (0.4, 0.8, "Voice"),
     };
 
@@ -306,7 +313,7 @@ public static class PresetBank
                 X = 0.5, Y = 0.5,
                 GainDb = GainDb(corners.Average(c => c.RmsDb), o),
                 VelocitySensitivity = 0.9,
-                ReleaseS = 0.4,
+                ReleaseS = Math.Round(fams.Average(f => Style(f).Release), 3), // the pad starts between its corners' families
                 Family = null,
                 Notes = $"Cross-family pad: corners A-D are the best {string.Join(", ", fams)} seeds ({string.Join(", ", corners.Select(c => c.Seed))}); move X/Y to travel between them. Model {modelId}.",
             }));
