@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace NeuralSynth.Formats;
 
@@ -211,38 +212,91 @@ public static class WavFile
         BinaryPrimitives.WriteUInt32LittleEndian(h[(p0 + 4)..], (uint)dataBytes);
         stream.Write(h);
 
-        // Encode in blocks so a long file does not need one buffer the size of the file.
+        // Encode in blocks so a long file does not need one buffer the size of the file; one loop per encoding and
+        // channel rather than a switch per sample.
         int framesPerBlock = Math.Max(1, 65536 / stride);
         var buf = new byte[framesPerBlock * stride];
+        var quantized = new int[framesPerBlock];
         for (int start = 0; start < frames; start += framesPerBlock)
         {
             int n = Math.Min(framesPerBlock, frames - start);
             var s = buf.AsSpan(0, n * stride);
-            int p = 0;
-            for (int i = start; i < start + n; i++)
-                for (int c = 0; c < nch; c++, p += bytesPer)
+            for (int c = 0; c < nch; c++)
+            {
+                var src = channels[c].AsSpan(start, n);
+                var dst = s[(c * bytesPer)..];
+                switch (encoding)
                 {
-                    float x = channels[c][i];
-                    if (float.IsNaN(x)) x = 0;
-                    switch (encoding)
-                    {
-                        case WavEncoding.Pcm16:
-                            BinaryPrimitives.WriteInt16LittleEndian(s[p..], (short)Math.Clamp(MathF.Round(x * 32768f), -32768f, 32767f));
-                            break;
-                        case WavEncoding.Pcm24:
-                            int v = (int)Math.Clamp(MathF.Round(x * 8388608f), -8388608f, 8388607f);
-                            s[p] = (byte)v; s[p + 1] = (byte)(v >> 8); s[p + 2] = (byte)(v >> 16);
-                            break;
-                        case WavEncoding.Pcm32:
-                            BinaryPrimitives.WriteInt32LittleEndian(s[p..], (int)Math.Clamp(Math.Round(x * 2147483648.0), int.MinValue, int.MaxValue));
-                            break;
-                        default:
-                            BinaryPrimitives.WriteSingleLittleEndian(s[p..], x);
-                            break;
-                    }
+                    case WavEncoding.Pcm16: Quantize(src, 32768f, quantized); Pack16(quantized.AsSpan(0, n), dst, stride); break;
+                    case WavEncoding.Pcm24: Quantize(src, 8388608f, quantized); Pack24(quantized.AsSpan(0, n), dst, stride); break;
+                    case WavEncoding.Pcm32: Encode32(src, dst, stride); break;
+                    default: EncodeFloat(src, dst, stride); break;
                 }
+            }
             stream.Write(s);
         }
         if (pad != 0) stream.WriteByte(0);
+    }
+
+    /// x * fullScale rounded to the nearest integer (ties to even, as MathF.Round) and clamped to [-fullScale,
+    /// fullScale - 1]; NaN becomes 0. Vectorised (`render` writes a 24-bit file per stem plus the mix), with a scalar
+    /// tail that is also the reference (WavFileTests).
+    static void Quantize(ReadOnlySpan<float> x, float fullScale, Span<int> q)
+    {
+        if (q.Length < x.Length) throw new ArgumentException("output shorter than input", nameof(q));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scale = new Vector<float>(fullScale);
+            var lo = new Vector<float>(-fullScale);
+            var hi = new Vector<float>(fullScale - 1);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(x[i..]);
+                v = Vector.ConditionalSelect(Vector.Equals(v, v), v, Vector<float>.Zero); // NaN -> 0
+                v = Vector.Min(Vector.Max(Vector.Round(v * scale), lo), hi);
+                Vector.ConvertToInt32(v).CopyTo(q[i..]);
+            }
+        }
+        for (; i < x.Length; i++) q[i] = QuantizeOne(x[i], fullScale);
+    }
+
+    /// The scalar reference of Quantize (and its tail).
+    static int QuantizeOne(float x, float fullScale) => float.IsNaN(x) ? 0 : (int)Math.Clamp(MathF.Round(x * fullScale), -fullScale, fullScale - 1);
+
+    // Each writes its samples to dst every `stride` bytes, little-endian.
+    static void Pack16(ReadOnlySpan<int> q, Span<byte> dst, int stride)
+    {
+        for (int i = 0, p = 0; i < q.Length; i++, p += stride) BinaryPrimitives.WriteInt16LittleEndian(dst[p..], (short)q[i]);
+    }
+
+    static void Pack24(ReadOnlySpan<int> q, Span<byte> dst, int stride)
+    {
+        for (int i = 0, p = 0; i < q.Length; i++, p += stride)
+        {
+            int v = q[i];
+            dst[p] = (byte)v; dst[p + 1] = (byte)(v >> 8); dst[p + 2] = (byte)(v >> 16);
+        }
+    }
+
+    // NaN is written as 0, integers clamped.
+    static void Encode32(ReadOnlySpan<float> src, Span<byte> dst, int stride)
+    {
+        for (int i = 0, p = 0; i < src.Length; i++, p += stride)
+        {
+            float x = src[i];
+            if (float.IsNaN(x)) x = 0;
+            BinaryPrimitives.WriteInt32LittleEndian(dst[p..], (int)Math.Clamp(Math.Round(x * 2147483648.0), int.MinValue, int.MaxValue));
+        }
+    }
+
+    static void EncodeFloat(ReadOnlySpan<float> src, Span<byte> dst, int stride)
+    {
+        for (int i = 0, p = 0; i < src.Length; i++, p += stride)
+        {
+            float x = src[i];
+            if (float.IsNaN(x)) x = 0;
+            BinaryPrimitives.WriteSingleLittleEndian(dst[p..], x);
+        }
     }
 }
