@@ -282,13 +282,11 @@ public sealed record GansynthConfig
         if (!(EmaDecay >= 0f && EmaDecay < 1f)) throw new ArgumentException($"ema_decay must be in [0, 1), got {EmaDecay}");
     }
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     public static GansynthConfig Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: config not found", path);
         GansynthConfig? c;
-        try { c = JsonSerializer.Deserialize<GansynthConfig>(File.ReadAllText(path), Json); }
+        try { c = JsonSerializer.Deserialize(File.ReadAllText(path), GansynthConfigJson.Default.GansynthConfig); }
         catch (JsonException e) { throw new InvalidFileException(path, e.BytePositionInLine ?? 0, "malformed config: " + e.Message); }
         if (c == null) throw new InvalidFileException(path, 0, "config is empty");
         try { c.Validate(); }
@@ -300,7 +298,7 @@ public sealed record GansynthConfig
     {
         Validate();
         string tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, GansynthConfigJson.Default.GansynthConfig));
         File.Move(tmp, path, overwrite: true);
     }
 }

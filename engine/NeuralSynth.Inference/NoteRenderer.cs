@@ -28,7 +28,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     readonly Lazy<HarmonicMelBasis>? basis; // computed at the first note: a render whose notes are all cached never needs it
     readonly IReadOnlyDictionary<string, TensorData> weights;
     readonly IfMelInversion? ifInversion;
-    readonly HarmonicSynth? additive;
+    readonly Lazy<HarmonicSynth>? additive; // made with the basis, at the first note played additively
     // GeneratorGraph keeps scratch buffers: one per thread that renders.
     readonly ThreadLocal<GeneratorGraph> graphs;
 
@@ -83,7 +83,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         if (path == InversionPath.Additive)
         {
             if (!config.IsHarmonic) throw new ArgumentException($"{modelDir}: the additive path plays harmonic-head generators only; this one is {config.Head}");
-            additive = new HarmonicSynth(s, basis!.Value, config.MinPitch);
+            additive = new Lazy<HarmonicSynth>(() => new HarmonicSynth(s, basis!.Value, config.MinPitch));
         }
         ModelId = path switch
         {
@@ -178,7 +178,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     float[] PlayPlanes(ReadOnlySpan<float> planes, ReadOnlySpan<float> logMel, int pitchIndex, bool filter)
     {
         int frames = Config.Frames;
-        var audio = additive!.Render(planes, frames, pitchIndex, filter);
+        var audio = additive!.Value.Render(planes, frames, pitchIndex, filter);
         if (Vocoder is not null) WithVocoderAttack(audio, logMel, frames, (float)NeuralSynth.Dsp.Yin.MidiToHz(Config.MinPitch + pitchIndex));
         return audio;
     }

@@ -71,15 +71,7 @@ public sealed record VocoderConfig
     public FilterBankDesign CreateFilterBank() =>
         FilterBankDesign.Create(Spectral.SampleRate, Decimations, CrossoversHz, TapsPerPhase, KaiserBeta);
 
-    static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        AllowTrailingCommas = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Options);
+    public string ToJson() => JsonSerializer.Serialize(this, VocoderConfigJson.Default.VocoderConfig);
 
     public void Save(string path) => File.WriteAllText(path, ToJson());
 
@@ -87,7 +79,7 @@ public sealed record VocoderConfig
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: vocoder config not found", path);
         VocoderConfig? config;
-        try { config = JsonSerializer.Deserialize<VocoderConfig>(File.ReadAllText(path), Options); }
+        try { config = JsonSerializer.Deserialize(File.ReadAllText(path), VocoderConfigJson.Default.VocoderConfig); }
         catch (JsonException e) { throw new InvalidFileException(path, e.BytePositionInLine ?? 0, "malformed vocoder config: " + e.Message); }
         if (config is null) throw new InvalidFileException(path, 0, "vocoder config is null");
         try { config.Validate(); }
