@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Numerics.Tensors;
 using NeuralSynth.Formats;
 using NeuralSynth.Models.Rendering;
 using NeuralSynth.Realtime;
@@ -150,15 +151,9 @@ public sealed class RenderCommand : ICliCommand
         return s.Length == 0 ? $"track{index}" : s;
     }
 
-    static void Scale(float[] x, float k)
-    {
-        for (int i = 0; i < x.Length; i++) x[i] *= k;
-    }
+    static void Scale(float[] x, float k) => TensorPrimitives.Multiply(x, k, x);
 
-    static double PeakDb(float[] l, float[] r)
-    {
-        float peak = 1e-9f;
-        for (int i = 0; i < l.Length; i++) peak = Math.Max(peak, Math.Max(Math.Abs(l[i]), Math.Abs(r[i])));
-        return 20 * Math.Log10(peak);
-    }
+    static double PeakDb(float[] l, float[] r) => 20 * Math.Log10(Math.Max(1e-9f, Math.Max(Magnitude(l), Magnitude(r))));
+
+    static float Magnitude(float[] x) => x.Length == 0 ? 0 : Math.Abs(TensorPrimitives.MaxMagnitude(x)); // NaN stays NaN
 }

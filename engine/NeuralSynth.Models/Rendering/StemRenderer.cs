@@ -155,7 +155,10 @@ public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, Veloc
         var l = new float[n];
         var r = new float[n];
         foreach (var s in stems)
-            for (int i = 0; i < s.Left.Length; i++) { l[i] += s.Left[i]; r[i] += s.Right[i]; }
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(l.AsSpan(0, s.Left.Length), s.Left, l.AsSpan(0, s.Left.Length));
+            System.Numerics.Tensors.TensorPrimitives.Add(r.AsSpan(0, s.Right.Length), s.Right, r.AsSpan(0, s.Right.Length));
+        }
         return (l, r);
     }
 }
