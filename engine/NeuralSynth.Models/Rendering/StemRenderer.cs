@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using NeuralSynth.Formats;
 using NeuralSynth.Realtime;
 
@@ -156,8 +157,8 @@ public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, Veloc
         var r = new float[n];
         foreach (var s in stems)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(l.AsSpan(0, s.Left.Length), s.Left, l.AsSpan(0, s.Left.Length));
-            System.Numerics.Tensors.TensorPrimitives.Add(r.AsSpan(0, s.Right.Length), s.Right, r.AsSpan(0, s.Right.Length));
+            TensorPrimitives.Add(l.AsSpan(0, s.Left.Length), s.Left, l.AsSpan(0, s.Left.Length));
+            TensorPrimitives.Add(r.AsSpan(0, s.Right.Length), s.Right, r.AsSpan(0, s.Right.Length));
         }
         return (l, r);
     }

@@ -182,7 +182,7 @@ public static class PresetBank
     /// tail that rings on past the real one hides the next note's attack: under the flute presets' 0.3 s the low
     /// flute notes, which swell in over ~200 ms as the real ones do, started 20 dB under their predecessor's tail
     /// (SCALE.md). The organ keeps a quick 0.12 s: its GM samples carry ~0.9 s of room decay after note-off, and an
-    /// organ preset released like that blurs every legato line (at 0.5 s, 37 of the scale's 69 onsets are lost).
+    /// organ preset released like that blurs every legato line (at 0.5 s, 36-38 of the scale's 69 onsets are lost).
     static readonly Dictionary<string, (double Release, double VelSens, string Title)> FamilyStyle = new()
     {
         ["bass"] = (0.195, 0.8, "Bass"), ["brass"] = (0.255, 0.9, "Brass"), ["flute"] = (0.245, 0.8, "Flute"),
