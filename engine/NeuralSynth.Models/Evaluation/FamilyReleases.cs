@@ -21,6 +21,7 @@ public static class FamilyReleases
             throw new FileNotFoundException($"{Path.Combine(dataDir, split, "examples.json")}: no such dataset split");
         var ds = NoteDataset.Load(dataDir, split);
         double off = noteOffSeconds ?? DefaultNoteOffSeconds;
+        if (!(off > 0 && double.IsFinite(off))) throw new ArgumentException($"note-off {off} s: must be a time > 0 into each note");
         var result = new List<FamilyRelease>();
         foreach (var family in ds.Examples.Where(e => e.Velocity >= 90 && e.Pitch >= 36 && e.Pitch <= 84).GroupBy(e => e.InstrumentFamilyStr).OrderBy(g => g.Key))
         {
@@ -28,6 +29,8 @@ public static class FamilyReleases
                 .Where(t => !double.IsNaN(t)).Order().ToArray();
             if (times.Length > 0) result.Add(new FamilyRelease(family.Key, times.Length, times[times.Length / 2]));
         }
+        if (result.Count == 0)
+            throw new ArgumentException($"{Path.Combine(dataDir, split)}: no note (velocity >= 90, MIDI 36-84) sounds at a note-off {off} s into it");
         return result;
     }
 }

@@ -21,6 +21,8 @@ public class FamilyReleasesTests
             Assert.InRange(rows["reed"].MedianSeconds, 0.02, 1.0);
             Assert.InRange(rows["organ"].MedianSeconds, 2 * rows["reed"].MedianSeconds, 5.0);
             Assert.Throws<FileNotFoundException>(() => FamilyReleases.Measure(dir, "nosuchsplit"));
+            Assert.Throws<ArgumentException>(() => FamilyReleases.Measure(dir, noteOffSeconds: -1));
+            Assert.Throws<ArgumentException>(() => FamilyReleases.Measure(dir, noteOffSeconds: 60)); // past every note's end
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
