@@ -2,16 +2,21 @@ namespace NeuralSynth.Dsp.Tests;
 
 public class NoteMeasuresTests
 {
-    static float[] Tone(int sr, double rampMs, double seconds = 0.5)
+    /// A sine of `hz` under an amplitude envelope of time in seconds.
+    static float[] Tone(int sr, double seconds, Func<double, double> envelope, double hz = 440)
     {
         var x = new float[(int)(seconds * sr)];
         for (int n = 0; n < x.Length; n++)
         {
-            double t = n / (double)sr, env = rampMs <= 0 ? 1 : Math.Min(1, t * 1000 / rampMs);
-            x[n] = (float)(env * Math.Sin(2 * Math.PI * 440 * t));
+            double t = n / (double)sr;
+            x[n] = (float)(envelope(t) * Math.Sin(2 * Math.PI * hz * t));
         }
         return x;
     }
+
+    /// A 440 Hz tone rising linearly to full level over rampMs (0: at full level from its first sample).
+    static float[] Ramp(int sr, double rampMs, double seconds = 0.5) =>
+        Tone(sr, seconds, t => rampMs <= 0 ? 1 : Math.Min(1, t * 1000 / rampMs));
 
     /// A note at full level from its first sample speaks at once; a linear 50 ms amplitude ramp comes within 10 dB
     /// (amplitude 0.316) of its peak at ~15.8 ms; silence has no rise.
@@ -20,12 +25,12 @@ public class NoteMeasuresTests
     [InlineData(48000)]
     public void RiseTimeFollowsTheAttack(int sr)
     {
-        Assert.Equal(0, NoteMeasures.RiseTimeMs(Tone(sr, 0), sr), 3);
-        double ramp = NoteMeasures.RiseTimeMs(Tone(sr, 50), sr);
+        Assert.Equal(0, NoteMeasures.RiseTimeMs(Ramp(sr, 0), sr), 3);
+        double ramp = NoteMeasures.RiseTimeMs(Ramp(sr, 50), sr);
         Assert.InRange(ramp, 14, 17);
         Assert.True(double.IsNaN(NoteMeasures.RiseTimeMs(new float[sr / 2], sr)));
         // A slower ramp rises later: the measure orders attacks.
-        Assert.True(NoteMeasures.RiseTimeMs(Tone(sr, 90), sr) > ramp);
+        Assert.True(NoteMeasures.RiseTimeMs(Ramp(sr, 90), sr) > ramp);
     }
 
     /// A low note's release under which the next note starts: the tail is a 52 Hz pulse train (one 2 ms pulse per
@@ -76,15 +81,9 @@ public class NoteMeasuresTests
     [InlineData(16000, 0.12, 0.2)]
     public void ReleaseIsTheTimeToFallSixtyDecibels(int sr, double t60, double tailSeconds)
     {
-        int off = sr / 2;
-        var x = new float[off + (int)(tailSeconds * sr)];
-        for (int n = 0; n < x.Length; n++)
-        {
-            double t = n / (double)sr, after = Math.Max(0, (n - off) / (double)sr);
-            x[n] = (float)(0.5 * Math.Pow(10, -3 * after / t60) * Math.Sin(2 * Math.PI * 220 * t));
-        }
-        Assert.InRange(NoteMeasures.ReleaseSeconds(x, sr, off), t60 - 0.012, t60 + 0.012);
-        Assert.Equal(double.PositiveInfinity, NoteMeasures.ReleaseSeconds(Tone(sr, 0, 1.0), sr, sr / 2));
+        var x = Tone(sr, 0.5 + tailSeconds, t => 0.5 * Math.Pow(10, -3 * Math.Max(0, t - 0.5) / t60), hz: 220);
+        Assert.InRange(NoteMeasures.ReleaseSeconds(x, sr, sr / 2), t60 - 0.012, t60 + 0.012);
+        Assert.Equal(double.PositiveInfinity, NoteMeasures.ReleaseSeconds(Ramp(sr, 0, 1.0), sr, sr / 2));
         Assert.True(double.IsNaN(NoteMeasures.ReleaseSeconds(new float[sr], sr, sr / 2)));
     }
 }
