@@ -18,11 +18,16 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
     readonly EqConv2d convFinal;
     readonly EqLinear dense;
     readonly EqLinear head;
+    readonly int inputs;
 
-    public Discriminator(GansynthConfig config) : base("discriminator")
+    public Discriminator(GansynthConfig config) : this(config, config.DiscriminatorChannels, "discriminator") { }
+
+    /// A critic of the same shape over `inputs` other planes of the same size (PlaneCritic: the harmonic head's planes).
+    public Discriminator(GansynthConfig config, int inputs, string name) : base(name)
     {
         cfg = config;
-        fromInput = new EqConv2d("from_input", cfg.DiscriminatorChannels, cfg.Channels[^1], 1);
+        this.inputs = inputs;
+        fromInput = new EqConv2d("from_input", inputs, cfg.Channels[^1], 1);
         for (int s = cfg.Stages - 1; s >= 1; s--)
         {
             if (cfg.ConvsPerStage == 2) convs.Add(new EqConv2d($"down{s}a", cfg.Channels[s], cfg.Channels[s], 3));
@@ -43,7 +48,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor>
     public (Tensor Scores, Tensor Features) Judge(Tensor x)
     {
         using var scope = NewDisposeScope();
-        if (x.shape[1] > cfg.DiscriminatorChannels) x = x[.., ..cfg.DiscriminatorChannels];
+        if (x.shape[1] > inputs) x = x[.., ..inputs];
         var h = Ops.LRelu(fromInput.forward(x));
         for (int i = 0; i < convs.Count; i++)
         {

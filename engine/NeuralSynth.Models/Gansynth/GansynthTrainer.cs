@@ -66,14 +66,16 @@ public sealed class GansynthTrainer : IDisposable
     /// The critic's family classifier and projection (config family_offset > 0), or null; own Adam, like P.
     public FamilyCritic? Fc { get; }
     readonly Adam optG, optD;
-    readonly Adam? optP, optF, optC;
+    readonly Adam? optP, optF, optC, optPc;
+    /// The critic of the harmonic head's planes (config plane_critic_weight > 0), or null; own Adam.
+    public PlaneCritic? Pc { get; }
     /// The training instruments' timbre codes (config code_weight > 0), or null; own Adam, like P.
     public TimbreCodes? Tc { get; }
     long[] codeOfNote = []; // code index of every training note (timbre codes only)
     int[] familyOfNote = []; // config family index of every training note (family conditioning only)
     readonly FeatureCache data;
     readonly Tensor normalized; // [N, 2, n_mels, frames] in [-1, 1]
-    readonly PlaneTargets? planeTargets; // config plane_weight > 0
+    readonly PlaneTargets? planeTargets; // config plane_weight or plane_critic_weight > 0
     public int Step { get; private set; }
     /// The learning rate the optimizers step with now (the run's config.json's, also after a resume).
     public double LearningRate => optG.ParamGroups.First().LearningRate;
@@ -147,7 +149,7 @@ public sealed class GansynthTrainer : IDisposable
         manual_seed(opt.Seed);
         G = new Generator(Config);
         D = new Discriminator(Config);
-        if (Config.PlaneWeight > 0)
+        if (Config.UsesPlanes)
             planeTargets = PlaneTargets.LoadOrBuild(opt.DataDir, opt.Split, Config, data, G.HarmonicBasis!,
                 Path.Combine(opt.OutDir, opt.Limit > 0 ? $"planes_{opt.Split}_first{opt.Limit}.safetensors" : $"planes_{opt.Split}.safetensors"), log, opt.Limit);
         optG = optim.Adam(G.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
@@ -163,6 +165,13 @@ public sealed class GansynthTrainer : IDisposable
         {
             Fc = new FamilyCritic(Config);
             optF = optim.Adam(Fc.parameters(), Config.LearningRate, Config.AdamBeta1, Config.AdamBeta2, 1e-8);
+        }
+        if (Config.PlaneCriticWeight > 0)
+        {
+            Pc = new PlaneCritic(Config);
+            // beta1 0, as WGAN-GP's critic (Gulrajani et al. 2017): momentum makes a critic trail the generator it tracks.
+            optPc = optim.Adam(Pc.parameters(), Config.PlaneCriticLearningRateOrDefault, 0, Config.AdamBeta2, 1e-8);
+            log($"plane critic: {Count(Pc):N0} parameters, weight {Config.PlaneCriticWeight}");
         }
         if (Config.CodeWeight > 0)
         {
@@ -237,6 +246,7 @@ public sealed class GansynthTrainer : IDisposable
         var famTarget = tensor(idx.Select(i => (long)(Fc is null ? 0 : familyOfNote[i])).ToArray());
         Tensor? famOh = Fc is null ? null : F.one_hot(famTarget, Config.FamilyCount).to_type(ScalarType.Float32);
         if (Config.CodeOnly) return CodeOnlyStep(ownCode!, real, pitchOh, velOh, idxT);
+        if (Pc is not null) PlaneCriticStep(ownCode!, pitchOh, velOh, idxT);
 
         // ---- discriminator: E[D(fake)] - E[D(real)] + lambda GP + eps E[D(real)^2] + w_ac CE(real)
         SetCriticRequiresGrad(true);
@@ -350,6 +360,7 @@ public sealed class GansynthTrainer : IDisposable
             imleDistance = nearest.item<float>();
         }
         float codeDistance = 0, planeDistance = 0;
+        if (Pc is not null) gLoss = Add(gLoss, PlaneAdversarial(ownCode!, askedPitch, askedVelocity));
         if (Tc is not null)
         {
             var (weighted, distance, planes) = CodeDistance(ownCode!, real, askedPitch, askedVelocity, idxT);
@@ -378,12 +389,12 @@ public sealed class GansynthTrainer : IDisposable
     {
         var own = Tc!.Codes.index_select(0, ownCode);
         Tensor output, planes = null!;
-        if (planeTargets is null) output = G.forward(own, pitchOh, velOh);
+        if (Config.PlaneWeight == 0) output = G.forward(own, pitchOh, velOh);
         else (output, planes) = G.ForwardWithPlanes(own, pitchOh, velOh);
         var played = output[.., ..Config.DiscriminatorChannels];
         var error = (played - real[.., ..Config.DiscriminatorChannels]).abs();
         var distance = error.mean();
-        var planeDistance = planeTargets?.Distance(planes, noteIdx, pitchOh.argmax(1));
+        var planeDistance = Config.PlaneWeight > 0 ? planeTargets!.Distance(planes, noteIdx, pitchOh.argmax(1)) : null;
         if (Config.AttackFrames == 0 || Config.AttackWeight == 0) return (distance, distance, planeDistance);
         return ((error * AttackWeights(Config)).mean(), distance, planeDistance);
     }
@@ -400,11 +411,13 @@ public sealed class GansynthTrainer : IDisposable
     /// optimizer untouched. Torch's RNG is not drawn, so a resume stays exact.
     GansynthLosses CodeOnlyStep(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
     {
+        var planeCritic = Pc is null ? default : PlaneCriticStep(ownCode, pitchOh, velOh, noteIdx);
         optG.zero_grad();
         optC!.zero_grad();
         var (weighted, distance, planes) = CodeDistance(ownCode, real, pitchOh, velOh, noteIdx);
         var loss = S(Config.CodeWeight) * weighted;
         if (planes is not null) loss = Add(loss, S(Config.PlaneWeight) * planes);
+        if (Pc is not null) loss = Add(loss, PlaneAdversarial(ownCode, pitchOh, velOh));
         NonFiniteLoss.Check(loss, "generator", Step, CheckpointDir);
         loss.backward();
         NonFiniteLoss.CheckGradients(G, "generator", Step, CheckpointDir);
@@ -414,7 +427,43 @@ public sealed class GansynthTrainer : IDisposable
         Tc!.Renormalize();
         UpdateEma();
         float d = distance.item<float>();
-        return new GansynthLosses(Step, 0, loss.item<float>(), 0, 0, 0, 0, 0, CodeDistance: d, PlaneDistance: planes?.item<float>() ?? 0);
+        // Without the log-mel critic its columns of losses.csv carry the plane critic's loss, Wasserstein estimate and penalty.
+        return new GansynthLosses(Step, planeCritic.Loss, loss.item<float>(), planeCritic.Wasserstein, planeCritic.Penalty, 0, 0, 0, CodeDistance: d, PlaneDistance: planes?.item<float>() ?? 0);
+    }
+
+    /// One step of the plane critic (WGAN-GP, drift): the batch's real notes' measured planes against notes drawn from
+    /// the prior around their instruments' codes, at their pitches and velocities.
+    (float Loss, float Wasserstein, float Penalty) PlaneCriticStep(Tensor ownCode, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
+    {
+        using var scope = NewDisposeScope();
+        SetRequiresGrad(Pc!, true);
+        optPc!.zero_grad();
+        var pitchIdx = pitchOh.argmax(1);
+        var real = planeTargets!.Real(noteIdx, pitchIdx);
+        Tensor fake;
+        using (no_grad()) fake = planeTargets.Generated(G.ForwardWithPlanes(Latents((int)real.shape[0], null, ownCode), pitchOh, velOh).Planes, pitchIdx);
+        var dReal = Pc!.forward(real, pitchOh, velOh);
+        var wass = Pc.forward(fake, pitchOh, velOh).mean() - dReal.mean();
+        var alpha = rand(real.shape[0], 1, 1, 1);
+        var mix = Add(alpha * real, Rsub(1, alpha) * fake).detach().requires_grad_(true);
+        var grads = torch.autograd.grad([Pc.forward(mix, pitchOh, velOh).sum()], [mix], retain_graph: true, create_graph: true)[0];
+        var gp = Ops.Square(Add(Add(Ops.Square(grads.flatten(1)).sum([1L]), 1e-12).sqrt(), -1.0)).mean();
+        var loss = Add(Add(wass, S(Config.GpLambda) * gp), S(Config.DriftEpsilon) * Ops.Square(dReal).mean());
+        NonFiniteLoss.Check(loss, "plane critic", Step, CheckpointDir);
+        loss.backward();
+        NonFiniteLoss.CheckGradients(Pc, "plane critic", Step, CheckpointDir);
+        AdamStep.Step(optPc);
+        SetRequiresGrad(Pc, false);
+        return (loss.item<float>(), -wass.item<float>(), gp.item<float>());
+    }
+
+    /// The generator's side of the plane critic: plane_critic_weight x -score of notes drawn from the prior.
+    Tensor PlaneAdversarial(Tensor ownCode, Tensor pitchOh, Tensor? velOh)
+    {
+        using var scope = NewDisposeScope();
+        var planes = G.ForwardWithPlanes(Latents((int)ownCode.shape[0], null, ownCode), pitchOh, velOh).Planes;
+        var score = Pc!.forward(planeTargets!.Generated(planes, pitchOh.argmax(1)), pitchOh, velOh);
+        return (score.mean() * S(-Config.PlaneCriticWeight)).MoveToOuterDisposeScope();
     }
 
     /// b Gaussian latents, each moved into its note's family region (z + family_offset e_f) when famOh is given; with
@@ -646,6 +695,11 @@ public sealed class GansynthTrainer : IDisposable
             WeightsFile.Save(Fc, Path.Combine(tmp, FamilyFile));
             optF!.save_state_dict(Path.Combine(tmp, FamilyOptimizerFile));
         }
+        if (Pc is not null)
+        {
+            WeightsFile.Save(Pc, Path.Combine(tmp, PlaneCriticFile));
+            optPc!.save_state_dict(Path.Combine(tmp, PlaneCriticOptimizerFile));
+        }
         if (Tc is not null)
         {
             WeightsFile.Save(Tc, Path.Combine(tmp, CodesFile));
@@ -673,6 +727,7 @@ public sealed class GansynthTrainer : IDisposable
     const string ProjectionFile = "projection.safetensors", ProjectionOptimizerFile = "optimizer_p.bin";
     const string FamilyFile = "family_critic.safetensors", FamilyOptimizerFile = "optimizer_f.bin";
     const string CodesFile = "timbre_codes.safetensors", CodesOptimizerFile = "optimizer_c.bin";
+    const string PlaneCriticFile = "plane_critic.safetensors", PlaneCriticOptimizerFile = "optimizer_pc.bin";
 
     sealed record CheckpointState(int Step, double WallSeconds, long Seed, int Batch);
 
@@ -718,6 +773,15 @@ public sealed class GansynthTrainer : IDisposable
             }
             else log("family_offset: the critic's family classifier and projection start at this checkpoint");
         }
+        if (Pc is not null)
+        {
+            if (File.Exists(Path.Combine(dir, PlaneCriticFile)))
+            {
+                WeightsFile.Load(Pc, Path.Combine(dir, PlaneCriticFile));
+                optPc!.load_state_dict(Path.Combine(dir, PlaneCriticOptimizerFile));
+            }
+            else log("plane_critic_weight: the plane critic starts at this checkpoint");
+        }
         if (Tc is not null)
         {
             if (File.Exists(Path.Combine(dir, CodesFile)))
@@ -730,13 +794,13 @@ public sealed class GansynthTrainer : IDisposable
         // The run's config governs the learning rate of a resumed run (a saved optimizer state carries the rate it was
         // made with), so a later phase can lower it by editing config.json.
         // The betas too, so a regression phase (code_only) can give Adam momentum.
-        foreach (var o in new[] { optG, optD, optP, optF, optC })
+        foreach (var o in new[] { optG, optD, optP, optF, optC, optPc })
             if (o is not null)
                 foreach (var g in o.ParamGroups)
                 {
-                    g.LearningRate = o == optC ? Config.CodeLearningRateOrDefault : Config.LearningRate;
+                    g.LearningRate = o == optC ? Config.CodeLearningRateOrDefault : o == optPc ? Config.PlaneCriticLearningRateOrDefault : Config.LearningRate;
                     var options = (Adam.Options)((ParamGroup)g).Options;
-                    options.beta1 = Config.AdamBeta1;
+                    options.beta1 = o == optPc ? 0 : Config.AdamBeta1;
                     options.beta2 = Config.AdamBeta2;
                 }
         Step = st.Step; wallSeconds = st.WallSeconds;
@@ -764,6 +828,6 @@ public sealed class GansynthTrainer : IDisposable
 
     public void Dispose()
     {
-        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); Fc?.Dispose(); Tc?.Dispose(); optF?.Dispose(); optC?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose(); planeTargets?.Dispose();
+        G.Dispose(); GEma?.Dispose(); D.Dispose(); P?.Dispose(); Fc?.Dispose(); Pc?.Dispose(); optPc?.Dispose(); Tc?.Dispose(); optF?.Dispose(); optC?.Dispose(); optG.Dispose(); optD.Dispose(); optP?.Dispose(); data.Dispose(); normalized.Dispose(); planeTargets?.Dispose();
     }
 }

@@ -79,20 +79,66 @@ public sealed class PlaneTargets : IDisposable
     public Tensor Distance(Tensor raw, Tensor noteIndex, Tensor pitchIndex)
     {
         using var scope = NewDisposeScope();
-        double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
         int rows = (int)rowBand.shape[1];
-        var target = planes.index_select(0, noteIndex);
-        var levels = Add(Add(raw[.., ..2], 1.0) * S(half), cfg.LogMagMin); // [B, 2, rows|mels, T] in ln
-        var heard = levels[.., 0];
-        if (cfg.Filter)
-        {
-            var band = rowBand.index_select(0, pitchIndex).unsqueeze(2).expand(-1, -1, cfg.Frames);
-            heard = Add(heard, (raw[.., 2] * S(half)).gather(1, band));
-        }
+        var target = Normalized(planes.index_select(0, noteIndex));
+        var heard = HeardRows(raw, pitchIndex);
         var mask = rowMask.index_select(0, pitchIndex).unsqueeze(2);
         var rowError = ((heard - target[.., ..rows]).abs() * mask).sum() / (mask.sum() * S(cfg.Frames)).clamp_min(S(1.0));
-        var noiseError = (levels[.., 1] - target[.., rows..]).abs().mean();
-        return (Add(rowError, noiseError) * S(0.5 / half)).MoveToOuterDisposeScope();
+        var noiseError = (raw[.., 1] - target[.., rows..]).abs().mean();
+        return (Add(rowError, noiseError) * S(0.5)).MoveToOuterDisposeScope();
+    }
+
+    /// What PlaneCritic judges of the real notes: their measured harmonic rows as [B, 1, rows, frames] on the normalised
+    /// scale, each as heard over its band's noise (Judged).
+    public Tensor Real(Tensor noteIndex, Tensor pitchIndex)
+    {
+        using var scope = NewDisposeScope();
+        int rows = (int)rowBand.shape[1];
+        var target = Normalized(planes.index_select(0, noteIndex));
+        return Judged(target[.., ..rows], target[.., rows..], pitchIndex).MoveToOuterDisposeScope();
+    }
+
+    /// The same view of the generator's raw planes: each row at its level plus its band's filter gain.
+    public Tensor Generated(Tensor raw, Tensor pitchIndex)
+    {
+        using var scope = NewDisposeScope();
+        return Judged(HeardRows(raw, pitchIndex), raw[.., 1], pitchIndex).MoveToOuterDisposeScope();
+    }
+
+    /// Each row as heard over the noise of the band where it peaks, ln(exp(row) + exp(noise)), clamped to [-1, 1]
+    /// (below -1 is under the data's log floor), and the rows above the top of the mel range at -1. The noise plane
+    /// itself is not judged: where harmonics fill a band its measured level is set by the analysis (what they leave of
+    /// the band, floored at a thousandth of it), not heard, and a critic separated generated from measured planes on it
+    /// at once (EVAL.md phase 19); the generator's noise plane plays as well as the measured one (phase 17). A harmonic
+    /// the noise covers is measured from the noise, its level jittering from frame to frame; as heard it is the noise.
+    Tensor Judged(Tensor rows, Tensor noise, Tensor pitchIndex)
+    {
+        var band = rowBand.index_select(0, pitchIndex).unsqueeze(2).expand(-1, -1, cfg.Frames);
+        var heard = Normalized(logaddexp(Ln(rows), Ln(noise.gather(1, band)))).clamp(S(-1.0), S(1.0));
+        var mask = rowMask.index_select(0, pitchIndex).unsqueeze(2);
+        return Add(Add(heard, 1.0) * mask, -1.0).unsqueeze(1);
+    }
+
+    /// Harmonic rows as heard, normalised: the row's level plus the filter gain of the band where it peaks.
+    Tensor HeardRows(Tensor raw, Tensor pitchIndex)
+    {
+        if (!cfg.Filter) return raw[.., 0];
+        var band = rowBand.index_select(0, pitchIndex).unsqueeze(2).expand(-1, -1, cfg.Frames);
+        return Add(raw[.., 0], raw[.., 2].gather(1, band));
+    }
+
+    /// The generator's normalised scale -> ln units.
+    Tensor Ln(Tensor normalized)
+    {
+        double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
+        return Add(Add(normalized, 1.0) * S(half), cfg.LogMagMin);
+    }
+
+    /// ln units -> the generator's normalised scale (log_mag_min -> -1, log_mag_max -> 1).
+    Tensor Normalized(Tensor ln)
+    {
+        double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
+        return Add(Add(ln, -cfg.LogMagMin) * S(1.0 / half), -1.0);
     }
 
     public void Dispose() { planes.Dispose(); rowBand.Dispose(); rowMask.Dispose(); }
