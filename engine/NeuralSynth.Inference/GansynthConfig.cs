@@ -141,8 +141,8 @@ public sealed record GansynthConfig
     /// mean |difference| on the normalised scale. The log-mel alone leaves a band's energy free to go to any of its
     /// harmonics or to noise; the judge hears each harmonic.
     [JsonPropertyName("plane_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float PlaneWeight { get; init; }
-    /// With timbre codes and the harmonic head: a second critic (PlaneCritic) judges the generator's planes (harmonic rows
-    /// as heard and the noise plane) against the real notes' measured ones, WGAN-GP with a pitch and velocity projection,
+    /// With timbre codes and the harmonic head: a second critic (PlaneCritic) judges the generator's harmonic rows, as
+    /// heard over their band's noise, against the real notes' measured ones, WGAN-GP with a pitch and velocity projection,
     /// and the generator pays plane_critic_weight x its score beside the code distance. Where plane_weight pulls each
     /// note's rows toward its own measured ones, the critic asks only that they look like some real note's of that pitch.
     [JsonPropertyName("plane_critic_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float PlaneCriticWeight { get; init; }
