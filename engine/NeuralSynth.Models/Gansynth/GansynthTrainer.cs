@@ -408,7 +408,8 @@ public sealed class GansynthTrainer : IDisposable
     }
 
     /// A step of the generator and the codes on the code distance alone (config code_only): no critic step, D and its
-    /// optimizer untouched. Torch's RNG is not drawn, so a resume stays exact.
+    /// optimizer untouched. A resume stays exact: torch's RNG is drawn only by the plane critic, and TrainStep
+    /// reseeds it from (seed, step) at every step.
     GansynthLosses CodeOnlyStep(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
     {
         var planeCritic = Pc is null ? default : PlaneCriticStep(ownCode, pitchOh, velOh, noteIdx);
