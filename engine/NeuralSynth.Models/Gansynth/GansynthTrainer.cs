@@ -442,7 +442,7 @@ public sealed class GansynthTrainer : IDisposable
         var pitchIdx = pitchOh.argmax(1);
         var real = planeTargets!.Real(noteIdx, pitchIdx);
         Tensor fake;
-        using (no_grad()) fake = planeTargets.Generated(G.ForwardWithPlanes(Latents((int)real.shape[0], null, ownCode), pitchOh, velOh).Planes, pitchIdx);
+        using (no_grad()) fake = planeTargets.Generated(G.ForwardPlanes(Latents((int)real.shape[0], null, ownCode), pitchOh, velOh), pitchIdx);
         var dReal = Pc!.forward(real, pitchOh, velOh);
         var wass = Pc.forward(fake, pitchOh, velOh).mean() - dReal.mean();
         var alpha = rand(real.shape[0], 1, 1, 1);
@@ -462,7 +462,7 @@ public sealed class GansynthTrainer : IDisposable
     Tensor PlaneAdversarial(Tensor ownCode, Tensor pitchOh, Tensor? velOh)
     {
         using var scope = NewDisposeScope();
-        var planes = G.ForwardWithPlanes(Latents((int)ownCode.shape[0], null, ownCode), pitchOh, velOh).Planes;
+        var planes = G.ForwardPlanes(Latents((int)ownCode.shape[0], null, ownCode), pitchOh, velOh);
         var score = Pc!.forward(planeTargets!.Generated(planes, pitchOh.argmax(1)), pitchOh, velOh);
         return (score.mean() * S(-Config.PlaneCriticWeight)).MoveToOuterDisposeScope();
     }

@@ -78,6 +78,13 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         return (output.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
     }
 
+    /// The raw planes alone, without the head's log-mel (what PlaneCritic judges).
+    public Tensor ForwardPlanes(Tensor z, Tensor pitchOneHot, Tensor? velocityOneHot)
+    {
+        using var scope = NewDisposeScope();
+        return Planes(z, pitchOneHot, velocityOneHot).MoveToOuterDisposeScope();
+    }
+
     Tensor Planes(Tensor z, Tensor pitchOneHot, Tensor? velocityOneHot)
     {
         var zn = Ops.PixelNorm(z);

@@ -127,18 +127,19 @@ public sealed class PlaneTargets : IDisposable
         return Add(raw[.., 0], raw[.., 2].gather(1, band));
     }
 
+    /// Half the data's log range: one unit of the generator's normalised scale in ln.
+    double HalfRange => (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
+
     /// The generator's normalised scale -> ln units.
     Tensor Ln(Tensor normalized)
     {
-        double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
-        return Add(Add(normalized, 1.0) * S(half), cfg.LogMagMin);
+        return Add(Add(normalized, 1.0) * S(HalfRange), cfg.LogMagMin);
     }
 
     /// ln units -> the generator's normalised scale (log_mag_min -> -1, log_mag_max -> 1).
     Tensor Normalized(Tensor ln)
     {
-        double half = (cfg.LogMagMax - cfg.LogMagMin) / 2.0;
-        return Add(Add(ln, -cfg.LogMagMin) * S(1.0 / half), -1.0);
+        return Add(Add(ln, -cfg.LogMagMin) * S(1.0 / HalfRange), -1.0);
     }
 
     public void Dispose() { planes.Dispose(); rowBand.Dispose(); rowMask.Dispose(); }
