@@ -13,7 +13,8 @@ namespace NeuralSynth.Realtime;
 ///                                                              // the next Process, crossfading playing notes
 ///   per block, on the audio thread, in this order:
 ///     engine.NoteOn(offset, pitch, velocity);  engine.NoteOff(offset, pitch);
-///     engine.PitchBend(offset, -1..1);  engine.Sustain(offset, down);  engine.AllNotesOff(offset);
+///     engine.PitchBend(offset, -1..1);  engine.ModWheel(offset, 0..1);  engine.Sustain(offset, down);
+///     engine.AllNotesOff(offset);
 ///     engine.AllSoundOff(offset);
 ///     engine.Process(left, right);     // overwrites left/right (same length, <= maxBlock)
 /// `offset` is the sample index inside the coming Process block (clamped to it); events of one
@@ -36,7 +37,7 @@ public sealed class VoiceEngine
         public float F;
         public EventKind Kind;
     }
-    enum EventKind : byte { NoteOn, NoteOff, Bend, Sustain, AllNotesOff, AllSoundOff }
+    enum EventKind : byte { NoteOn, NoteOff, Bend, Mod, Sustain, AllNotesOff, AllSoundOff }
 
     const int Chunk = 128;             // voices are rendered in chunks of at most this many samples
     const int MaxEvents = 4096;
@@ -58,8 +59,11 @@ public sealed class VoiceEngine
     int maxBlock = 4096;
     float releaseCoef, timbreFadeStep, swapFadeStep, stealFadeStep;
     double bendSemitones, bendNormalized;
+    // Vibrato: one sine for every voice (as a synth's mod-wheel LFO), its depth following the wheel through a
+    // 20 ms smoother so that a jump of the wheel does not jump the pitch.
+    double modWheel, modSmoothed, lfoPhase;
     // Performance settings: start from the options, changeable on the audio thread between blocks.
-    double releaseSeconds, velocitySensitivity, bendRange;
+    double releaseSeconds, velocitySensitivity, bendRange, vibratoCents, vibratoHz;
     bool sustainDown;
     Latent? pendingTimbre, timbre, previousTimbre;
 
@@ -76,6 +80,7 @@ public sealed class VoiceEngine
         releaseSeconds = this.options.ReleaseSeconds;
         velocitySensitivity = this.options.VelocitySensitivity;
         bendRange = this.options.PitchBendRange;
+        SetVibrato(this.options.VibratoDepthCents, this.options.VibratoRateHz);
         if (this.options.Polyphony is < 1 or > 512) throw new ArgumentOutOfRangeException(nameof(options), "polyphony is 1-512");
         if (this.options.Offline && scheduler is null) throw new ArgumentException("offline mode needs a render scheduler");
         Model = scheduler is not null ? ModelInfo.From(scheduler.Renderer)
@@ -137,6 +142,13 @@ public sealed class VoiceEngine
         bendSemitones = bendNormalized * bendRange;
     }
 
+    /// Vibrato at full mod wheel: peak depth 0-100 cents, rate 0.5-12 Hz. Audio thread, between blocks.
+    public void SetVibrato(double depthCents, double rateHz)
+    {
+        vibratoCents = Math.Clamp(double.IsFinite(depthCents) ? depthCents : 35, 0, 100);
+        vibratoHz = Math.Clamp(double.IsFinite(rateHz) ? rateHz : 5.5, 0.5, 12);
+    }
+
     public double ReleaseSeconds => releaseSeconds;
 
     /// Sets the timbre (latent). Not on the audio thread: it may ask the scheduler to fill the
@@ -175,6 +187,8 @@ public sealed class VoiceEngine
     public void NoteOff(int offset, int pitch) => Post(EventKind.NoteOff, offset, pitch, 0, 0);
     /// normalized: -1 (down PitchBendRange semitones) .. 1 (up).
     public void PitchBend(int offset, float normalized) => Post(EventKind.Bend, offset, 0, 0, Math.Clamp(normalized, -1f, 1f));
+    /// Mod wheel (MIDI CC1 / 127): 0 (no vibrato) .. 1 (VibratoDepthCents).
+    public void ModWheel(int offset, float amount) => Post(EventKind.Mod, offset, 0, 0, float.IsFinite(amount) ? Math.Clamp(amount, 0f, 1f) : 0f);
     /// Sustain pedal (MIDI CC64 >= 64 is down).
     public void Sustain(int offset, bool down) => Post(EventKind.Sustain, offset, down ? 1 : 0, 0, 0);
     /// Releases every note (CC123), as if each got a note-off with the pedal up.
@@ -237,6 +251,7 @@ public sealed class VoiceEngine
                     }
                 break;
             case EventKind.Bend: bendNormalized = ev.F; bendSemitones = ev.F * bendRange; break;
+            case EventKind.Mod: modWheel = ev.F; break;
             case EventKind.Sustain:
                 sustainDown = ev.A != 0;
                 if (!sustainDown)
@@ -422,11 +437,27 @@ public sealed class VoiceEngine
         }
     }
 
+    /// The vibrato's pitch offset in semitones for the coming segment of `len` samples (the sine at the segment's
+    /// middle: segments are at most Chunk samples, ~3 ms at 44.1 kHz, so the steps stay far below a cent), then the
+    /// sine and the wheel's smoother move on by the segment.
+    double Vibrato(int len)
+    {
+        if (modWheel == 0 && modSmoothed == 0) return 0;
+        double seconds = len / hostRate;
+        modSmoothed += (modWheel - modSmoothed) * (1 - Math.Exp(-seconds / 0.02));
+        if (modWheel == 0 && modSmoothed < 1e-4) modSmoothed = 0;
+        double step = 2 * Math.PI * vibratoHz * seconds;
+        double semis = modSmoothed * vibratoCents / 100 * Math.Sin(lfoPhase + 0.5 * step);
+        lfoPhase = (lfoPhase + step) % (2 * Math.PI);
+        return semis;
+    }
+
     void RenderSegment(Span<float> left, Span<float> right)
     {
         int len = left.Length;
         if (len == 0) return;
         int width = Simd.MaxVectorWidth;
+        double vibrato = Vibrato(len);
         foreach (var v in voices)
         {
             if (v.State == Voice.Kind.Free) continue;
@@ -438,7 +469,7 @@ public sealed class VoiceEngine
                 if (v.Released || v.State == Voice.Kind.Ghost) Free(v);
                 continue;
             }
-            double semis = v.Pitch - note.Pitch + bendSemitones;
+            double semis = v.Pitch - note.Pitch + bendSemitones + vibrato;
             double step = baseStep * Math.Exp(semis * (Math.Log(2) / 12));
             int k = step <= 1 ? 0 : step <= 2 ? 1 : step <= 4 ? 2 : 3;
             var dst = scratch.AsSpan(0, len);

@@ -14,6 +14,10 @@ public sealed class VoiceEngineOptions
     public int Polyphony { get; init; } = 64;
     /// Pitch-bend range in semitones for a full-scale bend (±).
     public double PitchBendRange { get; init; } = 2.0;
+    /// Vibrato at full mod wheel (MIDI CC1, the General MIDI convention): peak pitch deviation in cents, and the rate of
+    /// the sine that moves it. At wheel 0 the pitch stays exactly as played.
+    public double VibratoDepthCents { get; init; } = 35;
+    public double VibratoRateHz { get; init; } = 5.5;
     /// Release time to -60 dB after note-off (exponential decay).
     public double ReleaseSeconds { get; init; } = 0.3;
     /// Velocity-to-gain: gain(v) = 10^(-RangeDb * Sensitivity * (1 - v/127) / 20), applied relative to

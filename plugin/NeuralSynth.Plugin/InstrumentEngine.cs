@@ -337,6 +337,8 @@ public sealed unsafe class InstrumentEngine : IDisposable
             case ParamIds.Release: engine?.SetRelease(v); break;
             case ParamIds.VelocitySensitivity: engine?.SetVelocitySensitivity(v / 100); break;
             case ParamIds.PitchBendRange: engine?.SetPitchBendRange(v); break;
+            case ParamIds.ModWheel: engine?.ModWheel(offset, (float)(v / 100)); break;
+            case ParamIds.VibratoDepth or ParamIds.VibratoRate: engine?.SetVibrato(_plain[ParamIds.VibratoDepth], _plain[ParamIds.VibratoRate]); break;
             case ParamIds.MorphX or ParamIds.MorphY or ParamIds.Seed or ParamIds.Sound or (>= ParamIds.Macro1 and < ParamIds.Macro1 + ParamIds.MacroCount):
                 if (changed) Interlocked.Increment(ref _timbreVersion);
                 break;
@@ -398,6 +400,8 @@ public sealed unsafe class InstrumentEngine : IDisposable
                     ReleaseSeconds = _plain[ParamIds.Release],
                     VelocitySensitivity = _plain[ParamIds.VelocitySensitivity] / 100,
                     PitchBendRange = _plain[ParamIds.PitchBendRange],
+                    VibratoDepthCents = _plain[ParamIds.VibratoDepth],
+                    VibratoRateHz = _plain[ParamIds.VibratoRate],
                     Offline = _processMode == OfflineMode,
                     CancelOtherTimbres = false,   // the scheduler is shared by every instance
                 });
@@ -406,6 +410,7 @@ public sealed unsafe class InstrumentEngine : IDisposable
                 // Controller state the old engine held (safe: nobody else sees the new engine yet).
                 engine.PitchBend(0, (float)_plain[ParamIds.PitchBend]);
                 engine.Sustain(0, _plain[ParamIds.Sustain] >= 0.5);
+                engine.ModWheel(0, (float)(_plain[ParamIds.ModWheel] / 100));
                 if (wait)
                 {
                     // Offline: this is the thread that processes (or Setup, before processing), so swap right here.

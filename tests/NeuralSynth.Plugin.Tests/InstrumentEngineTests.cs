@@ -61,6 +61,18 @@ public unsafe class InstrumentEngineTests
     }
 
     [Fact]
+    public void ModWheel_SwingsThePitchByTheVibratoDepth()
+    {
+        var e = Engine(Offline, (ParamIds.ModWheel, 100.0), (ParamIds.VibratoDepth, 50.0), (ParamIds.VibratoRate, 4.0));
+        e.NoteOn(0, 60, 0.8f);
+        var x = Render(e, 48000);
+        double expected = NeuralSynth.Dsp.Yin.MidiToHz(60);
+        var cents = Enumerable.Range(0, 20).Select(k => NeuralSynth.Dsp.Yin.Cents(PitchDetector.HarmonicF0(x.AsSpan(4800 + k * 2000, 1024), Rate, expected), expected)).ToArray();
+        Assert.InRange(cents.Max(), 30, 60);
+        Assert.InRange(cents.Min(), -60, -30);
+    }
+
+    [Fact]
     public void BendRangeChange_RetunesTheHeldBend_WithoutANewNote()
     {
         var e = Engine(Offline, (ParamIds.PitchBend, 1.0));

@@ -122,6 +122,49 @@ public class VoiceEngineTests
         AssertPitch(y.AsSpan((int)(0.3 * rate), (int)(0.5 * rate)), rate, Hz(0) * Math.Pow(2, expectedMidi / 12));
     }
 
+    /// Cents from `expected` of the waveform's period in a short window (autocorrelation, parabolic peak).
+    static double CentsAt(float[] y, int start, int length, double rate, double expected)
+    {
+        double period = rate / expected;
+        int lo = (int)(period * 0.9), hi = (int)(period * 1.12) + 1, n = length;
+        double Ac(int lag) { double s = 0; for (int i = start; i < start + n; i++) s += y[i] * (double)y[i + lag]; return s; }
+        int best = lo; double bestValue = double.NegativeInfinity;
+        for (int lag = lo; lag <= hi; lag++) { double a = Ac(lag); if (a > bestValue) { bestValue = a; best = lag; } }
+        double am = Ac(best - 1), ap = Ac(best + 1);
+        return 1200 * Math.Log2(period / (best + 0.5 * (am - ap) / (am - 2 * bestValue + ap)));
+    }
+
+    [Fact]
+    public void ModWheelAddsAVibratoOfTheSetDepthAndRate()
+    {
+        var e = Engine(Filled(Z1, [57]));
+        e.SetVibrato(30, 5);
+        var y = Run(e, 2.2, b => { if (b == 0) { e.ModWheel(0, 1f); e.NoteOn(0, 57, 127); } });
+        // The pitch every 5 ms over 0.2-2.0 s (windows of 8 ms, several periods of A3).
+        var track = new List<double>();
+        for (int s = 9600; s + 400 + 600 < 96000; s += 240) track.Add(CentsAt(y, s, 384, 48000, Hz(57)));
+        Assert.InRange(track.Max(), 24, 36);
+        Assert.InRange(track.Min(), -36, -24);
+        int crossings = 0;
+        for (int i = 1; i < track.Count; i++) if (track[i - 1] < 0 != track[i] < 0) crossings++;
+        Assert.InRange(crossings, 16, 20); // 5 Hz over 1.8 s: 18 zero crossings
+    }
+
+    [Fact]
+    public void ModWheelAtZeroLeavesThePitchUntouchedAndTheWheelGlides()
+    {
+        float[] Play(bool wheel) { var e = Engine(Filled(Z1, [57])); return Run(e, 0.5, b => { if (b == 0) { if (wheel) e.ModWheel(0, 0f); e.NoteOn(0, 57, 127); } }); }
+        Assert.True(Play(false).AsSpan().SequenceEqual(Play(true)));
+        // A held note: in tune until the wheel moves, then swinging by the full depth (at 12 Hz: a cycle in 83 ms).
+        var e = Engine(Filled(Z1, [57]));
+        e.SetVibrato(100, 12);
+        var y = Run(e, 0.8, b => { if (b == 0) e.NoteOn(0, 57, 127); if (b == 150) e.ModWheel(0, 1f); });
+        int at = 150 * 128;
+        Assert.InRange(Math.Abs(CentsAt(y, at - 600, 384, 48000, Hz(57))), 0, 2);
+        double swing = Enumerable.Range(0, 24).Max(k => Math.Abs(CentsAt(y, at + 9600 + 240 * k, 384, 48000, Hz(57))));
+        Assert.InRange(swing, 75, 101);
+    }
+
     [Fact]
     public void HeldNotesLoopSeamlesslyFarBeyondTheirRenderedLength()
     {
@@ -277,7 +320,7 @@ public class VoiceEngineTests
                 {
                     case 0: case 1: e.NoteOn(ev.Offset, ev.Pitch, ev.Velocity); break;
                     case 2: e.NoteOff(ev.Offset, ev.Pitch); break;
-                    default: e.PitchBend(ev.Offset, ev.Bend); break;
+                    default: if (ev.Pitch % 2 == 0) e.PitchBend(ev.Offset, ev.Bend); else e.ModWheel(ev.Offset, 0.5f * (ev.Bend + 1)); break;
                 }
             }
             if (b % 200 == 0) e.Sustain(b % 37, b % 400 == 0);

@@ -116,6 +116,7 @@ public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, Veloc
                     case MidiEventKind.NoteOff: engine.NoteOff(offset, e.Number); break;
                     case MidiEventKind.PitchBend: engine.PitchBend(offset, e.Value / 8192f); break;
                     case MidiEventKind.ControlChange when e.Number == MidiEvent.SustainPedal: engine.Sustain(offset, e.Value >= 64); break;
+                    case MidiEventKind.ControlChange when e.Number == MidiEvent.ModWheel: engine.ModWheel(offset, e.Value / 127f); break;
                     case MidiEventKind.ControlChange when e.Number is 120: engine.AllSoundOff(offset); break;
                     case MidiEventKind.ControlChange when e.Number is 123: engine.AllNotesOff(offset); break;
                 }

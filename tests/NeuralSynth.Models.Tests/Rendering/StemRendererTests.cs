@@ -46,6 +46,33 @@ public class StemRendererTests
     }
 
     [Fact]
+    public void ModWheelInTheSongBringsInVibratoFromItsTickOn()
+    {
+        string model = TinyModel();
+        try
+        {
+            MidiFile Held(bool wheel)
+            {
+                var w = new MidiWriter(480);
+                var t = w.AddTrack("Lead");
+                t.Tempo(0, 120);
+                t.Note(0, 1920, 0, 62, 100);                       // 0-2 s
+                if (wheel) t.ControlChange(960, 0, MidiEvent.ModWheel, 127); // at 1 s
+                return MidiFile.Read(w.ToArray(), "held.mid");
+            }
+            var plain = Render(model, Held(false))[0].Left;
+            var wheel = Render(model, Held(true))[0].Left;
+            Assert.Equal(plain.Length, wheel.Length);
+            int at = 44100;
+            Assert.True(plain.AsSpan(0, at).SequenceEqual(wheel.AsSpan(0, at)));   // nothing changes before the wheel
+            double diff = 0, level = 0;
+            for (int i = at + 4410; i < at + 44100; i++) { diff += Math.Abs(plain[i] - wheel[i]); level += Math.Abs(plain[i]); }
+            Assert.True(diff > 0.05 * level, $"the wheel changed the note by {diff / level:P1} of its level");
+        }
+        finally { Directory.Delete(model, true); }
+    }
+
+    [Fact]
     public void OneStemPerPlayingTrackSoundingWhereTheNotesAreAndBitIdenticalAcrossRunsAndThreadCounts()
     {
         string model = TinyModel();
