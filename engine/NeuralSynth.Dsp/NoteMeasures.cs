@@ -96,6 +96,41 @@ public static class NoteMeasures
         return null;
     }
 
+    /// A note's vibrato over [start, start + length): YIN every 5 ms near f0Hz (0.7-1.4 f0), the pitch in cents about
+    /// its median with a straight line (a slow drift or glide) taken out; depth = sqrt(2) x the RMS deviation (a sine's
+    /// peak), rate = the lag of the deviation's autocorrelation peak between 3 and 9 Hz when that peak reaches 0.3 and
+    /// the depth a cent (else NaN: a wobble with no period, or the estimator's own ripple, which on a steady tone is
+    /// periodic too but hundredths of a cent deep). NaN depth when under 80 % of the frames are voiced.
+    public const double MinVibratoCents = 1;
+
+    public static (double DepthCents, double RateHz) Vibrato(float[] x, int sampleRate, double f0Hz, int start, int length)
+    {
+        int hop = Math.Max(1, sampleRate / 200);
+        start = Math.Clamp(start, 0, x.Length); length = Math.Clamp(length, 0, x.Length - start);
+        var track = Yin.Estimate(x[start..(start + length)], sampleRate, (float)(0.7 * f0Hz), (float)Math.Min(1.4 * f0Hz, sampleRate / 2.0), hop);
+        var cents = new List<double>();
+        for (int i = 0; i < track.F0Hz.Length; i++) if (track.Voiced[i] && track.F0Hz[i] > 0) cents.Add(Yin.Cents(track.F0Hz[i], f0Hz));
+        if (cents.Count < 16 || cents.Count < 0.8 * track.F0Hz.Length) return (double.NaN, double.NaN);
+        int n = cents.Count;
+        double mt = (n - 1) / 2.0, mc = cents.Average(), sxy = 0, sxx = 0;
+        for (int i = 0; i < n; i++) { sxy += (i - mt) * (cents[i] - mc); sxx += (i - mt) * (i - mt); }
+        double slope = sxy / sxx;
+        var d = new double[n];
+        for (int i = 0; i < n; i++) d[i] = cents[i] - mc - slope * (i - mt);
+        double e0 = d.Sum(v => v * v);
+        double depth = Math.Sqrt(2 * e0 / n);
+        if (e0 <= 0 || depth < MinVibratoCents) return (depth, double.NaN);
+        double frameRate = sampleRate / (double)hop;
+        int lo = (int)Math.Floor(frameRate / 9), hi = Math.Min(n - 2, (int)Math.Ceiling(frameRate / 3));
+        double R(int lag) { double s = 0; for (int i = 0; i + lag < n; i++) s += d[i] * d[i + lag]; return s / e0 * n / (n - lag); }
+        int best = -1; double bestR = 0.3;
+        for (int lag = Math.Max(1, lo); lag <= hi; lag++) { double r = R(lag); if (r > bestR && r >= R(lag - 1) && r >= R(lag + 1)) { bestR = r; best = lag; } }
+        if (best < 0) return (depth, double.NaN);
+        double rm = R(best - 1), rp = R(best + 1), den = rm - 2 * bestR + rp;
+        double lagRefined = best + (den < 0 ? 0.5 * (rm - rp) / den : 0);
+        return (depth, frameRate / lagRefined);
+    }
+
     /// Seconds after noteOffSample until the level (10 ms RMS, every 5 ms) has fallen 60 dB below the 10 ms before the
     /// note-off: how long the instrument rings on once released. A note whose recording ends first is extrapolated
     /// along its own decay in dB from the deepest of -40 / -20 dB it reached (t60 = 1.5 t40 or 3 t20); a note that never

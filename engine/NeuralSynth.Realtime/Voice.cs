@@ -19,12 +19,14 @@ internal sealed class Voice
     public float Env, Fade, FadeStep;
     public bool Released, SustainHeld;
     public long StartOrder, Elapsed;
+    /// The vibrato sine's phase (radians); each note starts at its own.
+    public double VibratoPhase;
 
     public void CopyFrom(Voice v)
     {
         Pitch = v.Pitch; WantedPitch = v.WantedPitch; Velocity = v.Velocity; Layer = v.Layer;
         Note = v.Note; Pos = v.Pos; WantedLatent = v.WantedLatent; VelocityGain = v.VelocityGain;
         Env = v.Env; Fade = v.Fade; FadeStep = v.FadeStep; Released = v.Released; SustainHeld = v.SustainHeld;
-        StartOrder = v.StartOrder; Elapsed = v.Elapsed;
+        StartOrder = v.StartOrder; Elapsed = v.Elapsed; VibratoPhase = v.VibratoPhase;
     }
 }

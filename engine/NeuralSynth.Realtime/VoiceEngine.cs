@@ -59,11 +59,10 @@ public sealed class VoiceEngine
     int maxBlock = 4096;
     float releaseCoef, timbreFadeStep, swapFadeStep, stealFadeStep;
     double bendSemitones, bendNormalized;
-    // Vibrato: one sine for every voice (as a synth's mod-wheel LFO), its depth following the wheel through a
-    // 20 ms smoother so that a jump of the wheel does not jump the pitch.
-    double modWheel, modSmoothed, lfoPhase;
+    // The mod wheel, followed through a 20 ms smoother so that a jump of the wheel does not jump the pitch.
+    double modWheel, modSmoothed;
     // Performance settings: start from the options, changeable on the audio thread between blocks.
-    double releaseSeconds, velocitySensitivity, bendRange, vibratoCents, vibratoHz;
+    double releaseSeconds, velocitySensitivity, bendRange, vibratoCents, vibratoWheelCents, vibratoHz;
     bool sustainDown;
     Latent? pendingTimbre, timbre, previousTimbre;
 
@@ -80,7 +79,7 @@ public sealed class VoiceEngine
         releaseSeconds = this.options.ReleaseSeconds;
         velocitySensitivity = this.options.VelocitySensitivity;
         bendRange = this.options.PitchBendRange;
-        SetVibrato(this.options.VibratoDepthCents, this.options.VibratoRateHz);
+        SetVibrato(this.options.VibratoCents, this.options.VibratoWheelCents, this.options.VibratoRateHz);
         if (this.options.Polyphony is < 1 or > 512) throw new ArgumentOutOfRangeException(nameof(options), "polyphony is 1-512");
         if (this.options.Offline && scheduler is null) throw new ArgumentException("offline mode needs a render scheduler");
         Model = scheduler is not null ? ModelInfo.From(scheduler.Renderer)
@@ -142,12 +141,18 @@ public sealed class VoiceEngine
         bendSemitones = bendNormalized * bendRange;
     }
 
-    /// Vibrato at full mod wheel: peak depth 0-100 cents, rate 0.5-12 Hz. Audio thread, between blocks.
-    public void SetVibrato(double depthCents, double rateHz)
+    /// Vibrato (VoiceEngineOptions): the sound's own and the full wheel's peak depth, 0-100 cents each, and the rate,
+    /// 0.5-12 Hz. Audio thread, between blocks; playing notes follow at once.
+    public void SetVibrato(double ownCents, double wheelCents, double rateHz)
     {
-        vibratoCents = Math.Clamp(double.IsFinite(depthCents) ? depthCents : 35, 0, 100);
+        vibratoCents = Math.Clamp(double.IsFinite(ownCents) ? ownCents : 0, 0, 100);
+        vibratoWheelCents = Math.Clamp(double.IsFinite(wheelCents) ? wheelCents : 35, 0, 100);
         vibratoHz = Math.Clamp(double.IsFinite(rateHz) ? rateHz : 5.5, 0.5, 12);
     }
+
+    /// The sound's own vibrato grows from 0 to its depth over each note's first this many seconds (the attack stays on
+    /// pitch, as a player's does before the vibrato sets in).
+    public const double VibratoOnsetSeconds = 0.2;
 
     public double ReleaseSeconds => releaseSeconds;
 
@@ -187,7 +192,7 @@ public sealed class VoiceEngine
     public void NoteOff(int offset, int pitch) => Post(EventKind.NoteOff, offset, pitch, 0, 0);
     /// normalized: -1 (down PitchBendRange semitones) .. 1 (up).
     public void PitchBend(int offset, float normalized) => Post(EventKind.Bend, offset, 0, 0, Math.Clamp(normalized, -1f, 1f));
-    /// Mod wheel (MIDI CC1 / 127): 0 (no vibrato) .. 1 (VibratoDepthCents).
+    /// Mod wheel (MIDI CC1 / 127): 0 (no added vibrato) .. 1 (VibratoWheelCents more).
     public void ModWheel(int offset, float amount) => Post(EventKind.Mod, offset, 0, 0, float.IsFinite(amount) ? Math.Clamp(amount, 0f, 1f) : 0f);
     /// Sustain pedal (MIDI CC64 >= 64 is down).
     public void Sustain(int offset, bool down) => Post(EventKind.Sustain, offset, down ? 1 : 0, 0, 0);
@@ -308,6 +313,7 @@ public sealed class VoiceEngine
         v.Env = 1; v.Fade = 1; v.FadeStep = 0;
         v.Released = false; v.SustainHeld = false;
         v.StartOrder = ++noteCounter; v.Elapsed = 0; v.Pos = 0;
+        v.VibratoPhase = 2 * Math.PI * (v.StartOrder * 0.6180339887498949 % 1.0); // notes of a chord do not swing together
         v.WantedLatent = exact ? null : z;
         SetNote(v, note);
     }
@@ -437,19 +443,15 @@ public sealed class VoiceEngine
         }
     }
 
-    /// The vibrato's pitch offset in semitones for the coming segment of `len` samples (the sine at the segment's
-    /// middle: segments are at most Chunk samples, ~3 ms at 44.1 kHz, so the steps stay far below a cent), then the
-    /// sine and the wheel's smoother move on by the segment.
-    double Vibrato(int len)
+    /// The mod wheel's vibrato depth in cents for the coming segment of `len` samples, the wheel's smoother moved on by
+    /// it. Segments are at most Chunk samples (~3 ms at 44.1 kHz) and each takes its sine at its middle, so the pitch
+    /// moves in steps far below a cent.
+    double WheelCents(int len)
     {
         if (modWheel == 0 && modSmoothed == 0) return 0;
-        double seconds = len / hostRate;
-        modSmoothed += (modWheel - modSmoothed) * (1 - Math.Exp(-seconds / 0.02));
+        modSmoothed += (modWheel - modSmoothed) * (1 - Math.Exp(-len / hostRate / 0.02));
         if (modWheel == 0 && modSmoothed < 1e-4) modSmoothed = 0;
-        double step = 2 * Math.PI * vibratoHz * seconds;
-        double semis = modSmoothed * vibratoCents / 100 * Math.Sin(lfoPhase + 0.5 * step);
-        lfoPhase = (lfoPhase + step) % (2 * Math.PI);
-        return semis;
+        return modSmoothed * vibratoWheelCents;
     }
 
     void RenderSegment(Span<float> left, Span<float> right)
@@ -457,7 +459,8 @@ public sealed class VoiceEngine
         int len = left.Length;
         if (len == 0) return;
         int width = Simd.MaxVectorWidth;
-        double vibrato = Vibrato(len);
+        double wheelCents = WheelCents(len), phaseStep = 2 * Math.PI * vibratoHz * len / hostRate;
+        double onsetSamples = VibratoOnsetSeconds * hostRate;
         foreach (var v in voices)
         {
             if (v.State == Voice.Kind.Free) continue;
@@ -469,7 +472,10 @@ public sealed class VoiceEngine
                 if (v.Released || v.State == Voice.Kind.Ghost) Free(v);
                 continue;
             }
-            double semis = v.Pitch - note.Pitch + bendSemitones + vibrato;
+            double semis = v.Pitch - note.Pitch + bendSemitones;
+            double depthCents = wheelCents + vibratoCents * Math.Min(1, (v.Elapsed + 0.5 * len) / onsetSamples);
+            if (depthCents > 0) semis += depthCents / 100 * Math.Sin(v.VibratoPhase + 0.5 * phaseStep);
+            v.VibratoPhase = (v.VibratoPhase + phaseStep) % (2 * Math.PI);
             double step = baseStep * Math.Exp(semis * (Math.Log(2) / 12));
             int k = step <= 1 ? 0 : step <= 2 ? 1 : step <= 4 ? 2 : 3;
             var dst = scratch.AsSpan(0, len);

@@ -14,9 +14,12 @@ public sealed class VoiceEngineOptions
     public int Polyphony { get; init; } = 64;
     /// Pitch-bend range in semitones for a full-scale bend (±).
     public double PitchBendRange { get; init; } = 2.0;
-    /// Vibrato at full mod wheel (MIDI CC1, the General MIDI convention): peak pitch deviation in cents, and the rate of
-    /// the sine that moves it. At wheel 0 the pitch stays exactly as played.
-    public double VibratoDepthCents { get; init; } = 35;
+    /// Vibrato, peak pitch deviation in cents: the sound's own (VibratoCents, reached over each note's first
+    /// VoiceEngine.VibratoOnsetSeconds, as a player's; presets take their family's real notes') plus the mod wheel's
+    /// (MIDI CC1, the General MIDI convention: VibratoWheelCents at full wheel), at VibratoRateHz. With both at 0 the
+    /// pitch stays exactly as played.
+    public double VibratoCents { get; init; }
+    public double VibratoWheelCents { get; init; } = 35;
     public double VibratoRateHz { get; init; } = 5.5;
     /// Release time to -60 dB after note-off (exponential decay).
     public double ReleaseSeconds { get; init; } = 0.3;

@@ -338,7 +338,9 @@ public sealed unsafe class InstrumentEngine : IDisposable
             case ParamIds.VelocitySensitivity: engine?.SetVelocitySensitivity(v / 100); break;
             case ParamIds.PitchBendRange: engine?.SetPitchBendRange(v); break;
             case ParamIds.ModWheel: engine?.ModWheel(offset, (float)(v / 100)); break;
-            case ParamIds.VibratoDepth or ParamIds.VibratoRate: engine?.SetVibrato(_plain[ParamIds.VibratoDepth], _plain[ParamIds.VibratoRate]); break;
+            case ParamIds.Vibrato or ParamIds.VibratoWheel or ParamIds.VibratoRate:
+                engine?.SetVibrato(_plain[ParamIds.Vibrato], _plain[ParamIds.VibratoWheel], _plain[ParamIds.VibratoRate]);
+                break;
             case ParamIds.MorphX or ParamIds.MorphY or ParamIds.Seed or ParamIds.Sound or (>= ParamIds.Macro1 and < ParamIds.Macro1 + ParamIds.MacroCount):
                 if (changed) Interlocked.Increment(ref _timbreVersion);
                 break;
@@ -400,7 +402,8 @@ public sealed unsafe class InstrumentEngine : IDisposable
                     ReleaseSeconds = _plain[ParamIds.Release],
                     VelocitySensitivity = _plain[ParamIds.VelocitySensitivity] / 100,
                     PitchBendRange = _plain[ParamIds.PitchBendRange],
-                    VibratoDepthCents = _plain[ParamIds.VibratoDepth],
+                    VibratoCents = _plain[ParamIds.Vibrato],
+                    VibratoWheelCents = _plain[ParamIds.VibratoWheel],
                     VibratoRateHz = _plain[ParamIds.VibratoRate],
                     Offline = _processMode == OfflineMode,
                     CancelOtherTimbres = false,   // the scheduler is shared by every instance

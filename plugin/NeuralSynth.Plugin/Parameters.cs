@@ -18,8 +18,9 @@ public static class ParamIds
     public const uint Polyphony = 16;
     public const uint InversionPath = 17;
     public const uint Sound = 18;            // which preset of the bundled bank the morph pad moves between
-    public const uint VibratoDepth = 19;     // cents of vibrato at full mod wheel
+    public const uint VibratoWheel = 19;     // cents of vibrato the mod wheel adds at full
     public const uint VibratoRate = 20;
+    public const uint Vibrato = 21;          // the sound's own vibrato, cents
     // Hidden parameters the host feeds from MIDI through IMidiMapping (VST3 has no CC events).
     public const uint PitchBend = 100;
     public const uint Sustain = 101;
@@ -157,7 +158,8 @@ public static class Parameters
             new() { Id = ParamIds.Gain, Title = "Gain", ShortTitle = "Gain", Units = "dB", Kind = ParameterKind.Linear, Min = -60, Max = 12, DefaultPlain = 0 },
             new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 100 },
             new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10, DefaultPlain = 0.3, Decimals = 2 },
-            new() { Id = ParamIds.VibratoDepth, Title = "Vibrato Depth", ShortTitle = "VibDepth", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 35, Decimals = 0 },
+            new() { Id = ParamIds.Vibrato, Title = "Vibrato", ShortTitle = "Vibrato", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 0, Decimals = 1 },
+            new() { Id = ParamIds.VibratoWheel, Title = "Wheel Vibrato", ShortTitle = "WheelVib", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 35, Decimals = 0 },
             new() { Id = ParamIds.VibratoRate, Title = "Vibrato Rate", ShortTitle = "VibRate", Units = "Hz", Kind = ParameterKind.Linear, Min = 0.5, Max = 12, DefaultPlain = 5.5, Decimals = 1 },
             new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
             new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = InstrumentEngine.MaxVoices, DefaultPlain = 64, Decimals = 0 },

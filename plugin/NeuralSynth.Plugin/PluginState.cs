@@ -30,8 +30,8 @@ public sealed class PluginState
 
     public static PluginState Default(string modelId) => new() { ModelId = modelId, Values = Parameters.Defaults() };
 
-    /// The state a JSON preset makes: its corners, XY, macros, seed, gain, velocity sensitivity, release and bend range
-    /// (everything else at defaults).
+    /// The state a JSON preset makes: its corners, XY, macros, seed, gain, velocity sensitivity, release, bend range and
+    /// vibrato (everything else at defaults).
     public static PluginState FromPreset(Preset preset, string modelId)
     {
         var values = Parameters.Defaults();
@@ -44,13 +44,15 @@ public sealed class PluginState
         Set(ParamIds.VelocitySensitivity, preset.VelocitySensitivity * 100);
         Set(ParamIds.Release, preset.ReleaseS);
         Set(ParamIds.PitchBendRange, preset.PitchBendRange);
+        Set(ParamIds.Vibrato, preset.VibratoCents);
+        Set(ParamIds.VibratoRate, preset.VibratoHz);
         int bank = Array.IndexOf(SoundBank.Names, preset.Name);
         if (bank >= 0 && SoundBank.PresetOf(bank) is { } p && p.Corners.SequenceEqual(preset.Corners)) Set(ParamIds.Sound, bank);
         return new PluginState { ModelId = modelId, Values = values, Corners = [.. preset.Corners] };
     }
 
     /// The JSON preset this state plays, the inverse of FromPreset: the state's own corners, else those of the bank sound
-    /// its Sound parameter names; XY, macros, seed, gain, velocity sensitivity, release and bend range from the values.
+    /// its Sound parameter names; XY, macros, seed, gain, velocity sensitivity, release, bend range and vibrato from the values.
     public Preset ToPreset(string name)
     {
         // Plain values to 6 decimals: the normalized round trip leaves 1e-15 residues (7.700000000000003 dB).
@@ -72,6 +74,8 @@ public sealed class PluginState
             VelocitySensitivity = Plain(ParamIds.VelocitySensitivity) / 100,
             ReleaseS = Plain(ParamIds.Release),
             PitchBendRange = (int)Math.Round(Plain(ParamIds.PitchBendRange)),
+            VibratoCents = Plain(ParamIds.Vibrato),
+            VibratoHz = Plain(ParamIds.VibratoRate),
             Family = isSound ? sound!.Family : null,
         };
     }

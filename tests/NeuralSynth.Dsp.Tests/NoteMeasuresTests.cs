@@ -86,4 +86,31 @@ public class NoteMeasuresTests
         Assert.Equal(double.PositiveInfinity, NoteMeasures.ReleaseSeconds(Ramp(sr, 0, 1.0), sr, sr / 2));
         Assert.True(double.IsNaN(NoteMeasures.ReleaseSeconds(new float[sr], sr, sr / 2)));
     }
+
+    /// A harmonic tone whose pitch swings by `cents` (peak) at `hz`, drifting 10 cents over the second: the depth and
+    /// rate measured are the swing's, the drift taken out; a steady tone has no depth and no rate.
+    [Theory]
+    [InlineData(16000, 261.63, 8.0, 5.2)]
+    [InlineData(16000, 130.81, 20.0, 4.0)]
+    [InlineData(48000, 440.0, 5.0, 6.5)]
+    public void VibratoIsTheSwingsDepthAndRate(int sr, double f0, double cents, double hz)
+    {
+        var x = new float[2 * sr];
+        double phase = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double t = i / (double)sr, f = f0 * Math.Pow(2, (cents * Math.Sin(2 * Math.PI * hz * t) + 10 * t) / 1200);
+            phase += 2 * Math.PI * f / sr;
+            x[i] = (float)(0.3 * Math.Sin(phase) + 0.15 * Math.Sin(2 * phase + 1) + 0.08 * Math.Sin(3 * phase + 2));
+        }
+        var (depth, rate) = NoteMeasures.Vibrato(x, sr, f0, (int)(0.3 * sr), sr);
+        Assert.InRange(depth, 0.85 * cents, 1.15 * cents);
+        Assert.InRange(rate, 0.95 * hz, 1.05 * hz);
+        var steady = new float[2 * sr];
+        for (int i = 0; i < steady.Length; i++) steady[i] = (float)(0.3 * Math.Sin(2 * Math.PI * f0 * i / sr));
+        var (d0, r0) = NoteMeasures.Vibrato(steady, sr, f0, (int)(0.3 * sr), sr);
+        Assert.InRange(d0, 0, 0.5);
+        Assert.True(double.IsNaN(r0), $"a steady tone has no vibrato rate, got {r0}");
+        Assert.True(double.IsNaN(NoteMeasures.Vibrato(new float[2 * sr], sr, f0, 0, sr).DepthCents)); // silence
+    }
 }

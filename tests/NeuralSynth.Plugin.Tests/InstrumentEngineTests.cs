@@ -63,7 +63,7 @@ public unsafe class InstrumentEngineTests
     [Fact]
     public void ModWheel_SwingsThePitchByTheVibratoDepth()
     {
-        var e = Engine(Offline, (ParamIds.ModWheel, 100.0), (ParamIds.VibratoDepth, 50.0), (ParamIds.VibratoRate, 4.0));
+        var e = Engine(Offline, (ParamIds.ModWheel, 100.0), (ParamIds.VibratoWheel, 50.0), (ParamIds.VibratoRate, 4.0));
         e.NoteOn(0, 60, 0.8f);
         var x = Render(e, 48000);
         double expected = NeuralSynth.Dsp.Yin.MidiToHz(60);

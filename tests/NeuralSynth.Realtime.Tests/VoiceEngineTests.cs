@@ -138,7 +138,7 @@ public class VoiceEngineTests
     public void ModWheelAddsAVibratoOfTheSetDepthAndRate()
     {
         var e = Engine(Filled(Z1, [57]));
-        e.SetVibrato(30, 5);
+        e.SetVibrato(0, 30, 5);
         var y = Run(e, 2.2, b => { if (b == 0) { e.ModWheel(0, 1f); e.NoteOn(0, 57, 127); } });
         // The pitch every 5 ms over 0.2-2.0 s (windows of 8 ms, several periods of A3).
         var track = new List<double>();
@@ -151,13 +151,28 @@ public class VoiceEngineTests
     }
 
     [Fact]
+    public void TheSoundsOwnVibratoSetsInAfterTheAttack()
+    {
+        float[] Play(double cents) { var e = Engine(Filled(Z1, [57])); e.SetVibrato(cents, 35, 6); return Run(e, 1.5, b => { if (b == 0) e.NoteOn(0, 57, 127); }); }
+        var y = Play(20);
+        var still = Play(0);
+        // The first 30 ms move a few cents at most from the same note without vibrato; from 0.3 s the pitch swings by
+        // the full 20 cents.
+        double attack = Enumerable.Range(0, 6).Max(k => Math.Abs(CentsAt(y, 240 * k, 384, 48000, Hz(57)) - CentsAt(still, 240 * k, 384, 48000, Hz(57))));
+        Assert.InRange(attack, 0, 3);
+        var later = Enumerable.Range(0, 100).Select(k => CentsAt(y, 14400 + 240 * k, 384, 48000, Hz(57))).ToArray();
+        Assert.InRange(later.Max(), 16, 24);
+        Assert.InRange(later.Min(), -24, -16);
+    }
+
+    [Fact]
     public void ModWheelAtZeroLeavesThePitchUntouchedAndTheWheelGlides()
     {
         float[] Play(bool wheel) { var e = Engine(Filled(Z1, [57])); return Run(e, 0.5, b => { if (b == 0) { if (wheel) e.ModWheel(0, 0f); e.NoteOn(0, 57, 127); } }); }
         Assert.True(Play(false).AsSpan().SequenceEqual(Play(true)));
         // A held note: in tune until the wheel moves, then swinging by the full depth (at 12 Hz: a cycle in 83 ms).
         var e = Engine(Filled(Z1, [57]));
-        e.SetVibrato(100, 12);
+        e.SetVibrato(0, 100, 12);
         var y = Run(e, 0.8, b => { if (b == 0) e.NoteOn(0, 57, 127); if (b == 150) e.ModWheel(0, 1f); });
         int at = 150 * 128;
         Assert.InRange(Math.Abs(CentsAt(y, at - 600, 384, 48000, Hz(57))), 0, 2);

@@ -301,7 +301,8 @@ public sealed class PresetCommand : ICliCommand
                         {
                             task.Description = Markup.Escape($"checking seed {s.Seed}'s attacks as {fam}");
                             var style = PresetBank.Style(fam);
-                            var sound = new TrackSound(fam, s.Z ?? g.Config.PriorLatent(s.Seed), PresetBank.GainDb(s.RmsDb, o), style.VelocitySensitivity, style.Release);
+                            var sound = new TrackSound(fam, s.Z ?? g.Config.PriorLatent(s.Seed), PresetBank.GainDb(s.RmsDb, o), style.VelocitySensitivity, style.Release,
+                                VibratoCents: style.VibratoCents, VibratoHz: style.VibratoHz);
                             var notes = ScaleCheck.Run(renderer, new VoiceCache(), sound, null, 28, 96, null, threads: Math.Max(1, r.GetValue(threads)));
                             double share = ScaleCheck.Summarize(fam, null, notes).OnsetWithin10Ms;
                             verdicts.Add(string.Create(CultureInfo.InvariantCulture, $"{fam} {s.Seed} {share:P0}"));

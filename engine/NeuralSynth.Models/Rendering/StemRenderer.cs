@@ -5,11 +5,12 @@ using NeuralSynth.Realtime;
 namespace NeuralSynth.Models.Rendering;
 
 /// How one MIDI track sounds: its timbre and the envelope/gain settings of its preset.
-public sealed record TrackSound(string PresetName, Latent Z, double GainDb = 0, double VelocitySensitivity = 1, double ReleaseSeconds = 0.3, double PitchBendRange = 2)
+public sealed record TrackSound(string PresetName, Latent Z, double GainDb = 0, double VelocitySensitivity = 1, double ReleaseSeconds = 0.3, double PitchBendRange = 2,
+    double VibratoCents = 0, double VibratoHz = 5.5)
 {
     /// How a preset sounds on a model with this prior (and its macro directions, if it has them).
     public static TrackSound From(Realtime.Timbre.Preset p, LatentPrior prior, Realtime.Timbre.TimbreDirections? directions) =>
-        new(p.Name, p.ToLatent(prior, directions), p.GainDb, p.VelocitySensitivity, p.ReleaseS, p.PitchBendRange);
+        new(p.Name, p.ToLatent(prior, directions), p.GainDb, p.VelocitySensitivity, p.ReleaseS, p.PitchBendRange, p.VibratoCents, p.VibratoHz);
 }
 
 public sealed record Stem(string TrackName, int TrackIndex, string PresetName, float[] Left, float[] Right);
@@ -87,7 +88,7 @@ public sealed class StemRenderer(INoteRenderer renderer, VoiceCache cache, Veloc
             // Every note is already cached, so the engine never misses and needs no scheduler to wait on.
             Model = model, Offline = false, FillKeyboardOnTimbreChange = false, CancelOtherTimbres = false,
             Polyphony = options.Polyphony, ReleaseSeconds = sound.ReleaseSeconds, VelocitySensitivity = sound.VelocitySensitivity,
-            PitchBendRange = sound.PitchBendRange, Layers = layers,
+            PitchBendRange = sound.PitchBendRange, VibratoCents = sound.VibratoCents, VibratoRateHz = sound.VibratoHz, Layers = layers,
         });
         engine.SetSampleRate(options.SampleRate, options.BlockSize);
         engine.SetTimbre(sound.Z);

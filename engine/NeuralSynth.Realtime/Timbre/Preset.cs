@@ -10,7 +10,7 @@ namespace NeuralSynth.Realtime.Timbre;
 /// <code>
 /// { "version": 1, "name": "Warm Brass", "model": "gansynth", "corners": [12, 407, [0.1, ...], 9],
 ///   "x": 0.5, "y": 0.5, "macros": [0,0,0,0,0,0,0,0], "seed": 0, "gain_db": 0, "velocity_sensitivity": 1,
-///   "release_s": 0.3, "pitch_bend_range": 2, "family": "brass", "notes": "..." }
+///   "release_s": 0.3, "pitch_bend_range": 2, "vibrato_cents": 0, "vibrato_hz": 5.5, "family": "brass", "notes": "..." }
 /// </code>
 /// Required: version, name, model, corners (4 entries, each a seed integer or a list of latent floats).
 /// Optional fields take the defaults below. Unknown fields are errors (they are usually typos). Every problem
@@ -35,6 +35,9 @@ public sealed record Preset
     public double VelocitySensitivity { get; init; } = 1;
     public double ReleaseS { get; init; } = 0.3;
     public int PitchBendRange { get; init; } = 2;
+    /// The sound's own vibrato: peak cents (0-100; 0 plays exactly in tune) and rate (VoiceEngineOptions.VibratoCents).
+    public double VibratoCents { get; init; }
+    public double VibratoHz { get; init; } = 5.5;
     /// Instrument family hint (NSynth names: bass, brass, flute, guitar, keyboard, mallet, organ, reed, string, synth_lead, vocal).
     public string? Family { get; init; }
     public string? Notes { get; init; }
@@ -61,7 +64,7 @@ public sealed record Preset
     // ---------------------------------------------------------------- reading
 
     static readonly string[] KnownFields =
-        ["version", "name", "model", "corners", "x", "y", "macros", "seed", "gain_db", "velocity_sensitivity", "release_s", "pitch_bend_range", "family", "notes"];
+        ["version", "name", "model", "corners", "x", "y", "macros", "seed", "gain_db", "velocity_sensitivity", "release_s", "pitch_bend_range", "vibrato_cents", "vibrato_hz", "family", "notes"];
 
     public static Preset Load(string path)
     {
@@ -100,6 +103,8 @@ public sealed record Preset
                 VelocitySensitivity = r.Number("velocity_sensitivity", 0, 1, 1),
                 ReleaseS = r.Number("release_s", 0.01, 10, 0.3),
                 PitchBendRange = r.Int("pitch_bend_range", required: false, 0, 24, 2),
+                VibratoCents = r.Number("vibrato_cents", 0, 100, 0),
+                VibratoHz = r.Number("vibrato_hz", 0.5, 12, 5.5),
                 Family = r.String("family", required: false),
                 Notes = r.String("notes", required: false),
             };
@@ -265,6 +270,7 @@ public sealed record Preset
             w.WriteNumber("velocity_sensitivity", VelocitySensitivity);
             w.WriteNumber("release_s", ReleaseS);
             w.WriteNumber("pitch_bend_range", PitchBendRange);
+            if (VibratoCents != 0 || VibratoHz != 5.5) { w.WriteNumber("vibrato_cents", VibratoCents); w.WriteNumber("vibrato_hz", VibratoHz); }
             if (Family != null) w.WriteString("family", Family);
             if (Notes != null) w.WriteString("notes", Notes);
             w.WriteEndObject();
@@ -301,6 +307,8 @@ public sealed record Preset
         Check("velocity_sensitivity", VelocitySensitivity, 0, 1);
         Check("release_s", ReleaseS, 0.01, 10);
         if (PitchBendRange < 0 || PitchBendRange > 24) throw new ArgumentException($"preset field 'pitch_bend_range' must be from 0 to 24, got {PitchBendRange}");
+        Check("vibrato_cents", VibratoCents, 0, 100);
+        Check("vibrato_hz", VibratoHz, 0.5, 12);
     }
 
     static void Check(string field, double v, double min, double max)
@@ -312,7 +320,7 @@ public sealed record Preset
         o is not null && Version == o.Version && Name == o.Name && Model == o.Model && Corners.SequenceEqual(o.Corners)
         && X == o.X && Y == o.Y && Macros.SequenceEqual(o.Macros) && Seed == o.Seed && GainDb == o.GainDb
         && VelocitySensitivity == o.VelocitySensitivity && ReleaseS == o.ReleaseS && PitchBendRange == o.PitchBendRange
-        && Family == o.Family && Notes == o.Notes;
+        && VibratoCents == o.VibratoCents && VibratoHz == o.VibratoHz && Family == o.Family && Notes == o.Notes;
 
     public override int GetHashCode() => HashCode.Combine(Name, Model, X, Y, Seed);
 }

@@ -13,7 +13,7 @@ public class PresetTests
       "corners": [12, 407, [0.5, -1.25, 2], 9],
       "x": 0.25, "y": 0.75, "macros": [0, 0.5, -0.5, 0, 0, 0, 0, 1], "seed": 3,
       "gain_db": -6, "velocity_sensitivity": 0.8, "release_s": 0.5, "pitch_bend_range": 12,
-      "family": "brass", "notes": "hand-written"
+      "vibrato_cents": 8.5, "vibrato_hz": 5.2, "family": "brass", "notes": "hand-written"
     }
     """;
 
@@ -42,6 +42,8 @@ public class PresetTests
         Assert.Equal(-6, p.GainDb);
         Assert.Equal(0.8, p.VelocitySensitivity);
         Assert.Equal(12, p.PitchBendRange);
+        Assert.Equal(8.5, p.VibratoCents);
+        Assert.Equal(5.2, p.VibratoHz);
         Assert.Equal("brass", p.Family);
     }
 
@@ -95,6 +97,8 @@ public class PresetTests
     [InlineData("version", "2", "field 'version' is 2; this build reads preset versions up to 1")]
     [InlineData("name", "\"  \"", "field 'name' must not be empty")]
     [InlineData("release_s", "0", "field 'release_s' must be between 0.01 and 10, got 0")]
+    [InlineData("vibrato_cents", "-1", "field 'vibrato_cents' must be between 0 and 100, got -1")]
+    [InlineData("vibrato_hz", "40", "field 'vibrato_hz' must be between 0.5 and 12, got 40")]
     public void BadFieldsGiveOneClearError(string field, string value, string expected)
     {
         string msg = ErrorOf(Replace(field, value));
