@@ -96,13 +96,14 @@ public static class NoteMeasures
         return null;
     }
 
+    /// A swing shallower than this is no vibrato (Vibrato gives it no rate).
+    public const double MinVibratoCents = 1;
+
     /// A note's vibrato over [start, start + length): YIN every 5 ms near f0Hz (0.7-1.4 f0), the pitch in cents about
     /// its median with a straight line (a slow drift or glide) taken out; depth = sqrt(2) x the RMS deviation (a sine's
     /// peak), rate = the lag of the deviation's autocorrelation peak between 3 and 9 Hz when that peak reaches 0.3 and
     /// the depth a cent (else NaN: a wobble with no period, or the estimator's own ripple, which on a steady tone is
     /// periodic too but hundredths of a cent deep). NaN depth when under 80 % of the frames are voiced.
-    public const double MinVibratoCents = 1;
-
     public static (double DepthCents, double RateHz) Vibrato(float[] x, int sampleRate, double f0Hz, int start, int length)
     {
         int hop = Math.Max(1, sampleRate / 200);

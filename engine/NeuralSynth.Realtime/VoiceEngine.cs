@@ -145,9 +145,10 @@ public sealed class VoiceEngine
     /// 0.5-12 Hz. Audio thread, between blocks; playing notes follow at once.
     public void SetVibrato(double ownCents, double wheelCents, double rateHz)
     {
-        vibratoCents = Math.Clamp(double.IsFinite(ownCents) ? ownCents : 0, 0, 100);
-        vibratoWheelCents = Math.Clamp(double.IsFinite(wheelCents) ? wheelCents : 35, 0, 100);
-        vibratoHz = Math.Clamp(double.IsFinite(rateHz) ? rateHz : 5.5, 0.5, 12);
+        vibratoCents = Math.Clamp(double.IsFinite(ownCents) ? ownCents : 0, 0, VoiceEngineOptions.MaxVibratoCents);
+        vibratoWheelCents = Math.Clamp(double.IsFinite(wheelCents) ? wheelCents : VoiceEngineOptions.DefaultVibratoWheelCents, 0, VoiceEngineOptions.MaxVibratoCents);
+        vibratoHz = Math.Clamp(double.IsFinite(rateHz) ? rateHz : VoiceEngineOptions.DefaultVibratoRateHz,
+            VoiceEngineOptions.MinVibratoRateHz, VoiceEngineOptions.MaxVibratoRateHz);
     }
 
     /// The sound's own vibrato grows from 0 to its depth over each note's first this many seconds (the attack stays on

@@ -19,8 +19,11 @@ public sealed class VoiceEngineOptions
     /// (MIDI CC1, the General MIDI convention: VibratoWheelCents at full wheel), at VibratoRateHz. With both at 0 the
     /// pitch stays exactly as played.
     public double VibratoCents { get; init; }
-    public double VibratoWheelCents { get; init; } = 35;
-    public double VibratoRateHz { get; init; } = 5.5;
+    public double VibratoWheelCents { get; init; } = DefaultVibratoWheelCents;
+    public double VibratoRateHz { get; init; } = DefaultVibratoRateHz;
+    /// The vibrato's defaults and ranges, shared by the engine, presets and the plug-in's parameters.
+    public const double DefaultVibratoWheelCents = 35, DefaultVibratoRateHz = 5.5;
+    public const double MaxVibratoCents = 100, MinVibratoRateHz = 0.5, MaxVibratoRateHz = 12;
     /// Release time to -60 dB after note-off (exponential decay).
     public double ReleaseSeconds { get; init; } = 0.3;
     /// Velocity-to-gain: gain(v) = 10^(-RangeDb * Sensitivity * (1 - v/127) / 20), applied relative to

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NeuralSynth.Plugin.Vst3;
+using NeuralSynth.Realtime;
 
 namespace NeuralSynth.Plugin;
 
@@ -158,9 +159,11 @@ public static class Parameters
             new() { Id = ParamIds.Gain, Title = "Gain", ShortTitle = "Gain", Units = "dB", Kind = ParameterKind.Linear, Min = -60, Max = 12, DefaultPlain = 0 },
             new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 100 },
             new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10, DefaultPlain = 0.3, Decimals = 2 },
-            new() { Id = ParamIds.Vibrato, Title = "Vibrato", ShortTitle = "Vibrato", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 0, Decimals = 1 },
-            new() { Id = ParamIds.VibratoWheel, Title = "Wheel Vibrato", ShortTitle = "WheelVib", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 35, Decimals = 0 },
-            new() { Id = ParamIds.VibratoRate, Title = "Vibrato Rate", ShortTitle = "VibRate", Units = "Hz", Kind = ParameterKind.Linear, Min = 0.5, Max = 12, DefaultPlain = 5.5, Decimals = 1 },
+            new() { Id = ParamIds.Vibrato, Title = "Vibrato", ShortTitle = "Vibrato", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents, DefaultPlain = 0, Decimals = 1 },
+            new() { Id = ParamIds.VibratoWheel, Title = "Wheel Vibrato", ShortTitle = "WheelVib", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents,
+                DefaultPlain = VoiceEngineOptions.DefaultVibratoWheelCents, Decimals = 0 },
+            new() { Id = ParamIds.VibratoRate, Title = "Vibrato Rate", ShortTitle = "VibRate", Units = "Hz", Kind = ParameterKind.Linear, Min = VoiceEngineOptions.MinVibratoRateHz,
+                Max = VoiceEngineOptions.MaxVibratoRateHz, DefaultPlain = VoiceEngineOptions.DefaultVibratoRateHz, Decimals = 1 },
             new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
             new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = InstrumentEngine.MaxVoices, DefaultPlain = 64, Decimals = 0 },
             new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder", "Additive"], Max = 2, DefaultPlain = 2 },

@@ -6,7 +6,7 @@ namespace NeuralSynth.Models.Rendering;
 
 /// How one MIDI track sounds: its timbre and the envelope/gain settings of its preset.
 public sealed record TrackSound(string PresetName, Latent Z, double GainDb = 0, double VelocitySensitivity = 1, double ReleaseSeconds = 0.3, double PitchBendRange = 2,
-    double VibratoCents = 0, double VibratoHz = 5.5)
+    double VibratoCents = 0, double VibratoHz = VoiceEngineOptions.DefaultVibratoRateHz)
 {
     /// How a preset sounds on a model with this prior (and its macro directions, if it has them).
     public static TrackSound From(Realtime.Timbre.Preset p, LatentPrior prior, Realtime.Timbre.TimbreDirections? directions) =>

@@ -175,7 +175,7 @@ public static class PresetBank
     /// A family's release, velocity sensitivity and vibrato as its presets get them.
     public static (double Release, double VelocitySensitivity, double VibratoCents, double VibratoHz) Style(string family)
     {
-        var (cents, hz) = FamilyVibratoStyle.GetValueOrDefault(family, (0.0, 5.5));
+        var (cents, hz) = FamilyVibratoStyle.GetValueOrDefault(family, (0.0, VoiceEngineOptions.DefaultVibratoRateHz));
         return FamilyStyle.TryGetValue(family, out var s) ? (s.Release, s.VelSens, cents, hz) : (0.3, 0.8, cents, hz);
     }
 
@@ -286,6 +286,7 @@ public static class PresetBank
             var ranked = Rank(scores, f);
             string fam = families[f];
             var style = FamilyStyle.GetValueOrDefault(fam, (0.3, 0.8, CultureInfo.InvariantCulture.TextInfo.ToTitleCase(fam)));
+            var vibrato = Style(fam);
             best[fam] = ranked[0];
             for (int v = 0; v < perFamily; v++)
             {
@@ -302,8 +303,8 @@ public static class PresetBank
                     VelocitySensitivity = style.Item2,
                     ReleaseS = style.Item1,
                     PitchBendRange = 2,
-                    VibratoCents = Style(fam).VibratoCents,
-                    VibratoHz = Style(fam).VibratoHz,
+                    VibratoCents = vibrato.VibratoCents,
+                    VibratoHz = vibrato.VibratoHz,
                     Family = fam,
                     Notes = FamilyNotes(fam, f, corners, o, scores.Count, modelId),
                 };

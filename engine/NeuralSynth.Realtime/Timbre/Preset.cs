@@ -37,7 +37,7 @@ public sealed record Preset
     public int PitchBendRange { get; init; } = 2;
     /// The sound's own vibrato: peak cents (0-100; 0 plays exactly in tune) and rate (VoiceEngineOptions.VibratoCents).
     public double VibratoCents { get; init; }
-    public double VibratoHz { get; init; } = 5.5;
+    public double VibratoHz { get; init; } = VoiceEngineOptions.DefaultVibratoRateHz;
     /// Instrument family hint (NSynth names: bass, brass, flute, guitar, keyboard, mallet, organ, reed, string, synth_lead, vocal).
     public string? Family { get; init; }
     public string? Notes { get; init; }
@@ -103,8 +103,8 @@ public sealed record Preset
                 VelocitySensitivity = r.Number("velocity_sensitivity", 0, 1, 1),
                 ReleaseS = r.Number("release_s", 0.01, 10, 0.3),
                 PitchBendRange = r.Int("pitch_bend_range", required: false, 0, 24, 2),
-                VibratoCents = r.Number("vibrato_cents", 0, 100, 0),
-                VibratoHz = r.Number("vibrato_hz", 0.5, 12, 5.5),
+                VibratoCents = r.Number("vibrato_cents", 0, VoiceEngineOptions.MaxVibratoCents, 0),
+                VibratoHz = r.Number("vibrato_hz", VoiceEngineOptions.MinVibratoRateHz, VoiceEngineOptions.MaxVibratoRateHz, VoiceEngineOptions.DefaultVibratoRateHz),
                 Family = r.String("family", required: false),
                 Notes = r.String("notes", required: false),
             };
@@ -270,7 +270,7 @@ public sealed record Preset
             w.WriteNumber("velocity_sensitivity", VelocitySensitivity);
             w.WriteNumber("release_s", ReleaseS);
             w.WriteNumber("pitch_bend_range", PitchBendRange);
-            if (VibratoCents != 0 || VibratoHz != 5.5) { w.WriteNumber("vibrato_cents", VibratoCents); w.WriteNumber("vibrato_hz", VibratoHz); }
+            if (VibratoCents != 0 || VibratoHz != VoiceEngineOptions.DefaultVibratoRateHz) { w.WriteNumber("vibrato_cents", VibratoCents); w.WriteNumber("vibrato_hz", VibratoHz); }
             if (Family != null) w.WriteString("family", Family);
             if (Notes != null) w.WriteString("notes", Notes);
             w.WriteEndObject();
@@ -307,8 +307,8 @@ public sealed record Preset
         Check("velocity_sensitivity", VelocitySensitivity, 0, 1);
         Check("release_s", ReleaseS, 0.01, 10);
         if (PitchBendRange < 0 || PitchBendRange > 24) throw new ArgumentException($"preset field 'pitch_bend_range' must be from 0 to 24, got {PitchBendRange}");
-        Check("vibrato_cents", VibratoCents, 0, 100);
-        Check("vibrato_hz", VibratoHz, 0.5, 12);
+        Check("vibrato_cents", VibratoCents, 0, VoiceEngineOptions.MaxVibratoCents);
+        Check("vibrato_hz", VibratoHz, VoiceEngineOptions.MinVibratoRateHz, VoiceEngineOptions.MaxVibratoRateHz);
     }
 
     static void Check(string field, double v, double min, double max)
