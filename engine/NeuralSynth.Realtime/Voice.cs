@@ -21,12 +21,15 @@ internal sealed class Voice
     public long StartOrder, Elapsed;
     /// The vibrato sine's phase (radians); each note starts at its own.
     public double VibratoPhase;
+    /// The note's own time in host samples: Elapsed, run faster or slower as bend and vibrato raise or lower the pitch,
+    /// as a sampler's playback position does. A timbre change continues the new note from here.
+    public double NoteTime;
 
     public void CopyFrom(Voice v)
     {
         Pitch = v.Pitch; WantedPitch = v.WantedPitch; Velocity = v.Velocity; Layer = v.Layer;
         Note = v.Note; Pos = v.Pos; WantedLatent = v.WantedLatent; VelocityGain = v.VelocityGain;
         Env = v.Env; Fade = v.Fade; FadeStep = v.FadeStep; Released = v.Released; SustainHeld = v.SustainHeld;
-        StartOrder = v.StartOrder; Elapsed = v.Elapsed; VibratoPhase = v.VibratoPhase;
+        StartOrder = v.StartOrder; Elapsed = v.Elapsed; VibratoPhase = v.VibratoPhase; NoteTime = v.NoteTime;
     }
 }

@@ -59,8 +59,12 @@ public sealed class VoiceEngine
     int maxBlock = 4096;
     float releaseCoef, timbreFadeStep, swapFadeStep, stealFadeStep;
     double bendSemitones, bendNormalized;
-    // The mod wheel, followed through a 20 ms smoother so that a jump of the wheel does not jump the pitch.
-    double modWheel, modSmoothed;
+    // The mod wheel, followed through a 20 ms smoother so that a jump of the wheel does not jump the pitch: from
+    // modFrom at sample modSince (of the engine's clock) toward modWheel, in closed form, so its value at any sample
+    // does not depend on how the host cut the blocks.
+    double modWheel, modFrom;
+    long modSince, clock;
+    const double ModSmoothingSeconds = 0.02;
     // Performance settings: start from the options, changeable on the audio thread between blocks.
     double releaseSeconds, velocitySensitivity, bendRange, vibratoCents, vibratoWheelCents, vibratoHz;
     bool sustainDown;
@@ -257,7 +261,7 @@ public sealed class VoiceEngine
                     }
                 break;
             case EventKind.Bend: bendNormalized = ev.F; bendSemitones = ev.F * bendRange; break;
-            case EventKind.Mod: modWheel = ev.F; break;
+            case EventKind.Mod: modFrom = WheelAt(clock); modSince = clock; modWheel = ev.F; break;
             case EventKind.Sustain:
                 sustainDown = ev.A != 0;
                 if (!sustainDown)
@@ -313,7 +317,7 @@ public sealed class VoiceEngine
         v.VelocityGain = VelocityGain(velocity, layer);
         v.Env = 1; v.Fade = 1; v.FadeStep = 0;
         v.Released = false; v.SustainHeld = false;
-        v.StartOrder = ++noteCounter; v.Elapsed = 0; v.Pos = 0;
+        v.StartOrder = ++noteCounter; v.Elapsed = 0; v.NoteTime = 0; v.Pos = 0;
         v.VibratoPhase = 2 * Math.PI * (v.StartOrder * 0.6180339887498949 % 1.0); // notes of a chord do not swing together
         v.WantedLatent = exact ? null : z;
         SetNote(v, note);
@@ -400,8 +404,9 @@ public sealed class VoiceEngine
                 ghost.WantedLatent = null;
             }
         }
-        // Where the new note is at this point of the note's life (a waiting voice starts at the top).
-        double pos = fromStart ? 0 : v.Elapsed * baseStep;
+        // Where the new note is at this point of the note's life (a waiting voice starts at the top): its own time,
+        // bend and vibrato included, so that it continues as the same note played from its start would.
+        double pos = fromStart ? 0 : v.NoteTime * baseStep;
         if (note.HasLoop && pos >= note.LoopEnd) pos = note.LoopStart + (pos - note.LoopStart) % note.LoopLength;
         if (!note.HasLoop && pos >= note.Length) return; // nothing left of the exact note: keep the stand-in
         SetNote(v, note);
@@ -444,15 +449,12 @@ public sealed class VoiceEngine
         }
     }
 
-    /// The mod wheel's vibrato depth in cents for the coming segment of `len` samples, the wheel's smoother moved on by
-    /// it. Segments are at most Chunk samples (~3 ms at 44.1 kHz) and each takes its sine at its middle, so the pitch
-    /// moves in steps far below a cent.
-    double WheelCents(int len)
+    /// The smoothed mod wheel (0..1) at sample `at` of the engine's clock.
+    double WheelAt(double at)
     {
-        if (modWheel == 0 && modSmoothed == 0) return 0;
-        modSmoothed += (modWheel - modSmoothed) * (1 - Math.Exp(-len / hostRate / 0.02));
-        if (modWheel == 0 && modSmoothed < 1e-4) modSmoothed = 0;
-        return modSmoothed * vibratoWheelCents;
+        if (modWheel == modFrom) return modWheel;
+        double t = Math.Max(0, at - modSince) / (ModSmoothingSeconds * hostRate);
+        return t > 16 ? modWheel : modWheel + (modFrom - modWheel) * Math.Exp(-t);   // e^-16: the glide is over
     }
 
     void RenderSegment(Span<float> left, Span<float> right)
@@ -460,8 +462,11 @@ public sealed class VoiceEngine
         int len = left.Length;
         if (len == 0) return;
         int width = Simd.MaxVectorWidth;
-        double wheelCents = WheelCents(len), phaseStep = 2 * Math.PI * vibratoHz * len / hostRate;
-        double onsetSamples = VibratoOnsetSeconds * hostRate;
+        // A note's vibrato is a function of the note's own time: its pitch steps once per Chunk samples of the note,
+        // counted from its note-on, with the sine at each step's middle, so the note plays the same samples offline
+        // and live, whatever the host's block size. Without vibrato the pitch holds through the segment.
+        bool swings = vibratoCents > 0 || modWheel > 0 || WheelAt(clock + len) > 0;
+        double cellPhase = 2 * Math.PI * vibratoHz * Chunk / hostRate, onsetSamples = VibratoOnsetSeconds * hostRate;
         foreach (var v in voices)
         {
             if (v.State == Voice.Kind.Free) continue;
@@ -470,18 +475,40 @@ public sealed class VoiceEngine
             {
                 // Waiting for its first note: time runs on; a released waiting voice just ends.
                 v.Elapsed += len;
+                v.NoteTime += len;
                 if (v.Released || v.State == Voice.Kind.Ghost) Free(v);
                 continue;
             }
-            double semis = v.Pitch - note.Pitch + bendSemitones;
-            double depthCents = wheelCents + vibratoCents * Math.Min(1, (v.Elapsed + 0.5 * len) / onsetSamples);
-            if (depthCents > 0) semis += depthCents / 100 * Math.Sin(v.VibratoPhase + 0.5 * phaseStep);
-            v.VibratoPhase = (v.VibratoPhase + phaseStep) % (2 * Math.PI);
-            double step = baseStep * Math.Exp(semis * (Math.Log(2) / 12));
-            int k = step <= 1 ? 0 : step <= 2 ? 1 : step <= 4 ? 2 : 3;
+            double standIn = v.Pitch - note.Pitch;   // a stand-in note of another pitch is played at this one's
             var dst = scratch.AsSpan(0, len);
-            int produced = Resampler.Process(banks[k], note.Buffer, CachedNote.Padding, ref v.Pos, step,
-                note.HasLoop ? note.LoopEnd : double.MaxValue, note.LoopLength, note.HasLoop ? double.MaxValue : note.Length, dst, width);
+            int produced = 0;
+            for (int done = 0; done < len;)
+            {
+                int piece = len - done;
+                double semis = bendSemitones;
+                bool cellEnds = false;
+                if (swings)
+                {
+                    long at = v.Elapsed + done;
+                    int inCell = (int)(at % Chunk);
+                    piece = Math.Min(piece, Chunk - inCell);
+                    double middle = at - inCell + 0.5 * Chunk;   // the note's time at its cell's middle
+                    double depthCents = vibratoWheelCents * WheelAt(clock + done + (middle - at)) + vibratoCents * Math.Min(1, middle / onsetSamples);
+                    if (depthCents > 0) semis += depthCents / 100 * Math.Sin(v.VibratoPhase + 0.5 * cellPhase);
+                    cellEnds = inCell + piece == Chunk;
+                }
+                double step = baseStep * Math.Exp((standIn + semis) * (Math.Log(2) / 12));
+                double rate = semis == 0 ? 1 : Math.Exp(semis * (Math.Log(2) / 12));   // the note's own time runs at this rate
+                int k = step <= 1 ? 0 : step <= 2 ? 1 : step <= 4 ? 2 : 3;
+                int got = Resampler.Process(banks[k], note.Buffer, CachedNote.Padding, ref v.Pos, step,
+                    note.HasLoop ? note.LoopEnd : double.MaxValue, note.LoopLength, note.HasLoop ? double.MaxValue : note.Length,
+                    dst.Slice(done, piece), width);
+                produced += got;
+                v.NoteTime += piece * rate;
+                if (cellEnds) v.VibratoPhase = (v.VibratoPhase + cellPhase) % (2 * Math.PI);
+                done += piece;
+                if (got < piece) break;
+            }
 
             float env0 = v.Env, fade0 = v.Fade;
             float env1 = v.Released ? env0 * MathF.Pow(releaseCoef, len) : env0;
@@ -495,5 +522,6 @@ public sealed class VoiceEngine
             v.Elapsed += len;
             if (produced < len || env1 < SilentEnv || (v.State == Voice.Kind.Ghost && fade1 <= 0)) Free(v);
         }
+        clock += len;
     }
 }

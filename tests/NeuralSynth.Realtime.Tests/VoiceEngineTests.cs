@@ -180,6 +180,42 @@ public class VoiceEngineTests
         Assert.InRange(swing, 75, 101);
     }
 
+    /// A note's vibrato is a function of the note's own time, not of the host's blocks: the same performance (a chord
+    /// with the sound's own vibrato, the mod wheel moved up and back) plays the same samples in blocks of 128 (the
+    /// engine's chunk), 37, 480 and 4096, as an offline bounce must match what was heard live.
+    [Fact]
+    public void VibratoAndWheel_PlayTheSameSamples_AtAnyBlockSize()
+    {
+        float[] Play(int block)
+        {
+            var e = Engine(Filled(Z1, [57, 64]));
+            e.SetSampleRate(48000, 4096);
+            e.SetVibrato(9, 35, 5.2);
+            var y = new float[72000];
+            var r = new float[block];
+            void At(int t, int from, int n, Action<int> post) { if (t >= from && t < from + n) post(t - from); }
+            for (int pos = 0; pos < y.Length; pos += block)
+            {
+                int n = Math.Min(block, y.Length - pos);
+                At(0, pos, n, o => e.NoteOn(o, 57, 100));
+                At(3001, pos, n, o => e.NoteOn(o, 64, 90));
+                At(20000, pos, n, o => e.ModWheel(o, 0.7f));
+                At(41234, pos, n, o => e.ModWheel(o, 0f));
+                e.Process(y.AsSpan(pos, n), r.AsSpan(0, n));
+            }
+            return y;
+        }
+        var reference = Play(128);
+        Assert.True(Rms(reference.AsSpan(60000)) > 0.01);
+        foreach (int block in new[] { 37, 480, 4096 })
+        {
+            var y = Play(block);
+            double worst = 0;
+            for (int i = 0; i < y.Length; i++) worst = Math.Max(worst, Math.Abs(y[i] - reference[i]));
+            Assert.True(worst < 1e-5, $"blocks of {block}: {worst:E2} from blocks of 128");
+        }
+    }
+
     [Fact]
     public void HeldNotesLoopSeamlesslyFarBeyondTheirRenderedLength()
     {
