@@ -120,7 +120,18 @@ public sealed unsafe class NeuralSynthController : ComObject,
     {
         int i = Parameters.IndexOf(id);
         if (i < 0 || !double.IsFinite(value)) return Tresult.InvalidArgument;
-        _values[i] = Math.Clamp(value, 0, 1);
+        value = Math.Clamp(value, 0, 1);
+        var p = Parameters.All[i];
+        bool newSound = id == ParamIds.Sound && p.ToPlain(value) != p.ToPlain(_values[i]);
+        _values[i] = value;
+        // A newly picked sound brings its style parameters, as the processor applies them (Parameters.StyleIds); the
+        // host re-reads them at once rather than when the processor's output changes come back.
+        if (newSound && Parameters.SoundStyle((int)p.ToPlain(value)) is { } style)
+        {
+            for (int k = 0; k < style.Length; k++) _values[Parameters.IndexOf(Parameters.StyleIds[k])] = style[k];
+            nint handler = Volatile.Read(ref _handler);
+            if (handler != 0) new ComponentHandler(handler).RestartComponent(ComponentHandler.ParamValuesChanged);
+        }
         return Tresult.Ok;
     }
 

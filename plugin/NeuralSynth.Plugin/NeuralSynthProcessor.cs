@@ -224,7 +224,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
 
         int n = data->NumSamples;
         int lastOffset = Math.Max(0, n - 1);
-        if (data->InputParameterChanges != 0) ReadParameterChanges(new ParameterChanges(data->InputParameterChanges), lastOffset);
+        if (data->InputParameterChanges != 0) ReadParameterChanges(new ParameterChanges(data->InputParameterChanges), new ParameterChanges(data->OutputParameterChanges), lastOffset);
         if (data->InputEvents != 0 && _eventInActive) ReadEvents(new EventList(data->InputEvents), lastOffset);
 
         if (n <= 0 || data->NumOutputs <= 0 || data->Outputs == null || !_audioOutActive)
@@ -283,29 +283,61 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
         return Tresult.Ok;
     }
 
-    void ReadParameterChanges(ParameterChanges changes, int lastOffset)
+    void ReadParameterChanges(ParameterChanges changes, ParameterChanges output, int lastOffset)
     {
         int count = changes.Count;
+        // The Sound queue first: picking a sound sets its style parameters, and their own changes in the same block win.
         for (int q = 0; q < count; q++)
         {
             var queue = changes.GetQueue(q);
-            if (queue.IsNull) continue;
-            uint id = queue.ParameterId;
-            int index = Parameters.IndexOf(id);
-            if (index < 0) continue;
-            var def = Parameters.All[index];
-            int points = queue.PointCount;
-            for (int p = 0; p < points; p++)
+            if (!queue.IsNull && queue.ParameterId == ParamIds.Sound) ReadQueue(queue, output, lastOffset);
+        }
+        for (int q = 0; q < count; q++)
+        {
+            var queue = changes.GetQueue(q);
+            if (!queue.IsNull && queue.ParameterId != ParamIds.Sound) ReadQueue(queue, output, lastOffset);
+        }
+    }
+
+    void ReadQueue(ParamValueQueue queue, ParameterChanges output, int lastOffset)
+    {
+        uint id = queue.ParameterId;
+        int index = Parameters.IndexOf(id);
+        if (index < 0) return;
+        var def = Parameters.All[index];
+        int points = queue.PointCount;
+        for (int p = 0; p < points; p++)
+        {
+            int offset;
+            double value;
+            if (queue.GetPoint(p, &offset, &value) != Tresult.Ok || !double.IsFinite(value)) continue;
+            value = Math.Clamp(value, 0, 1);
+            offset = Math.Clamp(offset, 0, lastOffset);
+            if (id == ParamIds.Sound && value != _values[index])
             {
-                int offset;
-                double value;
-                if (queue.GetPoint(p, &offset, &value) != Tresult.Ok || !double.IsFinite(value)) continue;
-                value = Math.Clamp(value, 0, 1);
-                // Picking a bank sound leaves a loaded preset's own corners behind.
-                if (id == ParamIds.Sound && value != _values[index]) _engine.SetCorners(null);
-                _values[index] = value;
-                if (id != ParamIds.Bypass) _engine.SetParameter(id, def.ToPlain(value), Math.Clamp(offset, 0, lastOffset));
+                _engine.SetCorners(null);   // picking a bank sound leaves a loaded preset's own corners behind
+                if (def.ToPlain(value) != def.ToPlain(_values[index])) PickSoundStyle((int)def.ToPlain(value), output, offset);
             }
+            _values[index] = value;
+            if (id != ParamIds.Bypass) _engine.SetParameter(id, def.ToPlain(value), offset);
+        }
+    }
+
+    /// A newly picked sound brings its preset's release, velocity response and vibrato (Parameters.StyleIds); the
+    /// host hears of them as output parameter changes, so its controller and automation lanes follow.
+    void PickSoundStyle(int sound, ParameterChanges output, int offset)
+    {
+        var style = Parameters.SoundStyle(sound);
+        if (style == null) return;
+        for (int k = 0; k < style.Length; k++)
+        {
+            uint id = Parameters.StyleIds[k];
+            int index = Parameters.IndexOf(id);
+            _values[index] = style[k];
+            _engine.SetParameter(id, Parameters.All[index].ToPlain(style[k]), offset);
+            if (output.IsNull) continue;
+            var queue = output.AddQueue(id);
+            if (!queue.IsNull) queue.AddPoint(offset, style[k]);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using NeuralSynth.Plugin.Vst3;
 using NeuralSynth.Realtime;
+using NeuralSynth.Realtime.Timbre;
 
 namespace NeuralSynth.Plugin;
 
@@ -142,6 +143,8 @@ public static class Parameters
 
     static ParameterDef[] Build()
     {
+        // A fresh instance plays the default sound as picking it would: its release, velocity response and vibrato.
+        var sound = SoundBank.PresetOf(SoundBank.DefaultIndex);
         var list = new List<ParameterDef>
         {
             new() { Id = ParamIds.Bypass, Title = "Bypass", ShortTitle = "Bypass", Kind = ParameterKind.Toggle, DefaultPlain = 0, IsBypass = true },
@@ -157,13 +160,16 @@ public static class Parameters
         [
             new() { Id = ParamIds.Seed, Title = "Seed", ShortTitle = "Seed", Kind = ParameterKind.Discrete, Min = 0, Max = 999, DefaultPlain = 0, Decimals = 0 },
             new() { Id = ParamIds.Gain, Title = "Gain", ShortTitle = "Gain", Units = "dB", Kind = ParameterKind.Linear, Min = -60, Max = 12, DefaultPlain = 0 },
-            new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 100 },
-            new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10, DefaultPlain = 0.3, Decimals = 2 },
-            new() { Id = ParamIds.Vibrato, Title = "Vibrato", ShortTitle = "Vibrato", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents, DefaultPlain = 0, Decimals = 1 },
+            new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100,
+                DefaultPlain = sound is null ? 100 : StylePlain(sound, ParamIds.VelocitySensitivity) },
+            new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10,
+                DefaultPlain = sound is null ? 0.3 : StylePlain(sound, ParamIds.Release), Decimals = 2 },
+            new() { Id = ParamIds.Vibrato, Title = "Vibrato", ShortTitle = "Vibrato", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents,
+                DefaultPlain = sound is null ? 0 : StylePlain(sound, ParamIds.Vibrato), Decimals = 1 },
             new() { Id = ParamIds.VibratoWheel, Title = "Wheel Vibrato", ShortTitle = "WheelVib", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents,
                 DefaultPlain = VoiceEngineOptions.DefaultVibratoWheelCents, Decimals = 0 },
             new() { Id = ParamIds.VibratoRate, Title = "Vibrato Rate", ShortTitle = "VibRate", Units = "Hz", Kind = ParameterKind.Linear, Min = VoiceEngineOptions.MinVibratoRateHz,
-                Max = VoiceEngineOptions.MaxVibratoRateHz, DefaultPlain = VoiceEngineOptions.DefaultVibratoRateHz, Decimals = 1 },
+                Max = VoiceEngineOptions.MaxVibratoRateHz, DefaultPlain = sound is null ? VoiceEngineOptions.DefaultVibratoRateHz : StylePlain(sound, ParamIds.VibratoRate), Decimals = 1 },
             new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
             new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = InstrumentEngine.MaxVoices, DefaultPlain = 64, Decimals = 0 },
             new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder", "Additive"], Max = 2, DefaultPlain = 2 },
@@ -191,4 +197,31 @@ public static class Parameters
     public static ParameterDef? Get(uint id) { int i = IndexOf(id); return i < 0 ? null : All[i]; }
 
     public static double[] Defaults() => All.Select(p => p.DefaultNormalized).ToArray();
+
+    /// <summary>
+    /// What picking a bank sound sets besides its timbre: how the instruments it was made from let go of a note,
+    /// answer velocity and swing (the preset's release_s, velocity_sensitivity, vibrato_cents and vibrato_hz, measured
+    /// per family: PresetBank.Style). A sound is its preset: without these a Strings II picked from the list played
+    /// with no vibrato and another sound's release, unlike the same preset loaded from its file.
+    /// </summary>
+    public static readonly uint[] StyleIds = [ParamIds.Release, ParamIds.VelocitySensitivity, ParamIds.Vibrato, ParamIds.VibratoRate];
+    static readonly double[]?[] s_soundStyles = BuildStyles();
+
+    /// <summary>Normalized values of <see cref="StyleIds"/> for bank sound `sound` (null: the seed fallback, no preset).
+    /// Precomputed: safe on the audio thread.</summary>
+    public static double[]? SoundStyle(int sound) => s_soundStyles[Math.Clamp(sound, 0, s_soundStyles.Length - 1)];
+
+    /// <summary>A style parameter's plain value in a preset.</summary>
+    public static double StylePlain(Preset preset, uint id) => id switch
+    {
+        ParamIds.Release => preset.ReleaseS,
+        ParamIds.VelocitySensitivity => preset.VelocitySensitivity * 100,
+        ParamIds.Vibrato => preset.VibratoCents,
+        ParamIds.VibratoRate => preset.VibratoHz,
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "not a style parameter"),
+    };
+
+    static double[]?[] BuildStyles() => Enumerable.Range(0, SoundBank.Names.Length)
+        .Select(i => SoundBank.PresetOf(i) is { } p ? StyleIds.Select(id => Get(id)!.ToNormalized(StylePlain(p, id))).ToArray() : null)
+        .ToArray();
 }

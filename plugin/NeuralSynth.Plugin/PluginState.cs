@@ -134,13 +134,14 @@ public sealed class PluginState
         int end = s.Length - 4;
         if (o + count * 12 > end || (version == 1 && o + count * 12 != end)) { error = "state length does not match its parameter count"; return null; }
         var values = Parameters.Defaults();
+        var present = new bool[values.Length];
         for (int i = 0; i < count; i++, o += 12)
         {
             uint id = BinaryPrimitives.ReadUInt32LittleEndian(s[o..]);
             double v = BinaryPrimitives.ReadDoubleLittleEndian(s[(o + 4)..]);
             if (!double.IsFinite(v) || v < 0 || v > 1) { error = $"state value of parameter {id} out of range"; return null; }
             int index = Parameters.IndexOf(id);
-            if (index >= 0) values[index] = v;
+            if (index >= 0) { values[index] = v; present[index] = true; }
         }
         CornerSpec[]? corners = null;
         if (version >= 2)
@@ -174,7 +175,25 @@ public sealed class PluginState
             }
             if (o != end) { error = "state has trailing bytes after its corners"; return null; }
         }
+        TakeMissingStyle(values, present, corners);
         return new PluginState { ModelId = modelId, Values = values, Corners = corners };
+    }
+
+    /// A style parameter a state does not carry (one saved before it existed: the vibrato came in state version 2's
+    /// lifetime) plays as the state's sound would: its bank sound's style, or for custom corners no vibrato of their
+    /// own, as they played when the state was saved; not the default sound's.
+    static void TakeMissingStyle(double[] values, bool[] present, CornerSpec[]? corners)
+    {
+        var sound = Parameters.Get(ParamIds.Sound)!;
+        var style = corners == null ? Parameters.SoundStyle((int)sound.ToPlain(values[Parameters.IndexOf(ParamIds.Sound)])) : null;
+        for (int k = 0; k < Parameters.StyleIds.Length; k++)
+        {
+            uint id = Parameters.StyleIds[k];
+            int index = Parameters.IndexOf(id);
+            if (present[index]) continue;
+            if (style != null) values[index] = style[k];
+            else if (id == ParamIds.Vibrato) values[index] = 0;
+        }
     }
 }
 

@@ -87,4 +87,22 @@ public class ParameterTests
         Assert.Equal("Off", bypass.Format(0.49));
         Assert.Equal("On", bypass.Format(0.5));
     }
+
+    [Fact]
+    public void FreshInstance_PlaysTheDefaultSound_AsItsPresetDoes()
+    {
+        var preset = SoundBank.PresetOf(SoundBank.DefaultIndex)!;
+        var style = Parameters.SoundStyle(SoundBank.DefaultIndex)!;
+        for (int k = 0; k < Parameters.StyleIds.Length; k++)
+        {
+            var p = Parameters.Get(Parameters.StyleIds[k])!;
+            Assert.Equal(style[k], p.DefaultNormalized, 12);
+            Assert.Equal(Parameters.StylePlain(preset, p.Id), p.DefaultPlain);
+        }
+        Assert.Equal("8.6 cents", Parameters.Get(ParamIds.Vibrato)!.Format(Parameters.Get(ParamIds.Vibrato)!.DefaultNormalized));
+        Assert.Equal("0.36 s", Parameters.Get(ParamIds.Release)!.Format(Parameters.Get(ParamIds.Release)!.DefaultNormalized));
+        // Every bank sound has a style, and the sounds differ in it (the organ barely answers velocity, the strings swing).
+        Assert.All(Enumerable.Range(0, SoundBank.Names.Length), i => Assert.NotNull(Parameters.SoundStyle(i)));
+        Assert.True(Enumerable.Range(0, SoundBank.Names.Length).Select(i => Parameters.SoundStyle(i)![0]).Distinct().Count() > 5);
+    }
 }

@@ -81,7 +81,7 @@ public unsafe class ProcessAllocationTests
             Assert.Equal(0u, proc.Release());
             events.Release();
             changes.Release();
-            changes.Queue.Release();
+            foreach (var q in changes.Queues) q.Release();
         }
     }
 

@@ -51,6 +51,7 @@ public unsafe class ProcessorTests
         public readonly NeuralSynthProcessor Proc = new();
         public readonly HostEventList Events = new();
         public readonly HostChanges Changes = new();
+        public readonly HostChanges Output = new();   // what the processor tells the host
 
         public Rig(int maxBlock = 512)
         {
@@ -70,9 +71,10 @@ public unsafe class ProcessorTests
 
         public void Set(uint id, int offset, double value)
         {
-            Changes.Queue.Id = id;
-            Changes.Queue.Points[Changes.Queue.Count++] = (offset, value);
-            Changes.Count = 1;
+            int i = Array.FindIndex(Changes.Queues, 0, Changes.Count, q => q.Id == id);
+            if (i < 0) { i = Changes.Count++; Changes.Queues[i].Id = id; Changes.Queues[i].Count = 0; }
+            var queue = Changes.Queues[i];
+            queue.Points[queue.Count++] = (offset, value);
         }
 
         /// Runs one block; returns (left, right as doubles, silence flags).
@@ -89,12 +91,12 @@ public unsafe class ProcessorTests
                     var data = new ProcessData
                     {
                         SymbolicSampleSize = is64 ? 1 : 0, NumSamples = n, NumOutputs = 1, Outputs = &bus,
-                        InputEvents = Events.Pointer, InputParameterChanges = Changes.Pointer,
+                        InputEvents = Events.Pointer, InputParameterChanges = Changes.Pointer, OutputParameterChanges = Output.Pointer,
                     };
+                    Output.Clear();
                     Assert.Equal(Tresult.Ok, Proc.Process(&data));
                     Events.Count = 0;
-                    Changes.Count = 0;
-                    Changes.Queue.Count = 0;
+                    Changes.Clear();
                     double[] Read(int c) => Enumerable.Range(0, n).Select(i => is64 ? ((double*)buffers[c])[i] : ((float*)buffers[c])[i]).ToArray();
                     return (Read(0), channels > 1 ? Read(1) : null, bus.SilenceFlags);
                 }
@@ -106,8 +108,8 @@ public unsafe class ProcessorTests
         {
             Assert.Equal(0u, Proc.Release());
             Events.Release();
-            Changes.Release();
-            Changes.Queue.Release();
+            Changes.ReleaseAll();
+            Output.ReleaseAll();
         }
     }
 
@@ -152,5 +154,70 @@ public unsafe class ProcessorTests
         var empty = new ProcessData { NumSamples = 64, NumOutputs = 0 };
         Assert.Equal(Tresult.Ok, rig.Proc.Process(&empty));
         Assert.Equal(Tresult.InvalidArgument, rig.Proc.Process(null));
+    }
+
+    static double Norm(uint id, double plain) => Parameters.Get(id)!.ToNormalized(plain);
+    static double SoundNorm(string name) => Norm(ParamIds.Sound, Array.IndexOf(SoundBank.Names, name));
+
+    [Fact]
+    public void PickingASound_BringsItsReleaseVelocityAndVibrato_AndTellsTheHost()
+    {
+        var keys = SoundBank.PresetOf(Array.IndexOf(SoundBank.Names, "Keys I"))!;
+        using var rig = new Rig();
+        Assert.Equal(8.6, Parameters.Get(ParamIds.Vibrato)!.ToPlain(rig.Proc.GetValue(ParamIds.Vibrato)), 6);   // Strings II's, from the start
+        rig.Set(ParamIds.Sound, 64, SoundNorm("Keys I"));
+        rig.Run(256);
+        Assert.Equal(keys.ReleaseS, Parameters.Get(ParamIds.Release)!.ToPlain(rig.Proc.GetValue(ParamIds.Release)), 6);
+        Assert.Equal(keys.VelocitySensitivity * 100, Parameters.Get(ParamIds.VelocitySensitivity)!.ToPlain(rig.Proc.GetValue(ParamIds.VelocitySensitivity)), 6);
+        Assert.Equal(0.0, rig.Proc.GetValue(ParamIds.Vibrato));
+        foreach (uint id in Parameters.StyleIds)
+        {
+            var points = rig.Output.PointsOf(id);
+            Assert.Single(points);
+            Assert.Equal(64, points[0].Offset);
+            Assert.Equal(rig.Proc.GetValue(id), points[0].Value);
+        }
+        Assert.Empty(rig.Output.PointsOf(ParamIds.Sound));   // the host's own change is not echoed
+
+        // The same sound again changes nothing; a style parameter changed in the same block as the sound wins.
+        rig.Set(ParamIds.Vibrato, 0, Norm(ParamIds.Vibrato, 20));
+        rig.Set(ParamIds.Sound, 0, SoundNorm("Keys I"));
+        rig.Run(256);
+        Assert.Equal(0, rig.Output.Count);
+        Assert.Equal(20, Parameters.Get(ParamIds.Vibrato)!.ToPlain(rig.Proc.GetValue(ParamIds.Vibrato)), 6);
+        rig.Set(ParamIds.Vibrato, 0, Norm(ParamIds.Vibrato, 30));
+        rig.Set(ParamIds.Sound, 0, SoundNorm("Strings I"));
+        rig.Run(256);
+        Assert.Equal(30, Parameters.Get(ParamIds.Vibrato)!.ToPlain(rig.Proc.GetValue(ParamIds.Vibrato)), 6);
+        var strings = SoundBank.PresetOf(Array.IndexOf(SoundBank.Names, "Strings I"))!;
+        Assert.Equal(strings.ReleaseS, Parameters.Get(ParamIds.Release)!.ToPlain(rig.Proc.GetValue(ParamIds.Release)), 6);
+    }
+
+    [Fact]
+    public void Controller_PickingASound_SetsItsStyle_AndAsksTheHostToReread()
+    {
+        var ctrl = new NeuralSynthController();
+        var handler = new HostComponentHandler();
+        try
+        {
+            Assert.Equal(Tresult.Ok, ctrl.SetComponentHandler(handler.Pointer));
+            var reed = SoundBank.PresetOf(Array.IndexOf(SoundBank.Names, "Reed I"))!;
+            Assert.Equal(Tresult.Ok, ctrl.SetParamNormalized(ParamIds.Sound, SoundNorm("Reed I")));
+            Assert.Equal(reed.VibratoCents, ctrl.NormalizedParamToPlain(ParamIds.Vibrato, ctrl.GetParamNormalized(ParamIds.Vibrato)), 6);
+            Assert.Equal(reed.VibratoHz, ctrl.NormalizedParamToPlain(ParamIds.VibratoRate, ctrl.GetParamNormalized(ParamIds.VibratoRate)), 6);
+            Assert.Equal(reed.ReleaseS, ctrl.NormalizedParamToPlain(ParamIds.Release, ctrl.GetParamNormalized(ParamIds.Release)), 6);
+            Assert.Equal([ComponentHandler.ParamValuesChanged], handler.Restarts);
+            // Setting a style parameter or the same sound again is the user's own edit: nothing else moves.
+            Assert.Equal(Tresult.Ok, ctrl.SetParamNormalized(ParamIds.Release, Norm(ParamIds.Release, 2)));
+            Assert.Equal(Tresult.Ok, ctrl.SetParamNormalized(ParamIds.Sound, SoundNorm("Reed I")));
+            Assert.Equal(2, ctrl.NormalizedParamToPlain(ParamIds.Release, ctrl.GetParamNormalized(ParamIds.Release)), 6);
+            Assert.Single(handler.Restarts);
+        }
+        finally
+        {
+            ctrl.Terminate();
+            Assert.Equal(0u, ctrl.Release());
+            Assert.Equal(0u, handler.Release());
+        }
     }
 }

@@ -90,6 +90,48 @@ public class StateTests
         Assert.Null(back.Corners);
     }
 
+    /// A state as a build before the given parameters existed saved it: their entries left out.
+    static byte[] Without(PluginState state, params uint[] ids)
+    {
+        var bytes = state.Serialize();
+        int o = 7 + bytes[6];
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(o));
+        var kept = new List<byte>(bytes[..(o + 2)]);
+        for (int i = 0; i < count; i++)
+        {
+            int at = o + 2 + 12 * i;
+            if (!ids.Contains(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at)))) kept.AddRange(bytes[at..(at + 12)]);
+        }
+        kept.AddRange(bytes[(o + 2 + 12 * count)..^4]);
+        var result = new byte[kept.Count + 4];
+        kept.CopyTo(result);
+        BinaryPrimitives.WriteUInt16LittleEndian(result.AsSpan(o), (ushort)(count - ids.Length));
+        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(kept.Count), Crc32.Compute(result.AsSpan(0, kept.Count)));
+        return result;
+    }
+
+    [Fact]
+    public void State_SavedBeforeTheVibrato_PlaysAsItsSoundWould_NotAsTheDefaultSound()
+    {
+        double Plain(PluginState st, uint id) => Parameters.Get(id)!.ToPlain(st.Values[Parameters.IndexOf(id)]);
+        var values = Parameters.Defaults();
+        int keys = Array.IndexOf(SoundBank.Names, "Keys I"), reed = Array.IndexOf(SoundBank.Names, "Reed I");
+        values[Parameters.IndexOf(ParamIds.Sound)] = Parameters.Get(ParamIds.Sound)!.ToNormalized(keys);
+        var old = new PluginState { ModelId = "m", Values = values };
+        var back = PluginState.TryParse(Without(old, ParamIds.Vibrato, ParamIds.VibratoRate), out string error);
+        Assert.True(back != null, error);
+        Assert.Equal(0, Plain(back!, ParamIds.Vibrato));   // the default sound (Strings II) would swing 8.6 cents
+        values[Parameters.IndexOf(ParamIds.Sound)] = Parameters.Get(ParamIds.Sound)!.ToNormalized(reed);
+        back = PluginState.TryParse(Without(old, ParamIds.Vibrato, ParamIds.VibratoRate), out _)!;
+        Assert.Equal(SoundBank.PresetOf(reed)!.VibratoCents, Plain(back, ParamIds.Vibrato), 6);
+        Assert.Equal(SoundBank.PresetOf(reed)!.VibratoHz, Plain(back, ParamIds.VibratoRate), 6);
+        // Custom corners played no vibrato of their own; a parameter the state does carry is kept as saved.
+        var custom = new PluginState { ModelId = "m", Values = values, Corners = WithCorners().Corners };
+        back = PluginState.TryParse(Without(custom, ParamIds.Vibrato), out _)!;
+        Assert.Equal(0, Plain(back, ParamIds.Vibrato));
+        Assert.Equal(custom.Values, PluginState.TryParse(custom.Serialize(), out _)!.Values);
+    }
+
     [Theory]
     [InlineData(3, "corners")]      // corner count must be 0 or 4
     [InlineData(9, "kind")]         // unknown corner kind

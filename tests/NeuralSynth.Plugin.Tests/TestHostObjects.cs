@@ -53,7 +53,15 @@ internal sealed unsafe class HostQueue : ComObject
         *value = q.Points[i].Value;
         return Tresult.Ok;
     }
-    [UnmanagedCallersOnly] static int AddPoint(nint self, int offset, double value, int* index) => Tresult.NotImplemented;
+    [UnmanagedCallersOnly]
+    static int AddPoint(nint self, int offset, double value, int* index)
+    {
+        var q = From<HostQueue>(self);
+        if (q.Count == q.Points.Length) return Tresult.False;
+        q.Points[q.Count] = (offset, value);
+        *index = q.Count++;
+        return Tresult.Ok;
+    }
 }
 
 internal sealed unsafe class HostChanges : ComObject
@@ -63,16 +71,65 @@ internal sealed unsafe class HostChanges : ComObject
         (nint)(delegate* unmanaged<nint, int, nint>)&GetData,
         (nint)(delegate* unmanaged<nint, uint*, int*, nint>)&AddData), Iids.IParameterChanges.ToArray());
 
-    public readonly HostQueue Queue = new();
+    public readonly HostQueue[] Queues = [new(), new(), new(), new(), new(), new(), new(), new()];
+    public HostQueue Queue => Queues[0];
     public int Count;
     public HostChanges() : base(Iface) { }
+
+    /// The points the plug-in added for parameter `id` this block (as an output list).
+    public (int Offset, double Value)[] PointsOf(uint id) =>
+        Queues.Take(Count).Where(q => q.Id == id).SelectMany(q => q.Points.Take(q.Count)).ToArray();
+
+    public void Clear()
+    {
+        Count = 0;
+        foreach (var q in Queues) q.Count = 0;
+    }
+
+    public void ReleaseAll()
+    {
+        Release();
+        foreach (var q in Queues) q.Release();
+    }
 
     [UnmanagedCallersOnly] static int GetCount(nint self) => From<HostChanges>(self).Count;
     [UnmanagedCallersOnly]
     static nint GetData(nint self, int i)
     {
         var c = From<HostChanges>(self);
-        return i == 0 && c.Count > 0 ? c.Queue.Pointer : 0;
+        return i >= 0 && i < c.Count ? c.Queues[i].Pointer : 0;
     }
-    [UnmanagedCallersOnly] static nint AddData(nint self, uint* id, int* index) => 0;
+    [UnmanagedCallersOnly]
+    static nint AddData(nint self, uint* id, int* index)
+    {
+        var c = From<HostChanges>(self);
+        for (int i = 0; i < c.Count; i++)
+        {
+            if (c.Queues[i].Id == *id) { *index = i; return c.Queues[i].Pointer; }
+        }
+        if (c.Count == c.Queues.Length) return 0;
+        var q = c.Queues[c.Count];
+        q.Id = *id;
+        q.Count = 0;
+        *index = c.Count++;
+        return q.Pointer;
+    }
+}
+
+/// IComponentHandler: counts the controller's restartComponent calls by flag.
+internal sealed unsafe class HostComponentHandler : ComObject
+{
+    static readonly ComInterface Iface = new(Vtable.Create(
+        (nint)(delegate* unmanaged<nint, uint, int>)&BeginEdit,
+        (nint)(delegate* unmanaged<nint, uint, double, int>)&PerformEdit,
+        (nint)(delegate* unmanaged<nint, uint, int>)&EndEdit,
+        (nint)(delegate* unmanaged<nint, int, int>)&Restart), Iids.IComponentHandler.ToArray());
+
+    public readonly List<int> Restarts = [];
+    public HostComponentHandler() : base(Iface) { }
+
+    [UnmanagedCallersOnly] static int BeginEdit(nint self, uint id) => Tresult.Ok;
+    [UnmanagedCallersOnly] static int PerformEdit(nint self, uint id, double value) => Tresult.Ok;
+    [UnmanagedCallersOnly] static int EndEdit(nint self, uint id) => Tresult.Ok;
+    [UnmanagedCallersOnly] static int Restart(nint self, int flags) { From<HostComponentHandler>(self).Restarts.Add(flags); return Tresult.Ok; }
 }

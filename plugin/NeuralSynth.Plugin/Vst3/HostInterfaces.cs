@@ -80,7 +80,14 @@ public readonly unsafe struct ParameterChanges(nint pointer)
 {
     nint Slot(int i) => (*(nint**)pointer)[i];
     public int Count => ((delegate* unmanaged<nint, int>)Slot(3))(pointer);
+    public bool IsNull => pointer == 0;
     public ParamValueQueue GetQueue(int index) => new(((delegate* unmanaged<nint, int, nint>)Slot(4))(pointer, index));
+    /// The queue of parameter `id` (a new one, or the one this block already has); null if the host refuses.
+    public ParamValueQueue AddQueue(uint id)
+    {
+        int index;
+        return new(((delegate* unmanaged<nint, uint*, int*, nint>)Slot(5))(pointer, &id, &index));
+    }
 }
 
 /// <summary>IParamValueQueue (slots 3-6).</summary>
@@ -92,6 +99,11 @@ public readonly unsafe struct ParamValueQueue(nint pointer)
     public int PointCount => ((delegate* unmanaged<nint, int>)Slot(4))(pointer);
     public int GetPoint(int index, int* sampleOffset, double* value) =>
         ((delegate* unmanaged<nint, int, int*, double*, int>)Slot(5))(pointer, index, sampleOffset, value);
+    public int AddPoint(int sampleOffset, double value)
+    {
+        int index;
+        return ((delegate* unmanaged<nint, int, double, int*, int>)Slot(6))(pointer, sampleOffset, value, &index);
+    }
 }
 
 /// <summary>IHostApplication (slots 3-4), found by QueryInterface on the initialize() context.</summary>
@@ -105,4 +117,12 @@ public readonly unsafe struct HostApplication(nint pointer)
         new Span<char>(name, 128).Clear();
         return ((delegate* unmanaged<nint, char*, int>)Slot(3))(pointer, name) == Tresult.Ok ? FixedString.ReadUtf16(name) : null;
     }
+}
+
+/// <summary>IComponentHandler (slots 3-6): the host's side of the edit controller. Called on the UI thread.</summary>
+public readonly unsafe struct ComponentHandler(nint pointer)
+{
+    public const int ParamValuesChanged = 4;   // restartComponent flag: re-read every parameter's value
+    nint Slot(int i) => (*(nint**)pointer)[i];
+    public int RestartComponent(int flags) => ((delegate* unmanaged<nint, int, int>)Slot(6))(pointer, flags);
 }
