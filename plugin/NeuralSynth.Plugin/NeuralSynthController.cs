@@ -124,11 +124,11 @@ public sealed unsafe class NeuralSynthController : ComObject,
         var p = Parameters.All[i];
         bool newSound = id == ParamIds.Sound && p.ToPlain(value) != p.ToPlain(_values[i]);
         _values[i] = value;
-        // A newly picked sound brings its style parameters, as the processor applies them (Parameters.StyleIds); the
+        // A newly picked sound brings its preset's parameters, as the processor applies them (Parameters.SoundIds); the
         // host re-reads them at once rather than when the processor's output changes come back.
-        if (newSound && Parameters.SoundStyle((int)p.ToPlain(value)) is { } style)
+        if (newSound && Parameters.SoundValues((int)p.ToPlain(value)) is { } sound)
         {
-            for (int k = 0; k < style.Length; k++) _values[Parameters.IndexOf(Parameters.StyleIds[k])] = style[k];
+            for (int k = 0; k < sound.Length; k++) _values[Parameters.IndexOf(Parameters.SoundIds[k])] = sound[k];
             nint handler = Volatile.Read(ref _handler);
             if (handler != 0) new ComponentHandler(handler).RestartComponent(ComponentHandler.ParamValuesChanged);
         }

@@ -286,7 +286,7 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
     void ReadParameterChanges(ParameterChanges changes, ParameterChanges output, int lastOffset)
     {
         int count = changes.Count;
-        // The Sound queue first: picking a sound sets its style parameters, and their own changes in the same block win.
+        // The Sound queue first: picking a sound sets its preset's parameters, and their own changes in the same block win.
         for (int q = 0; q < count; q++)
         {
             var queue = changes.GetQueue(q);
@@ -316,28 +316,29 @@ public sealed unsafe class NeuralSynthProcessor : ComObject,
             if (id == ParamIds.Sound && value != _values[index])
             {
                 _engine.SetCorners(null);   // picking a bank sound leaves a loaded preset's own corners behind
-                if (def.ToPlain(value) != def.ToPlain(_values[index])) PickSoundStyle((int)def.ToPlain(value), output, offset);
+                if (def.ToPlain(value) != def.ToPlain(_values[index])) PickSoundValues((int)def.ToPlain(value), output, offset);
             }
             _values[index] = value;
             if (id != ParamIds.Bypass) _engine.SetParameter(id, def.ToPlain(value), offset);
         }
     }
 
-    /// A newly picked sound brings its preset's release, velocity response and vibrato (Parameters.StyleIds); the
-    /// host hears of them as output parameter changes, so its controller and automation lanes follow.
-    void PickSoundStyle(int sound, ParameterChanges output, int offset)
+    /// A newly picked sound brings its preset's pad position, macros, seed, release, velocity response and vibrato
+    /// (Parameters.SoundIds); the host hears of them as output parameter changes, so its controller and automation
+    /// lanes follow.
+    void PickSoundValues(int sound, ParameterChanges output, int offset)
     {
-        var style = Parameters.SoundStyle(sound);
-        if (style == null) return;
-        for (int k = 0; k < style.Length; k++)
+        var values = Parameters.SoundValues(sound);
+        if (values == null) return;
+        for (int k = 0; k < values.Length; k++)
         {
-            uint id = Parameters.StyleIds[k];
+            uint id = Parameters.SoundIds[k];
             int index = Parameters.IndexOf(id);
-            _values[index] = style[k];
-            _engine.SetParameter(id, Parameters.All[index].ToPlain(style[k]), offset);
+            _values[index] = values[k];
+            _engine.SetParameter(id, Parameters.All[index].ToPlain(values[k]), offset);
             if (output.IsNull) continue;
             var queue = output.AddQueue(id);
-            if (!queue.IsNull) queue.AddPoint(offset, style[k]);
+            if (!queue.IsNull) queue.AddPoint(offset, values[k]);
         }
     }
 

@@ -143,33 +143,37 @@ public static class Parameters
 
     static ParameterDef[] Build()
     {
-        // A fresh instance plays the default sound as picking it would: its release, velocity response and vibrato.
+        // A fresh instance plays the default sound as picking it would (SoundIds): its pad position, macros, seed, release,
+        // velocity response and vibrato.
         var sound = SoundBank.PresetOf(SoundBank.DefaultIndex);
         var list = new List<ParameterDef>
         {
             new() { Id = ParamIds.Bypass, Title = "Bypass", ShortTitle = "Bypass", Kind = ParameterKind.Toggle, DefaultPlain = 0, IsBypass = true },
-            new() { Id = ParamIds.MorphX, Title = "Morph X", ShortTitle = "MorphX", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 50 },
-            new() { Id = ParamIds.MorphY, Title = "Morph Y", ShortTitle = "MorphY", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100, DefaultPlain = 50 },
+            new() { Id = ParamIds.MorphX, Title = "Morph X", ShortTitle = "MorphX", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100,
+                DefaultPlain = sound is null ? 50 : PresetPlain(sound, ParamIds.MorphX) },
+            new() { Id = ParamIds.MorphY, Title = "Morph Y", ShortTitle = "MorphY", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100,
+                DefaultPlain = sound is null ? 50 : PresetPlain(sound, ParamIds.MorphY) },
         };
         for (int i = 0; i < ParamIds.MacroCount; i++)
         {
             list.Add(new() { Id = ParamIds.Macro1 + (uint)i, Title = $"Macro {i + 1}", ShortTitle = $"Macro{i + 1}", Units = "%",
-                Kind = ParameterKind.Linear, Min = -100, Max = 100, DefaultPlain = 0 });
+                Kind = ParameterKind.Linear, Min = -100, Max = 100, DefaultPlain = sound is null ? 0 : PresetPlain(sound, ParamIds.Macro1 + (uint)i) });
         }
         list.AddRange(
         [
-            new() { Id = ParamIds.Seed, Title = "Seed", ShortTitle = "Seed", Kind = ParameterKind.Discrete, Min = 0, Max = 999, DefaultPlain = 0, Decimals = 0 },
+            new() { Id = ParamIds.Seed, Title = "Seed", ShortTitle = "Seed", Kind = ParameterKind.Discrete, Min = 0, Max = 999,
+                DefaultPlain = sound is null ? 0 : PresetPlain(sound, ParamIds.Seed), Decimals = 0 },
             new() { Id = ParamIds.Gain, Title = "Gain", ShortTitle = "Gain", Units = "dB", Kind = ParameterKind.Linear, Min = -60, Max = 12, DefaultPlain = 0 },
             new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100,
-                DefaultPlain = sound is null ? 100 : StylePlain(sound, ParamIds.VelocitySensitivity) },
+                DefaultPlain = sound is null ? 100 : PresetPlain(sound, ParamIds.VelocitySensitivity) },
             new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10,
-                DefaultPlain = sound is null ? 0.3 : StylePlain(sound, ParamIds.Release), Decimals = 2 },
+                DefaultPlain = sound is null ? 0.3 : PresetPlain(sound, ParamIds.Release), Decimals = 2 },
             new() { Id = ParamIds.Vibrato, Title = "Vibrato", ShortTitle = "Vibrato", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents,
-                DefaultPlain = sound is null ? 0 : StylePlain(sound, ParamIds.Vibrato), Decimals = 1 },
+                DefaultPlain = sound is null ? 0 : PresetPlain(sound, ParamIds.Vibrato), Decimals = 1 },
             new() { Id = ParamIds.VibratoWheel, Title = "Wheel Vibrato", ShortTitle = "WheelVib", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents,
                 DefaultPlain = VoiceEngineOptions.DefaultVibratoWheelCents, Decimals = 0 },
             new() { Id = ParamIds.VibratoRate, Title = "Vibrato Rate", ShortTitle = "VibRate", Units = "Hz", Kind = ParameterKind.Linear, Min = VoiceEngineOptions.MinVibratoRateHz,
-                Max = VoiceEngineOptions.MaxVibratoRateHz, DefaultPlain = sound is null ? VoiceEngineOptions.DefaultVibratoRateHz : StylePlain(sound, ParamIds.VibratoRate), Decimals = 1 },
+                Max = VoiceEngineOptions.MaxVibratoRateHz, DefaultPlain = sound is null ? VoiceEngineOptions.DefaultVibratoRateHz : PresetPlain(sound, ParamIds.VibratoRate), Decimals = 1 },
             new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
             new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = InstrumentEngine.MaxVoices, DefaultPlain = 64, Decimals = 0 },
             new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder", "Additive"], Max = 2, DefaultPlain = 2 },
@@ -199,29 +203,41 @@ public static class Parameters
     public static double[] Defaults() => All.Select(p => p.DefaultNormalized).ToArray();
 
     /// <summary>
-    /// What picking a bank sound sets besides its timbre: how the instruments it was made from let go of a note,
-    /// answer velocity and swing (the preset's release_s, velocity_sensitivity, vibrato_cents and vibrato_hz, measured
-    /// per family: PresetBank.Style). A sound is its preset: without these a Strings II picked from the list played
-    /// with no vibrato and another sound's release, unlike the same preset loaded from its file.
+    /// What picking a bank sound sets besides its four corners: everything its preset names but the level (the bank's
+    /// trim) and the bend range (the player's): where on the pad it sits, its macros and seed, and how the instruments
+    /// it was made from let go of a note, answer velocity and swing (release_s, velocity_sensitivity, vibrato_cents,
+    /// vibrato_hz, measured per family: PresetBank.Style). A Sound is its preset: before this a Strings II picked from
+    /// the list played the pad's centre with no vibrato and another sound's release, unlike the same preset loaded from
+    /// its file and measured in SCALE.md.
     /// </summary>
-    public static readonly uint[] StyleIds = [ParamIds.Release, ParamIds.VelocitySensitivity, ParamIds.Vibrato, ParamIds.VibratoRate];
-    static readonly double[]?[] s_soundStyles = BuildStyles();
+    public static readonly uint[] SoundIds = BuildSoundIds();
+    static readonly double[]?[] s_soundValues = BuildSoundValues();
 
-    /// <summary>Normalized values of <see cref="StyleIds"/> for bank sound `sound` (null: the seed fallback, no preset).
+    static uint[] BuildSoundIds() =>
+    [
+        ParamIds.MorphX, ParamIds.MorphY, .. Enumerable.Range(0, ParamIds.MacroCount).Select(i => ParamIds.Macro1 + (uint)i), ParamIds.Seed,
+        ParamIds.Release, ParamIds.VelocitySensitivity, ParamIds.Vibrato, ParamIds.VibratoRate,
+    ];
+
+    /// <summary>Normalized values of <see cref="SoundIds"/> for bank sound `sound` (null: the seed fallback, no preset).
     /// Precomputed: safe on the audio thread.</summary>
-    public static double[]? SoundStyle(int sound) => s_soundStyles[Math.Clamp(sound, 0, s_soundStyles.Length - 1)];
+    public static double[]? SoundValues(int sound) => s_soundValues[Math.Clamp(sound, 0, s_soundValues.Length - 1)];
 
-    /// <summary>A style parameter's plain value in a preset.</summary>
-    public static double StylePlain(Preset preset, uint id) => id switch
+    /// <summary>A sound parameter's plain value in a preset.</summary>
+    public static double PresetPlain(Preset preset, uint id) => id switch
     {
+        ParamIds.MorphX => preset.X * 100,
+        ParamIds.MorphY => preset.Y * 100,
+        >= ParamIds.Macro1 and < ParamIds.Macro1 + ParamIds.MacroCount => id - ParamIds.Macro1 < preset.Macros.Count ? preset.Macros[(int)(id - ParamIds.Macro1)] * 100 : 0,
+        ParamIds.Seed => preset.Seed,
         ParamIds.Release => preset.ReleaseS,
         ParamIds.VelocitySensitivity => preset.VelocitySensitivity * 100,
         ParamIds.Vibrato => preset.VibratoCents,
         ParamIds.VibratoRate => preset.VibratoHz,
-        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "not a style parameter"),
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "not a parameter a sound sets"),
     };
 
-    static double[]?[] BuildStyles() => Enumerable.Range(0, SoundBank.Names.Length)
-        .Select(i => SoundBank.PresetOf(i) is { } p ? StyleIds.Select(id => Get(id)!.ToNormalized(StylePlain(p, id))).ToArray() : null)
+    static double[]?[] BuildSoundValues() => Enumerable.Range(0, SoundBank.Names.Length)
+        .Select(i => SoundBank.PresetOf(i) is { } p ? SoundIds.Select(id => Get(id)!.ToNormalized(PresetPlain(p, id))).ToArray() : null)
         .ToArray();
 }

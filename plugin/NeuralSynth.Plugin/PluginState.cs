@@ -175,23 +175,23 @@ public sealed class PluginState
             }
             if (o != end) { error = "state has trailing bytes after its corners"; return null; }
         }
-        TakeMissingStyle(values, present, corners);
+        TakeMissingSoundValues(values, present, corners);
         return new PluginState { ModelId = modelId, Values = values, Corners = corners };
     }
 
-    /// A style parameter a state does not carry (one saved before it existed: the vibrato came in state version 2's
-    /// lifetime) plays as the state's sound would: its bank sound's style, or for custom corners no vibrato of their
+    /// A sound parameter a state does not carry (one saved before it existed: the vibrato came in state version 2's
+    /// lifetime) plays as the state's sound would: its bank sound's value, or for custom corners no vibrato of their
     /// own, as they played when the state was saved; not the default sound's.
-    static void TakeMissingStyle(double[] values, bool[] present, CornerSpec[]? corners)
+    static void TakeMissingSoundValues(double[] values, bool[] present, CornerSpec[]? corners)
     {
         var sound = Parameters.Get(ParamIds.Sound)!;
-        var style = corners == null ? Parameters.SoundStyle((int)sound.ToPlain(values[Parameters.IndexOf(ParamIds.Sound)])) : null;
-        for (int k = 0; k < Parameters.StyleIds.Length; k++)
+        var bank = corners == null ? Parameters.SoundValues((int)sound.ToPlain(values[Parameters.IndexOf(ParamIds.Sound)])) : null;
+        for (int k = 0; k < Parameters.SoundIds.Length; k++)
         {
-            uint id = Parameters.StyleIds[k];
+            uint id = Parameters.SoundIds[k];
             int index = Parameters.IndexOf(id);
             if (present[index]) continue;
-            if (style != null) values[index] = style[k];
+            if (bank != null) values[index] = bank[k];
             else if (id == ParamIds.Vibrato) values[index] = 0;
         }
     }

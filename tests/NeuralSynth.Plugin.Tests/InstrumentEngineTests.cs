@@ -235,7 +235,7 @@ public unsafe class InstrumentEngineTests
     {
         var e = Engine(Offline, (ParamIds.MorphX, 30.0), (ParamIds.Macro1 + 2, -40.0));
         var host = ModelHost.Ready!;
-        var settings = new NeuralSynth.Realtime.Timbre.TimbreSettings { X = 0.3, Y = 0.5, Macros = [0, 0, -0.4, 0, 0, 0, 0, 0], Seed = 0 };
+        var settings = new NeuralSynth.Realtime.Timbre.TimbreSettings { X = 0.3, Y = Parameters.Get(ParamIds.MorphY)!.DefaultPlain / 100, Macros = [0, 0, -0.4, 0, 0, 0, 0, 0], Seed = 0 };
         var bank = NeuralSynth.Realtime.Timbre.TimbreControls.Compute(host.Corners(SoundBank.DefaultIndex), settings, host.Directions, host.Prior);
         Render(e, 256);
         Assert.Equal(bank.Hash, e.Voices!.Timbre!.Hash);

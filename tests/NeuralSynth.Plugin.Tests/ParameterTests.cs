@@ -92,17 +92,20 @@ public class ParameterTests
     public void FreshInstance_PlaysTheDefaultSound_AsItsPresetDoes()
     {
         var preset = SoundBank.PresetOf(SoundBank.DefaultIndex)!;
-        var style = Parameters.SoundStyle(SoundBank.DefaultIndex)!;
-        for (int k = 0; k < Parameters.StyleIds.Length; k++)
+        var style = Parameters.SoundValues(SoundBank.DefaultIndex)!;
+        for (int k = 0; k < Parameters.SoundIds.Length; k++)
         {
-            var p = Parameters.Get(Parameters.StyleIds[k])!;
+            var p = Parameters.Get(Parameters.SoundIds[k])!;
             Assert.Equal(style[k], p.DefaultNormalized, 12);
-            Assert.Equal(Parameters.StylePlain(preset, p.Id), p.DefaultPlain);
+            Assert.Equal(Parameters.PresetPlain(preset, p.Id), p.DefaultPlain);
         }
-        Assert.Equal("8.6 cents", Parameters.Get(ParamIds.Vibrato)!.Format(Parameters.Get(ParamIds.Vibrato)!.DefaultNormalized));
-        Assert.Equal("0.36 s", Parameters.Get(ParamIds.Release)!.Format(Parameters.Get(ParamIds.Release)!.DefaultNormalized));
-        // Every bank sound has a style, and the sounds differ in it (the organ barely answers velocity, the strings swing).
-        Assert.All(Enumerable.Range(0, SoundBank.Names.Length), i => Assert.NotNull(Parameters.SoundStyle(i)));
-        Assert.True(Enumerable.Range(0, SoundBank.Names.Length).Select(i => Parameters.SoundStyle(i)![0]).Distinct().Count() > 5);
+        string Default(uint id) => Parameters.Get(id)!.Format(Parameters.Get(id)!.DefaultNormalized);
+        Assert.Equal("8.6 cents", Default(ParamIds.Vibrato));
+        Assert.Equal("0.36 s", Default(ParamIds.Release));
+        Assert.Equal("0.0 %", Default(ParamIds.MorphX));   // corner A, the preset's own place on the pad (SCALE.md measures it there)
+        // Every bank sound has its values, and the sounds differ in them (the organ barely answers velocity, the strings swing).
+        Assert.All(Enumerable.Range(0, SoundBank.Names.Length), i => Assert.NotNull(Parameters.SoundValues(i)));
+        int release = Array.IndexOf(Parameters.SoundIds, ParamIds.Release);
+        Assert.True(Enumerable.Range(0, SoundBank.Names.Length).Select(i => Parameters.SoundValues(i)![release]).Distinct().Count() > 5);
     }
 }

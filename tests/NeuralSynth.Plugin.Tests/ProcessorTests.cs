@@ -160,17 +160,21 @@ public unsafe class ProcessorTests
     static double SoundNorm(string name) => Norm(ParamIds.Sound, Array.IndexOf(SoundBank.Names, name));
 
     [Fact]
-    public void PickingASound_BringsItsReleaseVelocityAndVibrato_AndTellsTheHost()
+    public void PickingASound_BringsItsPresetsPadPlaceReleaseVelocityAndVibrato_AndTellsTheHost()
     {
         var keys = SoundBank.PresetOf(Array.IndexOf(SoundBank.Names, "Keys I"))!;
         using var rig = new Rig();
         Assert.Equal(8.6, Parameters.Get(ParamIds.Vibrato)!.ToPlain(rig.Proc.GetValue(ParamIds.Vibrato)), 6);   // Strings II's, from the start
+        rig.Set(ParamIds.MorphX, 0, Norm(ParamIds.MorphX, 70));   // the player moved across the pad
+        rig.Run(256);
         rig.Set(ParamIds.Sound, 64, SoundNorm("Keys I"));
         rig.Run(256);
+        Assert.Equal(keys.X * 100, Parameters.Get(ParamIds.MorphX)!.ToPlain(rig.Proc.GetValue(ParamIds.MorphX)), 6);   // back to the preset's corner
         Assert.Equal(keys.ReleaseS, Parameters.Get(ParamIds.Release)!.ToPlain(rig.Proc.GetValue(ParamIds.Release)), 6);
         Assert.Equal(keys.VelocitySensitivity * 100, Parameters.Get(ParamIds.VelocitySensitivity)!.ToPlain(rig.Proc.GetValue(ParamIds.VelocitySensitivity)), 6);
         Assert.Equal(0.0, rig.Proc.GetValue(ParamIds.Vibrato));
-        foreach (uint id in Parameters.StyleIds)
+        Assert.Equal(Parameters.SoundIds.Length, rig.Output.Count);
+        foreach (uint id in Parameters.SoundIds)
         {
             var points = rig.Output.PointsOf(id);
             Assert.Single(points);

@@ -71,7 +71,7 @@ internal sealed unsafe class HostChanges : ComObject
         (nint)(delegate* unmanaged<nint, int, nint>)&GetData,
         (nint)(delegate* unmanaged<nint, uint*, int*, nint>)&AddData), Iids.IParameterChanges.ToArray());
 
-    public readonly HostQueue[] Queues = [new(), new(), new(), new(), new(), new(), new(), new()];
+    public readonly HostQueue[] Queues = Enumerable.Range(0, 32).Select(_ => new HostQueue()).ToArray();
     public HostQueue Queue => Queues[0];
     public int Count;
     public HostChanges() : base(Iface) { }
