@@ -48,7 +48,10 @@ public static partial class EngineMeasurements
     }
 
     /// A cache holding stand-in notes (2 s at 16 kHz, loops found) for pitches 24-84 in one layer.
-    public static (VoiceCache Cache, VoiceEngine Engine, Latent Z) PlayingEngine(int voices, double hostRate = 48000, int block = 128)
+    /// With `vibrato`, a string preset's (8.6 cents at 5.18 Hz) plus the mod wheel at half, and the note-ons spread over
+    /// the first block so that each note's vibrato steps (every 128 samples of its own time) fall mid-block: the
+    /// pieces a swinging voice is rendered in, at their most.
+    public static (VoiceCache Cache, VoiceEngine Engine, Latent Z) PlayingEngine(int voices, double hostRate = 48000, int block = 128, bool vibrato = false)
     {
         var z = Latent.FromSeed(1, 8);
         var cache = new VoiceCache();
@@ -62,8 +65,9 @@ public static partial class EngineMeasurements
         });
         engine.SetSampleRate(hostRate, block);
         engine.SetTimbre(z);
+        if (vibrato) { engine.SetVibrato(8.6, 35, 5.18); engine.ModWheel(0, 0.5f); }
         // Voices spread over the keyboard and beyond it (transposed), all held and looping.
-        for (int i = 0; i < voices; i++) engine.NoteOn(0, 24 + (i * 7) % 80, 127);
+        for (int i = 0; i < voices; i++) engine.NoteOn(vibrato ? 1 + i * 37 % (block - 1) : 0, 24 + (i * 7) % 80, 127);
         var l = new float[block]; var r = new float[block];
         engine.Process(l, r);
         return (cache, engine, z);
@@ -74,9 +78,9 @@ public static partial class EngineMeasurements
     /// Time Process() with `voices` held notes and a slowly moving pitch bend (the time-varying
     /// ratio path), single thread. FractionOfCore = CPU time / audio time; VoicesPerCore = voices /
     /// FractionOfCore, i.e. how many such voices one core renders in real time.
-    public static VoiceLoad MeasureVoices(int voices, double seconds = 2.0, double hostRate = 48000, int block = 128)
+    public static VoiceLoad MeasureVoices(int voices, double seconds = 2.0, double hostRate = 48000, int block = 128, bool vibrato = false)
     {
-        var (_, engine, _) = PlayingEngine(voices, hostRate, block);
+        var (_, engine, _) = PlayingEngine(voices, hostRate, block, vibrato);
         var l = new float[block]; var r = new float[block];
         int blocks = (int)(seconds * hostRate / block);
         // Warm-up long enough for tiered JIT to replace the first-tier code (200 blocks measured tier-0 code: 64

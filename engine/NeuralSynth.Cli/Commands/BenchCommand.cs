@@ -40,6 +40,8 @@ public sealed class BenchCommand : ICliCommand
             {
                 var v64 = EngineMeasurements.MeasureVoices(64, q ? 0.5 : 2);
                 Row("64 voices, 48 kHz / 128: CPU of one core", $"{v64.FractionOfCore * 100:F2}% ({v64.SecondsPerBlock * 1e6:F0} us per 2667 us block)", "<= 5%", v64.FractionOfCore <= 0.05);
+                var v64v = EngineMeasurements.MeasureVoices(64, q ? 0.5 : 2, vibrato: true);
+                Row("64 voices with vibrato and the mod wheel (notes staggered)", $"{v64v.FractionOfCore * 100:F2}% of a core, {v64v.FractionOfCore / v64.FractionOfCore:F2}x without", "<= 5%", v64v.FractionOfCore <= 0.05);
                 var v512 = EngineMeasurements.MeasureVoices(512, q ? 0.5 : 2);
                 Row("voices per core in real time (512 playing)", $"{v512.VoicesPerCore:F0} ({v512.FractionOfCore * 100:F1}% of a core for 512)", ">= 1000", v512.VoicesPerCore >= 1000);
                 Row("note-on to sound, cached note", "0 samples (starts at its event offset; tested)", "0", true);
