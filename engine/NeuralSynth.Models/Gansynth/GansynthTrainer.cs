@@ -785,7 +785,9 @@ public sealed class GansynthTrainer : IDisposable
         }
         if (Tc is not null)
         {
-            if (File.Exists(Path.Combine(dir, CodesFile)))
+            if (Tc.Added.Length > 0)
+                log($"timbre codes: {Tc.Added.Length} instruments new to the run ({string.Join(", ", Tc.Added.Take(3))}...) start random, the others keep theirs; the codes' Adam starts afresh");
+            else if (File.Exists(Path.Combine(dir, CodesFile)))
             {
                 WeightsFile.Load(Tc, Path.Combine(dir, CodesFile));
                 optC!.load_state_dict(Path.Combine(dir, CodesOptimizerFile));

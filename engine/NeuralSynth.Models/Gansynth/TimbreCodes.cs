@@ -22,15 +22,27 @@ public sealed class TimbreCodes : nn.Module
         Tensor init;
         if (cfg.HasCodes)
         {
-            if (!cfg.CodeNames.SequenceEqual(names))
-                throw new ArgumentException($"the run's codes are for the instruments {string.Join(", ", cfg.CodeNames.Take(5))}... ({cfg.CodeNames.Length}); the data has {string.Join(", ", names.Take(5))}... ({names.Length})");
-            init = tensor(cfg.Codes.SelectMany(c => c).ToArray(), [names.Length, cfg.LatentSize]);
+            // Data that adds instruments to a run's (a SoundFont more) keeps the codes it has and gives the new
+            // instruments seeded Gaussian ones; data that lacks some of the run's instruments is another run.
+            var known = cfg.CodeNames.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i);
+            if (!cfg.CodeNames.All(index.ContainsKey))
+                throw new ArgumentException($"the run's codes are for the instruments {string.Join(", ", cfg.CodeNames.Take(5))}... ({cfg.CodeNames.Length}); the data has {string.Join(", ", names.Take(5))}... ({names.Length}) and lacks {string.Join(", ", cfg.CodeNames.Where(n => !index.ContainsKey(n)).Take(5))}");
+            Added = names.Where(n => !known.ContainsKey(n)).ToArray();
+            using var fresh = randn(names.Length, cfg.LatentSize);
+            var values = fresh.data<float>().ToArray();
+            for (int i = 0; i < names.Length; i++)
+                if (known.TryGetValue(names[i], out int k)) cfg.Codes[k].CopyTo(values, i * cfg.LatentSize);
+            init = tensor(values, [names.Length, cfg.LatentSize]);
         }
         else init = randn(names.Length, cfg.LatentSize);
         codes = new TorchSharp.Modules.Parameter(init);
         RegisterComponents();
         Renormalize();
     }
+
+    /// Instruments the data has and the run's codes had not (their codes start random; LoadCheckpoint then keeps the
+    /// config's codes, which the checkpoint's equal, and starts the codes' Adam afresh).
+    public string[] Added { get; } = [];
 
     public Tensor Codes => codes;
     public int Count => Names.Length;

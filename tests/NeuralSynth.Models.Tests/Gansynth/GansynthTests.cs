@@ -313,6 +313,27 @@ public class GansynthTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("the run's codes are for the instruments x, y", Assert.Throws<ArgumentException>(() => new GansynthTrainer(Options(data, Path.Combine(root, "other"), 2, other))).Message);
     }
 
+    /// Data with instruments the run has not seen (a SoundFont more): the run's codes stay, by name, the new
+    /// instruments get codes of their own at the same norm, and Added names them (LoadCheckpoint then keeps the
+    /// config's codes and starts the codes' Adam afresh).
+    [Fact]
+    public void TimbreCodes_GrowWithTheData_KeepingTheRunsOwn()
+    {
+        var cfg = Tiny() with { CodeWeight = 10f, CodeSigma = 0.25f };
+        manual_seed(1);
+        using var first = new TimbreCodes(cfg, ["brass_x_000", "flute_x_001"]);
+        var run = cfg with { Codes = first.ToArrays(), CodeNames = first.Names };
+        manual_seed(2);
+        using var grown = new TimbreCodes(run, ["bass_x_3000", "brass_x_000", "flute_x_001"]);
+        Assert.Equal(["bass_x_3000"], grown.Added);
+        var codes = grown.ToArrays();
+        for (int k = 0; k < 2; k++)
+            for (int j = 0; j < cfg.LatentSize; j++) Assert.Equal(run.Codes[k][j], codes[k + 1][j], 4);
+        Assert.Equal(Math.Sqrt(cfg.LatentSize), Math.Sqrt(codes[0].Sum(x => (double)x * x)), 4);
+        Assert.Empty(new TimbreCodes(run, run.CodeNames).Added);
+        Assert.Contains("lacks flute_x_001", Assert.Throws<ArgumentException>(() => new TimbreCodes(run, ["brass_x_000"])).Message);
+    }
+
     /// Widening a trained run's stages keeps what both networks compute (without the symmetry noise: to float
     /// rounding; with it: nearly), also with FiLM layers (config modulation, given non-zero weights here so a wrong
     /// tiling of their scale and shift halves shows), and `--widen` on the run resumes at its step with the wider
