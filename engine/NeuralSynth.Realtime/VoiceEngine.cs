@@ -457,6 +457,14 @@ public sealed class VoiceEngine
         return t > 16 ? modWheel : modWheel + (modFrom - modWheel) * Math.Exp(-t);   // e^-16: the glide is over
     }
 
+    /// A voice's vibrato phase moves on with the note's time even while nothing swings, so a wheel moved later finds
+    /// it where any cut of the blocks would have left it.
+    static void AdvanceVibrato(Voice v, int len, double cellPhase)
+    {
+        long cells = (v.Elapsed + len) / Chunk - v.Elapsed / Chunk;
+        if (cells > 0) v.VibratoPhase = (v.VibratoPhase + cells * cellPhase) % (2 * Math.PI);
+    }
+
     void RenderSegment(Span<float> left, Span<float> right)
     {
         int len = left.Length;
@@ -474,6 +482,7 @@ public sealed class VoiceEngine
             if (note is null)
             {
                 // Waiting for its first note: time runs on; a released waiting voice just ends.
+                AdvanceVibrato(v, len, cellPhase);
                 v.Elapsed += len;
                 v.NoteTime += len;
                 if (v.Released || v.State == Voice.Kind.Ghost) Free(v);
@@ -509,6 +518,7 @@ public sealed class VoiceEngine
                 done += piece;
                 if (got < piece) break;
             }
+            if (!swings) AdvanceVibrato(v, len, cellPhase);
 
             float env0 = v.Env, fade0 = v.Fade;
             float env1 = v.Released ? env0 * MathF.Pow(releaseCoef, len) : env0;
