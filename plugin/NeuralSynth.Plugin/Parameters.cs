@@ -146,34 +146,35 @@ public static class Parameters
         // A fresh instance plays the default sound as picking it would (SoundIds): its pad position, macros, seed, release,
         // velocity response and vibrato.
         var sound = SoundBank.PresetOf(SoundBank.DefaultIndex);
+        double Default(uint id, double withoutBank) => sound is null ? withoutBank : PresetPlain(sound, id);
         var list = new List<ParameterDef>
         {
             new() { Id = ParamIds.Bypass, Title = "Bypass", ShortTitle = "Bypass", Kind = ParameterKind.Toggle, DefaultPlain = 0, IsBypass = true },
             new() { Id = ParamIds.MorphX, Title = "Morph X", ShortTitle = "MorphX", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100,
-                DefaultPlain = sound is null ? 50 : PresetPlain(sound, ParamIds.MorphX) },
+                DefaultPlain = Default(ParamIds.MorphX, 50) },
             new() { Id = ParamIds.MorphY, Title = "Morph Y", ShortTitle = "MorphY", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100,
-                DefaultPlain = sound is null ? 50 : PresetPlain(sound, ParamIds.MorphY) },
+                DefaultPlain = Default(ParamIds.MorphY, 50) },
         };
         for (int i = 0; i < ParamIds.MacroCount; i++)
         {
             list.Add(new() { Id = ParamIds.Macro1 + (uint)i, Title = $"Macro {i + 1}", ShortTitle = $"Macro{i + 1}", Units = "%",
-                Kind = ParameterKind.Linear, Min = -100, Max = 100, DefaultPlain = sound is null ? 0 : PresetPlain(sound, ParamIds.Macro1 + (uint)i) });
+                Kind = ParameterKind.Linear, Min = -100, Max = 100, DefaultPlain = Default(ParamIds.Macro1 + (uint)i, 0) });
         }
         list.AddRange(
         [
             new() { Id = ParamIds.Seed, Title = "Seed", ShortTitle = "Seed", Kind = ParameterKind.Discrete, Min = 0, Max = 999,
-                DefaultPlain = sound is null ? 0 : PresetPlain(sound, ParamIds.Seed), Decimals = 0 },
+                DefaultPlain = Default(ParamIds.Seed, 0), Decimals = 0 },
             new() { Id = ParamIds.Gain, Title = "Gain", ShortTitle = "Gain", Units = "dB", Kind = ParameterKind.Linear, Min = -60, Max = 12, DefaultPlain = 0 },
             new() { Id = ParamIds.VelocitySensitivity, Title = "Velocity Sensitivity", ShortTitle = "VelSens", Units = "%", Kind = ParameterKind.Linear, Min = 0, Max = 100,
-                DefaultPlain = sound is null ? 100 : PresetPlain(sound, ParamIds.VelocitySensitivity) },
+                DefaultPlain = Default(ParamIds.VelocitySensitivity, 100) },
             new() { Id = ParamIds.Release, Title = "Release", ShortTitle = "Release", Units = "s", Kind = ParameterKind.Exponential, Min = 0.01, Max = 10,
-                DefaultPlain = sound is null ? 0.3 : PresetPlain(sound, ParamIds.Release), Decimals = 2 },
+                DefaultPlain = Default(ParamIds.Release, 0.3), Decimals = 2 },
             new() { Id = ParamIds.Vibrato, Title = "Vibrato", ShortTitle = "Vibrato", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents,
-                DefaultPlain = sound is null ? 0 : PresetPlain(sound, ParamIds.Vibrato), Decimals = 1 },
+                DefaultPlain = Default(ParamIds.Vibrato, 0), Decimals = 1 },
             new() { Id = ParamIds.VibratoWheel, Title = "Wheel Vibrato", ShortTitle = "WheelVib", Units = "cents", Kind = ParameterKind.Linear, Min = 0, Max = VoiceEngineOptions.MaxVibratoCents,
                 DefaultPlain = VoiceEngineOptions.DefaultVibratoWheelCents, Decimals = 0 },
             new() { Id = ParamIds.VibratoRate, Title = "Vibrato Rate", ShortTitle = "VibRate", Units = "Hz", Kind = ParameterKind.Linear, Min = VoiceEngineOptions.MinVibratoRateHz,
-                Max = VoiceEngineOptions.MaxVibratoRateHz, DefaultPlain = sound is null ? VoiceEngineOptions.DefaultVibratoRateHz : PresetPlain(sound, ParamIds.VibratoRate), Decimals = 1 },
+                Max = VoiceEngineOptions.MaxVibratoRateHz, DefaultPlain = Default(ParamIds.VibratoRate, VoiceEngineOptions.DefaultVibratoRateHz), Decimals = 1 },
             new() { Id = ParamIds.PitchBendRange, Title = "Pitch Bend Range", ShortTitle = "PB Range", Units = "st", Kind = ParameterKind.Discrete, Min = 0, Max = 24, DefaultPlain = 2, Decimals = 0 },
             new() { Id = ParamIds.Polyphony, Title = "Polyphony", ShortTitle = "Voices", Units = "voices", Kind = ParameterKind.Discrete, Min = 1, Max = InstrumentEngine.MaxVoices, DefaultPlain = 64, Decimals = 0 },
             new() { Id = ParamIds.InversionPath, Title = "Inversion Path", ShortTitle = "Inversion", Kind = ParameterKind.List, Items = ["IF + iSTFT", "Mel + Vocoder", "Additive"], Max = 2, DefaultPlain = 2 },

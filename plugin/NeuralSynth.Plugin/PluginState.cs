@@ -36,16 +36,9 @@ public sealed class PluginState
     {
         var values = Parameters.Defaults();
         void Set(uint id, double plain) => values[Parameters.IndexOf(id)] = Parameters.Get(id)!.ToNormalized(plain);
-        Set(ParamIds.MorphX, preset.X * 100);
-        Set(ParamIds.MorphY, preset.Y * 100);
-        for (int i = 0; i < ParamIds.MacroCount && i < preset.Macros.Count; i++) Set(ParamIds.Macro1 + (uint)i, preset.Macros[i] * 100);
-        Set(ParamIds.Seed, preset.Seed);
+        foreach (uint id in Parameters.SoundIds) Set(id, Parameters.PresetPlain(preset, id));
         Set(ParamIds.Gain, preset.GainDb);
-        Set(ParamIds.VelocitySensitivity, preset.VelocitySensitivity * 100);
-        Set(ParamIds.Release, preset.ReleaseS);
         Set(ParamIds.PitchBendRange, preset.PitchBendRange);
-        Set(ParamIds.Vibrato, preset.VibratoCents);
-        Set(ParamIds.VibratoRate, preset.VibratoHz);
         int bank = Array.IndexOf(SoundBank.Names, preset.Name);
         if (bank >= 0 && SoundBank.PresetOf(bank) is { } p && p.Corners.SequenceEqual(preset.Corners)) Set(ParamIds.Sound, bank);
         return new PluginState { ModelId = modelId, Values = values, Corners = [.. preset.Corners] };

@@ -80,8 +80,7 @@ public unsafe class ProcessAllocationTests
         {
             Assert.Equal(0u, proc.Release());
             events.Release();
-            changes.Release();
-            foreach (var q in changes.Queues) q.Release();
+            changes.ReleaseAll();
         }
     }
 
