@@ -192,11 +192,13 @@ public sealed record GansynthConfig
     /// "family_source_number"), or null without named codes.
     public string? CodeFamily(long seed)
     {
-        if (CodeNames.Length == 0) return null;
-        string name = CodeNames[Prior.CodeOf(seed)];
+        if (CodeName(seed) is not string name) return null;
         int cut = name.IndexOf('_');
         return cut > 0 ? name[..cut] : name;
     }
+
+    /// The training instrument a seed's code stands for, or null without named codes.
+    public string? CodeName(long seed) => CodeNames.Length == 0 ? null : CodeNames[Prior.CodeOf(seed)];
 
     const string NotFamilyConditioned = "the model is not conditioned on instrument family (config family_offset is 0)";
 

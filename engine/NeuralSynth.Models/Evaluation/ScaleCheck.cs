@@ -11,12 +11,17 @@ namespace NeuralSynth.Models.Evaluation;
 
 /// One note of a scale as heard: YIN pitch error, attack delay and harmonic-to-noise ratio beside real notes.
 /// RealOnsetMs: the onset delay of a real note of the preset's family at this pitch, played in the same phrase (null
-/// when the data has none, or when that note's onset is not detectable either).
-public sealed record ScaleNote(string Preset, int Pitch, double? Cents, double? OnsetMs, double HnrDb, double? RealHnrDb, double? RealOnsetMs = null, bool HasRealNote = false);
+/// when the data has none, or when that note's onset is not detectable either). SourceHnrDb: the harmonic-to-noise ratio
+/// of the training instrument the preset plays near (its timbre code's), at this pitch, when known.
+public sealed record ScaleNote(string Preset, int Pitch, double? Cents, double? OnsetMs, double HnrDb, double? RealHnrDb, double? RealOnsetMs = null, bool HasRealNote = false,
+    double? SourceHnrDb = null);
 
-/// A preset's scale in numbers, against the issue's bars (25 cents, 10 ms, 6 dB).
+/// A preset's scale in numbers, against the issue's bars (25 cents, 10 ms, 6 dB). The real HNR is the family's unseen
+/// test instrument's (the data's test split first); Source, the training instrument the preset plays near, is the
+/// second reference: a sound can be cleaner than an unseen instrument and still as clean as the one it learned.
 public sealed record ScaleSummary(string Preset, string? Family, int Notes, double InTune25, double InTune50, double OnsetWithin10Ms,
-    double MedianHnrDb, double? MedianRealHnrDb, double? HnrWithin6Db, double MedianAbsCents, double? RealOnsetWithin10Ms = null)
+    double MedianHnrDb, double? MedianRealHnrDb, double? HnrWithin6Db, double MedianAbsCents, double? RealOnsetWithin10Ms = null,
+    string? Source = null, double? MedianSourceHnrDb = null, double? HnrWithin6DbOfSource = null)
 {
     public const double CentsBar = 25, OnsetBarMs = 10, HnrBarDb = 6;
 }
@@ -26,7 +31,7 @@ public sealed record ScaleSummary(string Preset, string? Family, int Notes, doub
 /// attack after the first starts inside the previous note's release. Per note: YIN median f0 over 0.1-0.35 s
 /// after the note-on, in cents from the asked pitch; onset delay (NoteMeasures.OnsetDelayMs); harmonic-to-noise ratio
 /// over 0.1-0.4 s, and the same ratio of real notes of the preset's family at that pitch (dataset test split, then
-/// train) when the data has them.
+/// train) when the data has them, and of the training instrument the preset plays near (source) when one is given.
 public static class ScaleCheck
 {
     public const double NoteSeconds = 0.4, StepSeconds = 0.5, Bpm = 120;
@@ -48,7 +53,7 @@ public static class ScaleCheck
     }
 
     public static IReadOnlyList<ScaleNote> Run(NoteRenderer renderer, VoiceCache cache, TrackSound sound, string? family, int from, int to,
-        RealNotes? real, int sampleRate = 48000, int threads = 1)
+        RealNotes? real, int sampleRate = 48000, int threads = 1, string? source = null)
     {
         var midi = ScaleMidi(from, to);
         var stems = new StemRenderer(renderer, cache, VelocityLayers.Default)
@@ -66,7 +71,7 @@ public static class ScaleCheck
             double? realOnset = null;
             bool hasReal = family is not null && real is not null && real.TryOnset(family, p, out realOnset);
             notes.Add(new ScaleNote(sound.PresetName, p, cents, NoteMeasures.OnsetDelayMs(audio, sampleRate, on), hnr, family is null ? null : real?.Median(family, p),
-                realOnset, hasReal));
+                realOnset, hasReal, source is null ? null : real?.InstrumentMedian(source, p)));
         }
         return notes;
     }
@@ -78,10 +83,11 @@ public static class ScaleCheck
         return r;
     }
 
-    public static ScaleSummary Summarize(string preset, string? family, IReadOnlyList<ScaleNote> notes)
+    public static ScaleSummary Summarize(string preset, string? family, IReadOnlyList<ScaleNote> notes, string? source = null)
     {
         double Frac(Func<ScaleNote, bool> ok) => notes.Count == 0 ? 0 : notes.Count(ok) / (double)notes.Count;
         var paired = notes.Where(n => n.RealHnrDb is not null && double.IsFinite(n.HnrDb)).ToList();
+        var bySource = notes.Where(n => n.SourceHnrDb is not null && double.IsFinite(n.HnrDb)).ToList();
         var withReal = notes.Where(n => n.HasRealNote).ToList();
         return new ScaleSummary(preset, family, notes.Count,
             Frac(n => n.Cents is double c && Math.Abs(c) <= ScaleSummary.CentsBar),
@@ -91,7 +97,10 @@ public static class ScaleCheck
             paired.Count == 0 ? null : Median(paired.Select(n => n.RealHnrDb!.Value)),
             paired.Count == 0 ? null : paired.Count(n => Math.Abs(n.HnrDb - n.RealHnrDb!.Value) <= ScaleSummary.HnrBarDb) / (double)paired.Count,
             Median(notes.Select(n => n.Cents is double c ? Math.Abs(c) : 2400)),
-            withReal.Count == 0 ? null : withReal.Count(n => n.RealOnsetMs is double o && o <= ScaleSummary.OnsetBarMs) / (double)withReal.Count);
+            withReal.Count == 0 ? null : withReal.Count(n => n.RealOnsetMs is double o && o <= ScaleSummary.OnsetBarMs) / (double)withReal.Count,
+            bySource.Count == 0 ? null : source,
+            bySource.Count == 0 ? null : Median(bySource.Select(n => n.SourceHnrDb!.Value)),
+            bySource.Count == 0 ? null : bySource.Count(n => Math.Abs(n.HnrDb - n.SourceHnrDb!.Value) <= ScaleSummary.HnrBarDb) / (double)bySource.Count);
     }
 
     static double Median(IEnumerable<double> values)
@@ -103,9 +112,9 @@ public static class ScaleCheck
     public static void WriteCsv(string path, IEnumerable<ScaleNote> notes)
     {
         var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("preset,pitch,cents,onset_ms,hnr_db,real_hnr_db,real_onset_ms\n");
+        var sb = new StringBuilder("preset,pitch,cents,onset_ms,hnr_db,real_hnr_db,real_onset_ms,source_hnr_db\n");
         foreach (var n in notes)
-            sb.Append(ci, $"{n.Preset},{n.Pitch},{n.Cents?.ToString("F1", ci)},{n.OnsetMs?.ToString("F1", ci)},{n.HnrDb.ToString("F1", ci)},{n.RealHnrDb?.ToString("F1", ci)},{n.RealOnsetMs?.ToString("F1", ci)}\n");
+            sb.Append(ci, $"{n.Preset},{n.Pitch},{n.Cents?.ToString("F1", ci)},{n.OnsetMs?.ToString("F1", ci)},{n.HnrDb.ToString("F1", ci)},{n.RealHnrDb?.ToString("F1", ci)},{n.RealOnsetMs?.ToString("F1", ci)},{n.SourceHnrDb?.ToString("F1", ci)}\n");
         File.WriteAllText(path, sb.ToString());
     }
 
@@ -114,10 +123,10 @@ public static class ScaleCheck
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(ci, $"Chromatic scale MIDI {from}-{to} through `render` (48 kHz), {NoteSeconds} s notes every {StepSeconds} s, velocity 100.\n\n");
-        sb.Append("| preset | family | notes | within 25 c | within 50 c | median abs cents | onset <= 10 ms | real notes' onset <= 10 ms | median HNR dB | real HNR dB | HNR within 6 dB of real |\n");
-        sb.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.Append("| preset | family | notes | within 25 c | within 50 c | median abs cents | onset <= 10 ms | real notes' onset <= 10 ms | median HNR dB | real HNR dB | HNR within 6 dB of real | plays near (train instrument) | its HNR dB | HNR within 6 dB of it |\n");
+        sb.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
         foreach (var s in summaries)
-            sb.Append(ci, $"| {s.Preset} | {s.Family ?? "-"} | {s.Notes} | {s.InTune25:P0} | {s.InTune50:P0} | {s.MedianAbsCents:F1} | {s.OnsetWithin10Ms:P0} | {(s.RealOnsetWithin10Ms is double ro ? ro.ToString("P0", ci) : "-")} | {s.MedianHnrDb:F1} | {(s.MedianRealHnrDb is double r ? r.ToString("F1", ci) : "-")} | {(s.HnrWithin6Db is double h ? h.ToString("P0", ci) : "-")} |\n");
+            sb.Append(ci, $"| {s.Preset} | {s.Family ?? "-"} | {s.Notes} | {s.InTune25:P0} | {s.InTune50:P0} | {s.MedianAbsCents:F1} | {s.OnsetWithin10Ms:P0} | {(s.RealOnsetWithin10Ms is double ro ? ro.ToString("P0", ci) : "-")} | {s.MedianHnrDb:F1} | {(s.MedianRealHnrDb is double r ? r.ToString("F1", ci) : "-")} | {(s.HnrWithin6Db is double h ? h.ToString("P0", ci) : "-")} | {s.Source ?? "-"} | {(s.MedianSourceHnrDb is double sr ? sr.ToString("F1", ci) : "-")} | {(s.HnrWithin6DbOfSource is double hs ? hs.ToString("P0", ci) : "-")} |\n");
         return sb.ToString();
     }
 
@@ -142,27 +151,58 @@ public sealed class RealNotes
     readonly Dictionary<(string, int), double> medians = new();
     readonly Dictionary<(string, int), (NoteDataset Data, NoteExample Note)> phraseNotes = new();
     readonly Dictionary<string, Dictionary<int, double?>> onsets = new();
+    readonly List<NoteDataset> splits = new();
+    readonly Dictionary<(string, int), double?> instrumentMedians = new();
+    readonly int maxPerKey;
 
     public RealNotes(string dataDir, int maxPerKey = 3)
     {
+        this.maxPerKey = maxPerKey;
         foreach (var split in new[] { "test", "train" })
         {
             if (!File.Exists(Path.Combine(dataDir, split, "examples.json"))) continue;
             var ds = NoteDataset.Load(dataDir, split);
+            splits.Add(ds);
             foreach (var g in ds.Examples.GroupBy(e => (e.InstrumentFamilyStr, e.Pitch)))
             {
                 if (medians.ContainsKey(g.Key)) continue;
-                var chosen = g.OrderBy(e => Math.Abs(e.Velocity - 100)).Take(maxPerKey).ToList();
+                var chosen = Nearest100(g);
                 phraseNotes[g.Key] = (ds, chosen[0]);
-                var values = chosen
-                    .Select(e => NoteMeasures.HarmonicToNoiseDb(ds.LoadAudio(e), e.SampleRate, Yin.MidiToHz(e.Pitch), (int)(0.10 * e.SampleRate), (int)(0.30 * e.SampleRate)))
-                    .Where(double.IsFinite).Order().ToArray();
-                if (values.Length > 0) medians[g.Key] = values[values.Length / 2];
+                if (MedianHnr(ds, chosen) is double m) medians[g.Key] = m;
             }
         }
     }
 
+    /// The median harmonic-to-noise ratio of the family's real notes at this pitch (its test instrument's when the
+    /// data's test split has one), or null.
     public double? Median(string family, int pitch) => medians.TryGetValue((family, pitch), out var v) ? v : null;
+
+    /// The same ratio for one instrument's notes at this pitch (any split), or null when the data has none.
+    public double? InstrumentMedian(string instrument, int pitch)
+    {
+        lock (instrumentMedians)
+        {
+            if (instrumentMedians.TryGetValue((instrument, pitch), out var known)) return known;
+            double? m = null;
+            foreach (var ds in splits)
+            {
+                var notes = ds.Examples.Where(e => e.InstrumentStr == instrument && e.Pitch == pitch).ToList();
+                if (notes.Count > 0) { m = MedianHnr(ds, Nearest100(notes)); break; }
+            }
+            return instrumentMedians[(instrument, pitch)] = m;
+        }
+    }
+
+    /// Up to maxPerKey notes, the velocities nearest the scale's 100 first.
+    List<NoteExample> Nearest100(IEnumerable<NoteExample> notes) => notes.OrderBy(e => Math.Abs(e.Velocity - 100)).Take(maxPerKey).ToList();
+
+    static double? MedianHnr(NoteDataset ds, List<NoteExample> notes)
+    {
+        var values = notes
+            .Select(e => NoteMeasures.HarmonicToNoiseDb(ds.LoadAudio(e), e.SampleRate, Yin.MidiToHz(e.Pitch), (int)(0.10 * e.SampleRate), (int)(0.30 * e.SampleRate)))
+            .Where(double.IsFinite).Order().ToArray();
+        return values.Length > 0 ? values[values.Length / 2] : null;
+    }
 
     /// False when the data has no real note of this family and pitch; else the note's onset delay in the family's
     /// real phrase (null when no onset is detectable).

@@ -47,9 +47,12 @@ public sealed class ScaleEval : IEvalSubcommand
                     foreach (var (_, preset) in chosen)
                     {
                         task.Description = Markup.Escape($"playing {preset.Name}");
-                        var notes = ScaleCheck.Run(renderer, new VoiceCache(), TrackSound.From(preset, renderer.Config.Prior, directions), preset.Family, lo, hi, real, threads: Math.Max(1, r.GetValue(threads)));
+                        // The training instrument it plays near: its corner A's code, when the pad sits on corner A.
+                        string? source = preset.X == 0 && preset.Y == 0 && preset.Corners[0].Seed is long seed ? renderer.Config.CodeName(seed) : null;
+                        var notes = ScaleCheck.Run(renderer, new VoiceCache(), TrackSound.From(preset, renderer.Config.Prior, directions), preset.Family, lo, hi, real,
+                            threads: Math.Max(1, r.GetValue(threads)), source: source);
                         all.AddRange(notes);
-                        summaries.Add(ScaleCheck.Summarize(preset.Name, preset.Family, notes));
+                        summaries.Add(ScaleCheck.Summarize(preset.Name, preset.Family, notes, source));
                         task.Increment(1);
                     }
                 });
@@ -57,10 +60,11 @@ public sealed class ScaleEval : IEvalSubcommand
             ScaleCheck.Plot(Path.Combine(outPath, "scale.png"), all);
             var md = ScaleCheck.Markdown(summaries, lo, hi);
             File.WriteAllText(Path.Combine(outPath, "SCALE.md"), md);
-            var table = new Table().AddColumns("preset", "within 25 c", "within 50 c", "onset <= 10 ms", "real onset <= 10 ms", "HNR dB", "real HNR dB", "HNR within 6 dB");
+            var table = new Table().AddColumns("preset", "within 25 c", "within 50 c", "onset <= 10 ms", "real onset <= 10 ms", "HNR dB", "real HNR dB", "HNR within 6 dB", "its train instrument's HNR dB", "within 6 dB of it");
             foreach (var s in summaries)
                 table.AddRow(Markup.Escape(s.Preset), $"{s.InTune25:P0}", $"{s.InTune50:P0}", $"{s.OnsetWithin10Ms:P0}", s.RealOnsetWithin10Ms is double ro ? $"{ro:P0}" : "-", $"{s.MedianHnrDb:F1}",
-                    s.MedianRealHnrDb is double x ? $"{x:F1}" : "-", s.HnrWithin6Db is double h ? $"{h:P0}" : "-");
+                    s.MedianRealHnrDb is double x ? $"{x:F1}" : "-", s.HnrWithin6Db is double h ? $"{h:P0}" : "-",
+                    s.MedianSourceHnrDb is double y ? $"{y:F1}" : "-", s.HnrWithin6DbOfSource is double hs ? $"{hs:P0}" : "-");
             AnsiConsole.Write(table);
             double allTune = all.Count(n => n.Cents is double c && Math.Abs(c) <= ScaleSummary.CentsBar) / (double)all.Count;
             double allOnset = all.Count(n => n.OnsetMs is double o && o <= ScaleSummary.OnsetBarMs) / (double)all.Count;
