@@ -141,6 +141,12 @@ public sealed record GansynthConfig
     /// mean |difference| on the normalised scale. The log-mel alone leaves a band's energy free to go to any of its
     /// harmonics or to noise; the judge hears each harmonic.
     [JsonPropertyName("plane_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float PlaneWeight { get; init; }
+    /// With timbre codes and the harmonic head: only each harmonic row's level averaged over the note is pulled toward
+    /// the measured one (PlaneTargets.MeanDistance), plane_mean_weight x the mean |difference| on the normalised scale;
+    /// the course over time stays the mel regression's. The 80-band mel leaves the spectral envelope within a band free,
+    /// and swapping planes put two thirds of what the copies lose to the measured planes there (EVAL.md phase 17),
+    /// while the full plane regression (plane_weight) traded the mel for the frame-by-frame rows.
+    [JsonPropertyName("plane_mean_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float PlaneMeanWeight { get; init; }
     /// With timbre codes and the harmonic head: a second critic (PlaneCritic) judges the generator's harmonic rows, as
     /// heard over their band's noise, against the real notes' measured ones, WGAN-GP with a pitch and velocity projection,
     /// and the generator pays plane_critic_weight x its score beside the code distance. Where plane_weight pulls each
@@ -152,7 +158,7 @@ public sealed record GansynthConfig
     [JsonPropertyName("plane_critic_learning_rate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float? PlaneCriticLearningRate { get; init; }
     [JsonIgnore] public float PlaneCriticLearningRateOrDefault => PlaneCriticLearningRate ?? 4 * LearningRate;
     /// Whether a run needs the measured planes (PlaneTargets).
-    [JsonIgnore] public bool UsesPlanes => PlaneWeight > 0 || PlaneCriticWeight > 0;
+    [JsonIgnore] public bool UsesPlanes => PlaneWeight > 0 || PlaneMeanWeight > 0 || PlaneCriticWeight > 0;
     /// The latent also modulates every convolution's output (FiLM: x (1 + s) + b per channel, s and b linear in the
     /// pixel-normed latent), not only the dense input layer, so a timbre's detail at every scale need not pass through
     /// the first 5 x 8 grid. Turned on at a resume it starts at s = b = 0: the same function (GansynthTrainer).
@@ -291,6 +297,8 @@ public sealed record GansynthConfig
         if (!(AttackWeight >= 0f && float.IsFinite(AttackWeight))) throw new ArgumentException($"attack_weight must be >= 0, got {AttackWeight}");
         if (!(PlaneWeight >= 0f && float.IsFinite(PlaneWeight))) throw new ArgumentException($"plane_weight must be >= 0, got {PlaneWeight}");
         if (PlaneWeight > 0 && !(IsHarmonic && CodeWeight > 0)) throw new ArgumentException("plane_weight needs the harmonic head and timbre codes (code_weight > 0)");
+        if (!(PlaneMeanWeight >= 0f && float.IsFinite(PlaneMeanWeight))) throw new ArgumentException($"plane_mean_weight must be >= 0, got {PlaneMeanWeight}");
+        if (PlaneMeanWeight > 0 && !(IsHarmonic && CodeWeight > 0)) throw new ArgumentException("plane_mean_weight needs the harmonic head and timbre codes (code_weight > 0)");
         if (!(PlaneCriticWeight >= 0f && float.IsFinite(PlaneCriticWeight))) throw new ArgumentException($"plane_critic_weight must be >= 0, got {PlaneCriticWeight}");
         if (!(PlaneCriticLearningRateOrDefault > 0f && float.IsFinite(PlaneCriticLearningRateOrDefault))) throw new ArgumentException($"plane_critic_learning_rate must be > 0, got {PlaneCriticLearningRate}");
         if (PlaneCriticWeight > 0 && !(IsHarmonic && CodeWeight > 0)) throw new ArgumentException("plane_critic_weight needs the harmonic head and timbre codes (code_weight > 0)");

@@ -363,10 +363,10 @@ public sealed class GansynthTrainer : IDisposable
         if (Pc is not null) gLoss = Add(gLoss, PlaneAdversarial(ownCode!, askedPitch, askedVelocity));
         if (Tc is not null)
         {
-            var (weighted, distance, planes) = CodeDistance(ownCode!, real, askedPitch, askedVelocity, idxT);
+            var (weighted, distance, planeLoss, planeReported) = CodeDistance(ownCode!, real, askedPitch, askedVelocity, idxT);
             gLoss = Add(gLoss, S(Config.CodeWeight) * weighted);
             codeDistance = distance.item<float>();
-            if (planes is not null) { gLoss = Add(gLoss, S(Config.PlaneWeight) * planes); planeDistance = planes.item<float>(); }
+            if (planeLoss is not null) { gLoss = Add(gLoss, planeLoss); planeDistance = planeReported; }
         }
         NonFiniteLoss.Check(gLoss, "generator", Step, CheckpointDir);
         gLoss.backward();
@@ -383,20 +383,33 @@ public sealed class GansynthTrainer : IDisposable
 
     /// Every real note of the batch played from its instrument's code: mean |G(code) - real| of the judged channels
     /// (Distance, what the log reports) and the same with the attack frames weighted (Loss, what is minimised; equal
-    /// without attack_weight), differentiable in G and in the codes; with plane_weight also the plane distance
-    /// (PlaneTargets: G's planes against the notes' measured ones), else null.
-    (Tensor Loss, Tensor Distance, Tensor? Planes) CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
+    /// without attack_weight), differentiable in G and in the codes; with plane_weight / plane_mean_weight also the
+    /// weighted plane terms (PlaneTargets: G's planes against the notes' measured ones, PlaneLoss) and the distance
+    /// losses.csv reports (plane_weight's when it is on, else the mean distance), else null and 0.
+    (Tensor Loss, Tensor Distance, Tensor? PlaneLoss, float PlaneDistance) CodeDistance(Tensor ownCode, Tensor real, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
     {
         var own = Tc!.Codes.index_select(0, ownCode);
         Tensor output, planes = null!;
-        if (Config.PlaneWeight == 0) output = G.forward(own, pitchOh, velOh);
+        bool withPlanes = Config.PlaneWeight > 0 || Config.PlaneMeanWeight > 0;
+        if (!withPlanes) output = G.forward(own, pitchOh, velOh);
         else (output, planes) = G.ForwardWithPlanes(own, pitchOh, velOh);
         var played = output[.., ..Config.DiscriminatorChannels];
         var error = (played - real[.., ..Config.DiscriminatorChannels]).abs();
         var distance = error.mean();
-        var planeDistance = Config.PlaneWeight > 0 ? planeTargets!.Distance(planes, noteIdx, pitchOh.argmax(1)) : null;
-        if (Config.AttackFrames == 0 || Config.AttackWeight == 0) return (distance, distance, planeDistance);
-        return ((error * AttackWeights(Config)).mean(), distance, planeDistance);
+        Tensor? planeLoss = null; float reported = 0;
+        if (Config.PlaneWeight > 0)
+        {
+            var d = planeTargets!.Distance(planes, noteIdx, pitchOh.argmax(1));
+            planeLoss = S(Config.PlaneWeight) * d; reported = d.item<float>();
+        }
+        if (Config.PlaneMeanWeight > 0)
+        {
+            var d = planeTargets!.MeanDistance(planes, noteIdx, pitchOh.argmax(1));
+            planeLoss = planeLoss is null ? S(Config.PlaneMeanWeight) * d : Add(planeLoss, S(Config.PlaneMeanWeight) * d);
+            if (Config.PlaneWeight == 0) reported = d.item<float>();
+        }
+        if (Config.AttackFrames == 0 || Config.AttackWeight == 0) return (distance, distance, planeLoss, reported);
+        return ((error * AttackWeights(Config)).mean(), distance, planeLoss, reported);
     }
 
     /// [frames] weights: 1 + attack_weight for the first attack_frames frames, 1 after.
@@ -415,9 +428,9 @@ public sealed class GansynthTrainer : IDisposable
         var planeCritic = Pc is null ? default : PlaneCriticStep(ownCode, pitchOh, velOh, noteIdx);
         optG.zero_grad();
         optC!.zero_grad();
-        var (weighted, distance, planes) = CodeDistance(ownCode, real, pitchOh, velOh, noteIdx);
+        var (weighted, distance, planeLoss, planeReported) = CodeDistance(ownCode, real, pitchOh, velOh, noteIdx);
         var loss = S(Config.CodeWeight) * weighted;
-        if (planes is not null) loss = Add(loss, S(Config.PlaneWeight) * planes);
+        if (planeLoss is not null) loss = Add(loss, planeLoss);
         if (Pc is not null) loss = Add(loss, PlaneAdversarial(ownCode, pitchOh, velOh));
         NonFiniteLoss.Check(loss, "generator", Step, CheckpointDir);
         loss.backward();
@@ -429,7 +442,7 @@ public sealed class GansynthTrainer : IDisposable
         UpdateEma();
         float d = distance.item<float>();
         // Without the log-mel critic its columns of losses.csv carry the plane critic's loss, Wasserstein estimate and penalty.
-        return new GansynthLosses(Step, planeCritic.Loss, loss.item<float>(), planeCritic.Wasserstein, planeCritic.Penalty, 0, 0, 0, CodeDistance: d, PlaneDistance: planes?.item<float>() ?? 0);
+        return new GansynthLosses(Step, planeCritic.Loss, loss.item<float>(), planeCritic.Wasserstein, planeCritic.Penalty, 0, 0, 0, CodeDistance: d, PlaneDistance: planeReported);
     }
 
     /// One step of the plane critic (WGAN-GP, drift): the batch's real notes' measured planes against notes drawn from

@@ -88,6 +88,19 @@ public sealed class PlaneTargets : IDisposable
         return (Add(rowError, noiseError) * S(0.5)).MoveToOuterDisposeScope();
     }
 
+    /// Mean |difference| between each harmonic row's level averaged over the note's frames, as heard (level plus its
+    /// band's filter gain), and the measured row's average, over the rows below the top of the mel range, on the
+    /// normalised scale: the spectral envelope alone (config plane_mean_weight).
+    public Tensor MeanDistance(Tensor raw, Tensor noteIndex, Tensor pitchIndex)
+    {
+        using var scope = NewDisposeScope();
+        int rows = (int)rowBand.shape[1];
+        var target = Normalized(planes.index_select(0, noteIndex))[.., ..rows].mean([2]);
+        var heard = HeardRows(raw, pitchIndex).mean([2]);
+        var mask = rowMask.index_select(0, pitchIndex);
+        return (((heard - target).abs() * mask).sum() / mask.sum().clamp_min(S(1.0))).MoveToOuterDisposeScope();
+    }
+
     /// What PlaneCritic judges of the real notes: their measured harmonic rows as [B, 1, rows, frames] on the normalised
     /// scale, each as heard over its band's noise (Judged).
     public Tensor Real(Tensor noteIndex, Tensor pitchIndex)
