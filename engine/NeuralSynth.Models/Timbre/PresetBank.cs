@@ -115,9 +115,10 @@ public static class PresetBank
         return r;
     }
 
-    /// Seeds ranked for one family. First those that belong to it: near a timbre code of one of its training
+    /// Seeds ranked for one family. First those that belong to it (Belongs): near a timbre code of one of its training
     /// instruments (a model with named codes: an "Organ" preset plays near the organs the model learned, whatever the
-    /// classifier makes of an unseen organ) or heard as that family above all others by the classifier. Then by
+    /// classifier makes of an unseen organ), then those only heard as that family above all others by the classifier
+    /// while near another family's code. Then by
     /// attacks: seeds that keep them through a legato scale (VerifyAttacks) or, not yet measured, whose every scored
     /// note speaks promptly; then those measured to lose them (a preset whose low notes creep in loses its attacks
     /// when played legato); last the unmeasured rest. Within a tier, the most attacks kept first (an unmeasured seed
@@ -129,11 +130,20 @@ public static class PresetBank
     /// whose isolated notes all rose within 10 ms, none kept 97 %, and both Strings presets kept 87 % where the bank
     /// made on the vocoder path had found string seeds keeping 99-100 %).
     public static List<SeedScore> Rank(IEnumerable<SeedScore> scores, int family, bool measuring = false) =>
-        scores.OrderByDescending(s => s.CodeFamily == family || s.TopFamily == family)
+        scores.OrderByDescending(s => Belongs(s, family))
             .ThenByDescending(s => s.Legato(family) is var legato && !double.IsNaN(legato) ? (legato >= AttackBar ? 3 : 1) : s.PromptAttacks >= 1 ? 3 : measuring ? 2 : 0)
             .ThenByDescending(s => s.Legato(family) is var legato && !double.IsNaN(legato) ? legato : 1)
             .ThenByDescending(s => (s.CodeFamily == family ? 1 : 0) + (s.TopFamily == family ? 1 : 0))
             .ThenByDescending(s => s.FamilyProbs[family] * (0.5 + 0.5 * s.PitchAccuracy) * (0.5 + 0.5 * s.PromptAttacks)).ThenBy(s => s.Seed).ToList();
+
+    /// How surely a seed belongs to a family: 2 near a timbre code of one of the family's training instruments, or,
+    /// for a model without codes, heard as the family by the classifier; 1 heard as the family while near another
+    /// family's code; 0 neither. Why the code first: it is the instrument the model learned there, while the classifier
+    /// (trained on one SoundFont's notes) hears resemblances; the bank of 2026-12-07 made both reed presets' corner A's
+    /// of a string and a guitar code the classifier heard as reed (p 0.41 / 0.38), though seeds near the model's reed
+    /// codes kept every onset of the legato scale too (seeds 191 and 279, near reed_acoustic_065: 100 %).
+    public static int Belongs(SeedScore s, int family) =>
+        s.CodeFamily == family || (s.CodeFamily < 0 && s.TopFamily == family) ? 2 : s.TopFamily == family ? 1 : 0;
 
     /// Which of a family's ranked seeds (Rank) becomes corner k of its preset v: the first perFamily seeds are the
     /// presets' corner A's (what each preset plays at rest, so what the scale check and a musician hear first), the
@@ -287,7 +297,10 @@ public static class PresetBank
             string fam = families[f];
             var style = FamilyStyle.GetValueOrDefault(fam, (0.3, 0.8, CultureInfo.InvariantCulture.TextInfo.ToTitleCase(fam)));
             var vibrato = Style(fam);
-            best[fam] = ranked[0];
+            // A cross-family pad plays the blend of its corners from the centre, attacks included: its corners are the
+            // family's best seeds whose scored notes all speak promptly (with the reed codes first, Belongs, a reed
+            // seed whose low notes rose slowly took Morph Winds from 99 % to 87 % of its onsets).
+            best[fam] = ranked.FirstOrDefault(s => s.PromptAttacks >= 1) ?? ranked[0];
             for (int v = 0; v < perFamily; v++)
             {
                 var corners = Enumerable.Range(0, Preset.CornerCount).Select(k => ranked[Math.Min(CornerRank(v, k, perFamily), ranked.Count - 1)]).ToArray();

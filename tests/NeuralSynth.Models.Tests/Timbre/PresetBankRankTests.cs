@@ -29,6 +29,26 @@ public class PresetBankRankTests
         Assert.Equal([5, 1, 4, 3, 2], PresetBank.Rank(scores, Organ).Select(s => (int)s.Seed));
     }
 
+    /// Among seeds that keep their attacks, one near the family's own code comes before one near another family's
+    /// code that the classifier hears as the family, however sure the classifier is; a seed without a code counts by
+    /// what the classifier hears; attacks still come first.
+    [Fact]
+    public void TheFamilysOwnCodesComeBeforeLookAlikes()
+    {
+        var scores = new List<SeedScore>
+        {
+            Seed(1, 0.90f, 0.10f, codeFamily: Organ),              // an organ code the classifier hears as a flute
+            Seed(2, 0.30f, 0.70f, codeFamily: Flute),              // a flute code heard as an organ
+            Seed(3, 0.80f, 0.20f),                                 // no code, heard as a flute
+            Seed(4, 0.20f, 0.80f, prompt: 0.5, codeFamily: Flute), // a flute code that creeps in
+        };
+        Assert.Equal([3, 2, 1, 4], PresetBank.Rank(scores, Flute).Select(s => (int)s.Seed)); // 3 and 2 belong alike: the surer classifier first
+        Assert.Equal(2, PresetBank.Belongs(scores[1], Flute));
+        Assert.Equal(1, PresetBank.Belongs(scores[0], Flute));
+        Assert.Equal(2, PresetBank.Belongs(scores[2], Flute));
+        Assert.Equal(0, PresetBank.Belongs(scores[2], Organ));
+    }
+
     /// Corner A (rank 1, then rank 2 for the second preset) is measured as a legato scale; a seed that fails the bar
     /// drops behind the prompt ones and the next is measured, until A passes or the tries run out; then the best
     /// measured one is A, never an unmeasured slow one.
