@@ -29,9 +29,9 @@ public class PresetBankRankTests
         Assert.Equal([5, 1, 4, 3, 2], PresetBank.Rank(scores, Organ).Select(s => (int)s.Seed));
     }
 
-    /// Among seeds that keep their attacks, one near the family's own code comes before one near another family's
-    /// code that the classifier hears as the family, however sure the classifier is; a seed without a code counts by
-    /// what the classifier hears; attacks still come first.
+    /// A seed near the family's own code comes before one near another family's code that the classifier hears as the
+    /// family, however sure the classifier is, and even when its isolated notes creep in (the legato scale decides:
+    /// VerifyAttacks measures it before any look-alike); a seed without a code counts by what the classifier hears.
     [Fact]
     public void TheFamilysOwnCodesComeBeforeLookAlikes()
     {
@@ -42,7 +42,7 @@ public class PresetBankRankTests
             Seed(3, 0.80f, 0.20f),                                 // no code, heard as a flute
             Seed(4, 0.20f, 0.80f, prompt: 0.5, codeFamily: Flute), // a flute code that creeps in
         };
-        Assert.Equal([3, 2, 1, 4], PresetBank.Rank(scores, Flute).Select(s => (int)s.Seed)); // 3 and 2 belong alike: the surer classifier first
+        Assert.Equal([3, 2, 4, 1], PresetBank.Rank(scores, Flute).Select(s => (int)s.Seed)); // 3 and 2 belong alike: the surer classifier first
         Assert.Equal(2, PresetBank.Belongs(scores[1], Flute));
         Assert.Equal(1, PresetBank.Belongs(scores[0], Flute));
         Assert.Equal(2, PresetBank.Belongs(scores[2], Flute));
@@ -107,5 +107,28 @@ public class PresetBankRankTests
         }
         Assert.Null(new GansynthConfig { LatentSize = 8 }.CodeFamily(1));
         Assert.Equal(-1, LatentPrior.Gaussian(8).CodeOf(1));
+    }
+
+    /// A family preset's corner A is its best seed, but a cross-family pad plays the blend of its corners from the
+    /// centre: its corners are each family's best seed whose scored notes all speak promptly.
+    [Fact]
+    public void CrossFamilyPadsTakeEachFamilysBestPromptSeed()
+    {
+        string[] families = ["brass", "reed", "flute", "string", "guitar", "keyboard", "mallet", "bass"];
+        var scores = new List<SeedScore>();
+        for (int f = 0; f < families.Length; f++)
+        {
+            var probs = new float[families.Length]; probs[f] = 0.9f;
+            var legato = Enumerable.Repeat(double.NaN, families.Length).ToArray(); legato[f] = 1.0;
+            scores.Add(new SeedScore(100 + f, probs, 1.0, -20, PromptAttacks: 0.5, CodeFamily: f, LegatoAttacks: legato)); // kept its attacks legato, slow alone
+            var weaker = (float[])probs.Clone(); weaker[f] = 0.6f;
+            scores.Add(new SeedScore(200 + f, weaker, 1.0, -20, PromptAttacks: 1, CodeFamily: f));
+            for (int k = 0; k < 8; k++) scores.Add(new SeedScore(300 + 10 * f + k, weaker, 1.0, -20, PromptAttacks: 1, CodeFamily: f));
+        }
+        var bank = PresetBank.Build(scores, families, "gansynth", "test", new BankOptions());
+        var brass = bank.Single(p => p.Preset.Name == "Brass I").Preset;
+        Assert.Equal(CornerSpec.FromSeed(100), brass.Corners[0]);
+        var winds = bank.Single(p => p.Preset.Name == "Morph Winds").Preset;
+        Assert.Equal(new[] { 200L, 201, 202, 203 }, winds.Corners.Select(c => c.Seed!.Value));
     }
 }
