@@ -151,7 +151,8 @@ public sealed class RealNotes
     readonly Dictionary<(string, int), double> medians = new();
     readonly Dictionary<(string, int), (NoteDataset Data, NoteExample Note)> phraseNotes = new();
     readonly Dictionary<string, Dictionary<int, double?>> onsets = new();
-    readonly List<NoteDataset> splits = new();
+    // Each split's notes by (instrument, pitch), test first, for InstrumentMedian.
+    readonly List<(NoteDataset Data, ILookup<(string, int), NoteExample> Notes)> splits = new();
     readonly Dictionary<(string, int), double?> instrumentMedians = new();
     readonly int maxPerKey;
 
@@ -162,7 +163,7 @@ public sealed class RealNotes
         {
             if (!File.Exists(Path.Combine(dataDir, split, "examples.json"))) continue;
             var ds = NoteDataset.Load(dataDir, split);
-            splits.Add(ds);
+            splits.Add((ds, ds.Examples.ToLookup(e => (e.InstrumentStr, e.Pitch))));
             foreach (var g in ds.Examples.GroupBy(e => (e.InstrumentFamilyStr, e.Pitch)))
             {
                 if (medians.ContainsKey(g.Key)) continue;
@@ -184,11 +185,8 @@ public sealed class RealNotes
         {
             if (instrumentMedians.TryGetValue((instrument, pitch), out var known)) return known;
             double? m = null;
-            foreach (var ds in splits)
-            {
-                var notes = ds.Examples.Where(e => e.InstrumentStr == instrument && e.Pitch == pitch).ToList();
-                if (notes.Count > 0) { m = MedianHnr(ds, Nearest100(notes)); break; }
-            }
+            foreach (var (ds, notes) in splits)
+                if (notes.Contains((instrument, pitch))) { m = MedianHnr(ds, Nearest100(notes[(instrument, pitch)])); break; }
             return instrumentMedians[(instrument, pitch)] = m;
         }
     }
