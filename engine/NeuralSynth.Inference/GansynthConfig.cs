@@ -158,7 +158,7 @@ public sealed record GansynthConfig
     [JsonPropertyName("plane_critic_learning_rate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float? PlaneCriticLearningRate { get; init; }
     [JsonIgnore] public float PlaneCriticLearningRateOrDefault => PlaneCriticLearningRate ?? 4 * LearningRate;
     /// Whether a run needs the measured planes (PlaneTargets).
-    [JsonIgnore] public bool UsesPlanes => PlaneWeight > 0 || PlaneMeanWeight > 0 || PlaneCriticWeight > 0;
+    [JsonIgnore] public bool UsesPlanes => PlaneWeight > 0 || PlaneMeanWeight > 0 || PlaneCriticWeight > 0 || EnvelopeOnly;
     /// The latent also modulates every convolution's output (FiLM: x (1 + s) + b per channel, s and b linear in the
     /// pixel-normed latent), not only the dense input layer, so a timbre's detail at every scale need not pass through
     /// the first 5 x 8 grid. Turned on at a resume it starts at s = b = 0: the same function (GansynthTrainer).
@@ -170,6 +170,19 @@ public sealed record GansynthConfig
     [JsonPropertyName("mapping_layers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int MappingLayers { get; init; }
     /// Width of the mapping network's hidden layers.
     public const int MappingWidth = NeuralSynth.Dsp.Neural.GeneratorGraph.MappingWidth;
+    /// Harmonic head with timbre codes: hidden layers of an envelope head, an MLP on the conditioning vector (pixel-normed
+    /// latent ++ pitch ++ velocity one-hots) whose output, one value per harmonic row, is added to every frame of the rows
+    /// plane: a level per harmonic for the whole note, the spectral envelope. The 80-band mel leaves a band's energy free
+    /// to go to any of its harmonics, and the copies of the training notes lose two thirds of what separates them from
+    /// their measured planes there (EVAL.md phase 17); pulling the generator itself toward the measured envelope
+    /// (plane_mean_weight) traded the mel for it. The head learns the envelope alone, with the generator fixed
+    /// (envelope_only). Its last layer starts at zero: turned on at a resume it plays as before.
+    [JsonPropertyName("envelope_layers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int EnvelopeLayers { get; init; }
+    /// Train the envelope head alone (PlaneTargets.MeanDistance on notes drawn from the prior around each real note's
+    /// instrument code), the generator, its weight average's other parameters, the codes and the critics fixed.
+    [JsonPropertyName("envelope_only"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool EnvelopeOnly { get; init; }
+    /// Width of the envelope head's hidden layers.
+    public const int EnvelopeWidth = NeuralSynth.Dsp.Neural.GeneratorGraph.EnvelopeWidth;
     /// Harmonic head with a third plane: a filter on the absolute (mel) frequency axis that scales the harmonics of each
     /// band, mel = exp(filter) (M exp(harmonics)) + exp(noise). The harmonic plane is pitch-relative, so a resonance or a
     /// frequency-dependent decay that sits at a fixed frequency moves across its rows from pitch to pitch; on the mel
@@ -185,7 +198,7 @@ public sealed record GansynthConfig
 
     /// What the torch-free generator graph needs of this config.
     [JsonIgnore] public NeuralSynth.Dsp.Neural.GeneratorShape GraphShape => new(LatentSize, PitchCount, VelocityCount, Channels, ConvsPerStage,
-        MelBins, Frames, LogMagMin, LogMagMax, Spectral.LogFloor, IsHarmonic, Modulation, MappingLayers, Filter);
+        MelBins, Frames, LogMagMin, LogMagMax, Spectral.LogFloor, IsHarmonic, Modulation, MappingLayers, Filter, EnvelopeLayers);
 
     /// The model's prior over timbres (LatentPrior): its codes plus code_sigma noise, or the spherical Gaussian.
     /// Made anew on each call: a cached one would be copied stale by `with`.
@@ -276,6 +289,9 @@ public sealed record GansynthConfig
         if (ConvsPerStage is < 1 or > 2) throw new ArgumentException("convs_per_stage must be 1 or 2");
         if (MappingLayers is < 0 or > 8) throw new ArgumentException($"mapping_layers must be 0-8, got {MappingLayers}");
         if (Filter && !IsHarmonic) throw new ArgumentException("filter needs the harmonic head (head 'harmonic')");
+        if (EnvelopeLayers is < 0 or > 4) throw new ArgumentException($"envelope_layers must be 0-4, got {EnvelopeLayers}");
+        if (EnvelopeLayers > 0 && !IsHarmonic) throw new ArgumentException("envelope_layers needs the harmonic head (head 'harmonic')");
+        if (EnvelopeOnly && !(EnvelopeLayers > 0 && CodeWeight > 0)) throw new ArgumentException("envelope_only needs envelope_layers > 0 and timbre codes (code_weight > 0)");
         if (!(LogMagMax > LogMagMin)) throw new ArgumentException("log_mag_max must exceed log_mag_min");
         if (!(ModeSeekingWeight >= 0f && float.IsFinite(ModeSeekingWeight))) throw new ArgumentException($"mode_seeking_weight must be >= 0, got {ModeSeekingWeight}");
         if (!(ImleWeight >= 0f && float.IsFinite(ImleWeight))) throw new ArgumentException($"imle_weight must be >= 0, got {ImleWeight}");

@@ -5,7 +5,8 @@ namespace NeuralSynth.Dsp.Neural;
 
 /// What the C# graph needs to know of a GANSynth-style generator (GansynthConfig maps onto it).
 public sealed record GeneratorShape(int LatentSize, int Pitches, int Velocities, int[] Channels, int ConvsPerStage, int Mels, int Frames,
-    float LogMagMin, float LogMagMax, float LogFloor, bool Harmonic, bool Modulation = false, int MappingLayers = 0, bool Filter = false)
+    float LogMagMin, float LogMagMax, float LogFloor, bool Harmonic, bool Modulation = false, int MappingLayers = 0, bool Filter = false,
+    int EnvelopeLayers = 0)
 {
     public int Stages => Channels.Length;
     public int StartMels => Mels >> (Stages - 1);
@@ -23,6 +24,8 @@ public sealed class GeneratorGraph
 {
     /// Width of the mapping network's hidden layers (GansynthConfig.MappingWidth).
     public const int MappingWidth = 256;
+    /// Width of the envelope head's hidden layers (GansynthConfig.EnvelopeWidth).
+    public const int EnvelopeWidth = 256;
     readonly GeneratorShape shape;
     readonly Lazy<HarmonicMelBasis>? basisSource;
     readonly float[] inputW, inputB, outW, outB;
@@ -30,6 +33,8 @@ public sealed class GeneratorGraph
     readonly float[] film = [];
     readonly (float[] W, float[] B)[]? mapping; // GeneratorShape.MappingLayers: hidden layers, then the residual's output
     readonly float[] mapped = [], hidden = [], hidden2 = [];
+    readonly (float[] W, float[] B)[]? envelope; // GeneratorShape.EnvelopeLayers: hidden layers, then a level per harmonic row
+    readonly float[] rowLevels = [];
     readonly PackedConv2d[] convs; // conv0 first, then the upsampling stages' convs
     readonly float[] bufA, bufB, scratch, cond, levels, work, padded;
 
@@ -81,6 +86,20 @@ public sealed class GeneratorGraph
                               Scaled(weights, source, $"mapping.{i}.bias", [fout], 1));
             }
             mapped = new float[inFeatures]; hidden = new float[width]; hidden2 = new float[width];
+        }
+        if (shape.EnvelopeLayers > 0)
+        {
+            const int width = EnvelopeWidth;
+            envelope = new (float[], float[])[shape.EnvelopeLayers + 1];
+            for (int i = 0; i <= shape.EnvelopeLayers; i++)
+            {
+                int fin = i == 0 ? inFeatures : width, fout = i == shape.EnvelopeLayers ? shape.Mels : width;
+                double gain = i == shape.EnvelopeLayers ? 1.0 : Math.Sqrt(2);
+                envelope[i] = (Scaled(weights, source, $"envelope.{i}.weight", [fout, fin], gain / Math.Sqrt(fin)),
+                               Scaled(weights, source, $"envelope.{i}.bias", [fout], 1));
+            }
+            rowLevels = new float[shape.Mels];
+            if (hidden.Length == 0) { hidden = new float[width]; hidden2 = new float[width]; }
         }
         (outW, outB, _, _) = Conv(weights, source, "toOutput", shape.Channels[^1], shape.OutputPlanes, 1, 1.0);
         int largest = 0, frames = shape.StartFrames, mels = shape.StartMels;
@@ -149,6 +168,7 @@ public sealed class GeneratorGraph
         var planes = levels.AsSpan(0, shape.OutputPlanes * plane);
         Layers.Pointwise(cur.AsSpan(0, channels * plane), channels, plane, outW, outB, shape.OutputPlanes, planes);
         TensorPrimitives.Tanh(planes, planes);
+        if (envelope is not null) AddEnvelope(planes, width);
         return shape.Harmonic ? HarmonicHead(planes, pitchIndex) : IfMelHead(planes);
     }
 
@@ -167,6 +187,26 @@ public sealed class GeneratorGraph
         Layers.Dense(h, mapping[^1].W, mapping[^1].B, mapped);
         TensorPrimitives.Add(mapped, cond, mapped);
         return mapped;
+    }
+
+    /// The envelope head's level per harmonic row (an MLP on the conditioning vector, before the mapping network's
+    /// residual), added to every frame of the rows plane.
+    void AddEnvelope(Span<float> planes, int frames)
+    {
+        float[] h = cond, next = hidden;
+        for (int i = 0; i < envelope!.Length - 1; i++)
+        {
+            Layers.Dense(h, envelope[i].W, envelope[i].B, next);
+            Layers.LeakyRelu(next, 0.2f, scratch);
+            h = next;
+            next = next == hidden ? hidden2 : hidden;
+        }
+        Layers.Dense(h, envelope[^1].W, envelope[^1].B, rowLevels);
+        for (int r = 0; r < rowLevels.Length; r++)
+        {
+            var row = planes.Slice(r * frames, frames);
+            TensorPrimitives.Add(row, rowLevels[r], row);
+        }
     }
 
     /// FiLM: channel c becomes x (1 + s_c) + b_c, with (s, b) = W z + bias of the pixel-normed latent.

@@ -186,6 +186,13 @@ public sealed class GansynthTrainer : IDisposable
             CopyWeights(G, GEma);
             if (opt.WriteSamples) WriteRealGrid();
         }
+        if (Config.EnvelopeOnly)
+        {
+            // Only the envelope head learns; Adam skips the parameters that get no gradient.
+            SetRequiresGrad(G, false);
+            foreach (var p in G.EnvelopeParameters()) p.requires_grad = true;
+            log($"envelope head alone: {G.EnvelopeParameters().Sum(p => p.numel()):N0} parameters, the generator fixed");
+        }
     }
 
     /// samples/real.png: 16 real notes (spread over the data) drawn like the generated grids, for comparison.
@@ -245,6 +252,7 @@ public sealed class GansynthTrainer : IDisposable
         var codeIdx = ownCode;
         var famTarget = tensor(idx.Select(i => (long)(Fc is null ? 0 : familyOfNote[i])).ToArray());
         Tensor? famOh = Fc is null ? null : F.one_hot(famTarget, Config.FamilyCount).to_type(ScalarType.Float32);
+        if (Config.EnvelopeOnly) return EnvelopeOnlyStep(ownCode!, pitchOh, velOh, idxT);
         if (Config.CodeOnly) return CodeOnlyStep(ownCode!, real, pitchOh, velOh, idxT);
         if (Pc is not null) PlaneCriticStep(ownCode!, pitchOh, velOh, idxT);
 
@@ -443,6 +451,25 @@ public sealed class GansynthTrainer : IDisposable
         float d = distance.item<float>();
         // Without the log-mel critic its columns of losses.csv carry the plane critic's loss, Wasserstein estimate and penalty.
         return new GansynthLosses(Step, planeCritic.Loss, loss.item<float>(), planeCritic.Wasserstein, planeCritic.Penalty, 0, 0, 0, CodeDistance: d, PlaneDistance: planeReported);
+    }
+
+    /// A step of the envelope head alone (config envelope_only): notes drawn from the prior around each real note's
+    /// instrument code (so the head learns what the prior's neighbourhood of a code should sound like, not the code
+    /// alone), at the note's pitch and velocity, their rows' note-long levels pulled toward the measured ones
+    /// (PlaneTargets.MeanDistance). The generator, the codes and the critics are untouched; the weight average of the
+    /// fixed parameters stays equal to them (the envelope is added to a checkpoint on the average, Generator.ExtendCheckpoint).
+    GansynthLosses EnvelopeOnlyStep(Tensor ownCode, Tensor pitchOh, Tensor? velOh, Tensor noteIdx)
+    {
+        optG.zero_grad();
+        var planes = G.ForwardPlanes(Latents((int)ownCode.shape[0], null, ownCode), pitchOh, velOh);
+        var distance = planeTargets!.MeanDistance(planes, noteIdx, pitchOh.argmax(1));
+        NonFiniteLoss.Check(distance, "envelope head", Step, CheckpointDir);
+        distance.backward();
+        NonFiniteLoss.CheckGradients(G, "envelope head", Step, CheckpointDir);
+        AdamStep.Step(optG);
+        UpdateEma();
+        float d = distance.item<float>();
+        return new GansynthLosses(Step, 0, d, 0, 0, 0, 0, 0, PlaneDistance: d);
     }
 
     /// One step of the plane critic (WGAN-GP, drift): the batch's real notes' measured planes against notes drawn from

@@ -21,6 +21,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     readonly EqConv2d toOutput;
     readonly ModuleList<EqLinear> mods = new(); // FiLM per convolution (config modulation), empty without
     readonly ModuleList<EqLinear> mapping = new(); // config mapping_layers: hidden layers, then the zero-started output
+    readonly ModuleList<EqLinear> envelope = new(); // config envelope_layers: hidden layers, then the zero-started level per row
     readonly HarmonicMel? harmonic; // fixed layer, not a parameter: rebuilt from the config, never saved
 
     /// The harmonic head's fixed matrices (null for an IF-Mel generator).
@@ -46,6 +47,14 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             var last = new EqLinear($"map{cfg.MappingLayers}", GansynthConfig.MappingWidth, inFeatures, gain: 1.0);
             using (no_grad()) foreach (var p in last.parameters()) p.zero_();
             mapping.Add(last);
+        }
+        if (cfg.EnvelopeLayers > 0)
+        {
+            for (int i = 0; i < cfg.EnvelopeLayers; i++)
+                envelope.Add(new EqLinear($"env{i}", i == 0 ? inFeatures : GansynthConfig.EnvelopeWidth, GansynthConfig.EnvelopeWidth));
+            var last = new EqLinear($"env{cfg.EnvelopeLayers}", GansynthConfig.EnvelopeWidth, cfg.MelBins, gain: 1.0);
+            using (no_grad()) foreach (var p in last.parameters()) p.zero_();
+            envelope.Add(last);
         }
         if (cfg.Modulation)
         {
@@ -91,6 +100,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var cond = velocityOneHot is null || cfg.VelocityCount == 0
             ? cat([zn, pitchOneHot], 1)
             : cat([zn, pitchOneHot, velocityOneHot], 1);
+        var condition = cond;
         if (mapping.Count > 0) cond = Add(cond, Map(cond));
         var x = input.forward(cond).view(-1, cfg.Channels[0], cfg.StartMels, cfg.StartFrames);
         x = Ops.PixelNorm(Ops.LRelu(x));
@@ -100,8 +110,21 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             if (i % cfg.ConvsPerStage == 0) x = F.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
             x = Modulate(Ops.PixelNorm(Ops.LRelu(convs[i].forward(x))), zn, i + 1);
         }
-        return toOutput.forward(x).tanh();
+        var y = toOutput.forward(x).tanh();
+        return envelope.Count == 0 ? y : WithEnvelope(y, condition);
     }
+
+    /// The envelope head's level per harmonic row, added to every frame of the rows plane (config envelope_layers).
+    Tensor WithEnvelope(Tensor y, Tensor condition)
+    {
+        var h = condition;
+        for (int i = 0; i < envelope.Count - 1; i++) h = Ops.LRelu(envelope[i].forward(h));
+        var rows = Add(y[.., 0], envelope[^1].forward(h).unsqueeze(2));
+        return cat([rows.unsqueeze(1), y[.., 1..]], 1);
+    }
+
+    /// The envelope head's parameters (empty without one): what envelope_only trains.
+    public IEnumerable<Parameter> EnvelopeParameters() => envelope.parameters();
 
     Tensor Head(Tensor y, Tensor pitchOneHot)
     {
@@ -140,8 +163,12 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             bool addModulation = cfg.Modulation && !tensors.ContainsKey("mods.0.weight");
             bool addMapping = cfg.MappingLayers > 0 && !tensors.ContainsKey("mapping.0.weight");
             bool addFilter = cfg.Filter && tensors.TryGetValue("toOutput.weight", out var output) && output.Shape[0] == 2;
-            if (!addModulation && !addMapping && !addFilter) continue; // an ordinary resume touches nothing
+            bool addEnvelope = cfg.EnvelopeLayers > 0 && !tensors.ContainsKey("envelope.0.weight");
+            if (!addModulation && !addMapping && !addFilter && !addEnvelope) continue; // an ordinary resume touches nothing
             using var scope = NewDisposeScope();
+            // The envelope head learns on the weights the model ships, the average: the raw generator takes them too.
+            string average = Path.Combine(checkpointDir, "generator_ema.safetensors");
+            if (addEnvelope && file == "generator.safetensors" && File.Exists(average)) tensors = WeightsFile.Read(average).Tensors;
             var all = tensors.ToDictionary(kv => kv.Key, kv => tensor(kv.Value.Data, kv.Value.Shape));
             if (addModulation)
             {
@@ -164,6 +191,19 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
                 all[$"mapping.{cfg.MappingLayers}.weight"] = zeros(inFeatures, width);
                 all[$"mapping.{cfg.MappingLayers}.bias"] = zeros(inFeatures);
                 added.Add("mapping");
+            }
+            if (addEnvelope)
+            {
+                using var gen = new torch.Generator((ulong)seed + 1);
+                int envWidth = GansynthConfig.EnvelopeWidth;
+                for (int i = 0; i < cfg.EnvelopeLayers; i++)
+                {
+                    all[$"envelope.{i}.weight"] = randn(new long[] { envWidth, i == 0 ? inFeatures : envWidth }, generator: gen);
+                    all[$"envelope.{i}.bias"] = zeros(envWidth);
+                }
+                all[$"envelope.{cfg.EnvelopeLayers}.weight"] = zeros(cfg.MelBins, envWidth);
+                all[$"envelope.{cfg.EnvelopeLayers}.bias"] = zeros(cfg.MelBins);
+                added.Add("envelope");
             }
             if (addFilter)
             {

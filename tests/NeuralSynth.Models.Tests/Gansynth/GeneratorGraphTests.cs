@@ -12,13 +12,14 @@ public class GeneratorGraphTests : IDisposable
 
     public void Dispose() { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
 
-    static GansynthConfig Config(string head, bool odd, bool modulation = false, int mapping = 0, bool filter = false) => (odd
-        // (modulation: FiLM after every convolution; mapping: the conditioning's MLP; filter: the head's third plane)
+    static GansynthConfig Config(string head, bool odd, bool modulation = false, int mapping = 0, bool filter = false, int envelope = 0) => (odd
+        // (modulation: FiLM after every convolution; mapping: the conditioning's MLP; filter: the head's third plane;
+        // envelope: the envelope head's MLP)
         // Widths 10 and 20 (not a multiple of the vector lanes) and 6 output channels (not a multiple of the
         // 4-channel register block): the kernels' tails.
         ? new GansynthConfig { Head = head, LatentSize = 8, MinPitch = 48, MaxPitch = 60, Velocities = [], Channels = [12, 6], ConvsPerStage = 2,
                   Spectral = NeuralSynth.Models.Audio.SpectralConfig.Default with { Frames = 20, NMels = 16 }, LogMagMax = 1.5f }
-        : new GansynthConfig { Head = head, LatentSize = 16, MinPitch = 40, MaxPitch = 71, Velocities = [50, 127], Channels = [32, 16, 8], ConvsPerStage = 1, LogMagMax = 1.5f }) with { Modulation = modulation, MappingLayers = mapping, Filter = filter };
+        : new GansynthConfig { Head = head, LatentSize = 16, MinPitch = 40, MaxPitch = 71, Velocities = [50, 127], Channels = [32, 16, 8], ConvsPerStage = 1, LogMagMax = 1.5f }) with { Modulation = modulation, MappingLayers = mapping, Filter = filter, EnvelopeLayers = envelope };
 
     [Theory]
     [InlineData(GansynthConfig.HeadHarmonic, false)]
@@ -29,9 +30,11 @@ public class GeneratorGraphTests : IDisposable
     [InlineData(GansynthConfig.HeadHarmonic, false, true, 2, true)]
     [InlineData(GansynthConfig.HeadHarmonic, true, false, 1, true)]
     [InlineData(GansynthConfig.HeadIfMel, false, false, 3)]
-    public void GraphMatchesTorchToOneTenThousandth(string head, bool odd, bool modulation = false, int mapping = 0, bool filter = false)
+    [InlineData(GansynthConfig.HeadHarmonic, false, true, 0, true, 2)]
+    [InlineData(GansynthConfig.HeadHarmonic, true, false, 2, false, 1)]
+    public void GraphMatchesTorchToOneTenThousandth(string head, bool odd, bool modulation = false, int mapping = 0, bool filter = false, int envelope = 0)
     {
-        var cfg = Config(head, odd, modulation, mapping, filter);
+        var cfg = Config(head, odd, modulation, mapping, filter, envelope);
         using (var model = new GansynthModel(cfg))
         {
             using var rng = new TorchSharp.torch.Generator(5);
@@ -74,8 +77,8 @@ public class GeneratorGraphTests : IDisposable
         WeightsFile.Save(before.Generator, Path.Combine(dir, "generator.safetensors"));
         WeightsFile.Save(before.Generator, Path.Combine(dir, "generator_ema.safetensors"));
         File.WriteAllText(Path.Combine(dir, "optimizer_g.bin"), "stale");
-        var modulated = cfg with { Modulation = true, MappingLayers = 2, Filter = true };
-        Assert.Equal(["filter", "mapping", "modulation"], NeuralSynth.Models.Gansynth.Generator.ExtendCheckpoint(dir, modulated, 1));
+        var modulated = cfg with { Modulation = true, MappingLayers = 2, Filter = true, EnvelopeLayers = 2 };
+        Assert.Equal(["envelope", "filter", "mapping", "modulation"], NeuralSynth.Models.Gansynth.Generator.ExtendCheckpoint(dir, modulated, 1));
         Assert.False(File.Exists(Path.Combine(dir, "optimizer_g.bin")));
         Assert.Empty(NeuralSynth.Models.Gansynth.Generator.ExtendCheckpoint(dir, modulated, 1)); // once
         using var after = new GansynthModel(modulated);
