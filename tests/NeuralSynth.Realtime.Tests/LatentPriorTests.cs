@@ -37,6 +37,53 @@ public class LatentPriorTests
         Assert.Equal(new Latent(codes[3]), LatentPrior.FromCodes(16, codes, 0f).Code(3, Latent.FromSeed(9, 16)));
     }
 
+    /// code_mix: a seed's code blended with another code of its own group (a family) by a weight up to the mix, at the
+    /// code's norm, plus the seed's noise; never with another group's code, never past half (the seed's own code stays
+    /// the nearer, so CodeOf still names what it plays); deterministic in the seed; a code alone in its group unblended.
+    [Fact]
+    public void AMixBlendsASeedsCodeWithAnotherOfItsGroupOnly()
+    {
+        var codes = Codes(5, 16);
+        string[] groups = ["reed", "reed", "reed", "bass", "organ"];
+        var prior = LatentPrior.FromCodes(16, codes, 0.1f, groups, 0.5f);
+        var weights = new List<double>();
+        for (long seed = 1; seed <= 400; seed++)
+        {
+            int k = prior.CodeOf(seed);
+            var z = prior.Sample(seed);
+            Assert.Equal(z, prior.Sample(seed));
+            var centre = prior.Blend(k, seed);
+            var noise = Latent.FromSeed(seed, 16);
+            for (int i = 0; i < 16; i++) Assert.Equal(centre[i] + 0.1f * noise.Values[i], z.Values[i], 5);
+            Assert.Equal(Norm(codes[k]), Norm(centre), 3);
+            if (groups[k] != "reed") { Assert.Equal(codes[k], centre); continue; }
+            // centre ~ (1 - a) c_k + a c_j for one other reed j: find j and a by least squares, check the fit is exact.
+            var fits = Enumerable.Range(0, 3).Where(j => j != k).Select(j => (j, Fit(codes[k], codes[j], centre))).OrderBy(f => f.Item2.Residual).ToArray();
+            Assert.True(fits[0].Item2.Residual < 1e-3, $"seed {seed}: not a blend of its reed code with another reed");
+            weights.Add(fits[0].Item2.A);
+        }
+        Assert.True(weights.Count > 100);
+        Assert.All(weights, a => Assert.InRange(a, 0, 0.5 + 1e-3));
+        Assert.InRange(weights.Average(), 0.18, 0.32); // uniform in [0, 0.5]
+        Assert.Equal(LatentPrior.FromCodes(16, codes, 0.1f).Sample(3), LatentPrior.FromCodes(16, codes, 0.1f, groups, 0f).Sample(3)); // no mix: as before
+        Assert.Contains("code mix", Assert.Throws<ArgumentException>(() => LatentPrior.FromCodes(16, codes, 0.1f, groups, 0.6f)).Message);
+        Assert.Contains("one group per code", Assert.Throws<ArgumentException>(() => LatentPrior.FromCodes(16, codes, 0.1f, null, 0.3f)).Message);
+    }
+
+    static double Norm(float[] v) => Math.Sqrt(v.Sum(x => (double)x * x));
+
+    /// The weight a and scale s with centre = s ((1 - a) c + a p) best in least squares, and the relative residual.
+    static (double A, double Residual) Fit(float[] c, float[] p, float[] centre)
+    {
+        // centre = u c + w p (two free coefficients), then a = w / (u + w).
+        double cc = 0, pp = 0, cp = 0, cy = 0, py = 0;
+        for (int i = 0; i < c.Length; i++) { cc += c[i] * c[i]; pp += p[i] * p[i]; cp += c[i] * p[i]; cy += c[i] * centre[i]; py += p[i] * centre[i]; }
+        double det = cc * pp - cp * cp, u = (cy * pp - py * cp) / det, w = (py * cc - cy * cp) / det;
+        double res = 0;
+        for (int i = 0; i < c.Length; i++) { double e = centre[i] - u * c[i] - w * p[i]; res += e * e; }
+        return (w / (u + w), Math.Sqrt(res) / Norm(centre));
+    }
+
     [Fact]
     public void BadCodesAreRefusedByName()
     {

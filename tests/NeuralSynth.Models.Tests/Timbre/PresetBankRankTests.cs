@@ -107,6 +107,18 @@ public class PresetBankRankTests
         }
         Assert.Null(new GansynthConfig { LatentSize = 8 }.CodeFamily(1));
         Assert.Equal(-1, LatentPrior.Gaussian(8).CodeOf(1));
+
+        // code_mix blends a seed's code only with codes of its family (the names' first field): here the two flutes.
+        var mixed = cfg with { Codes = [.. codes, Latent.FromSeed(200, 8).ToArray()], CodeNames = [.. cfg.CodeNames, "flute_acoustic_074"], CodeMix = 0.5f };
+        var mixedPrior = mixed.Prior;
+        Assert.Equal(0.5f, mixedPrior.Mix);
+        for (long seed = 1; seed <= 30; seed++)
+        {
+            int k = mixedPrior.CodeOf(seed);
+            bool flute = k is 0 or 3;
+            Assert.Equal(!flute, mixedPrior.Blend(k, seed).SequenceEqual(mixed.Codes[k])); // organ and string have no partner
+        }
+        Assert.Contains("code_mix", Assert.Throws<ArgumentException>(() => (mixed with { CodeMix = 0.7f }).Validate()).Message);
     }
 
     /// A family preset's corner A is its best seed, but a cross-family pad plays the blend of its corners from the
