@@ -76,30 +76,18 @@ public sealed class GeneratorGraph
         }
         if (shape.MappingLayers > 0)
         {
-            const int width = MappingWidth;
-            mapping = new (float[], float[])[shape.MappingLayers + 1];
-            for (int i = 0; i <= shape.MappingLayers; i++)
-            {
-                int fin = i == 0 ? inFeatures : width, fout = i == shape.MappingLayers ? inFeatures : width;
-                double gain = i == shape.MappingLayers ? 1.0 : Math.Sqrt(2);
-                mapping[i] = (Scaled(weights, source, $"mapping.{i}.weight", [fout, fin], gain / Math.Sqrt(fin)),
-                              Scaled(weights, source, $"mapping.{i}.bias", [fout], 1));
-            }
-            mapped = new float[inFeatures]; hidden = new float[width]; hidden2 = new float[width];
+            mapping = Mlp(weights, source, "mapping", shape.MappingLayers, inFeatures, MappingWidth, inFeatures);
+            mapped = new float[inFeatures];
         }
         if (shape.EnvelopeLayers > 0)
         {
-            const int width = EnvelopeWidth;
-            envelope = new (float[], float[])[shape.EnvelopeLayers + 1];
-            for (int i = 0; i <= shape.EnvelopeLayers; i++)
-            {
-                int fin = i == 0 ? inFeatures : width, fout = i == shape.EnvelopeLayers ? shape.Mels : width;
-                double gain = i == shape.EnvelopeLayers ? 1.0 : Math.Sqrt(2);
-                envelope[i] = (Scaled(weights, source, $"envelope.{i}.weight", [fout, fin], gain / Math.Sqrt(fin)),
-                               Scaled(weights, source, $"envelope.{i}.bias", [fout], 1));
-            }
+            envelope = Mlp(weights, source, "envelope", shape.EnvelopeLayers, inFeatures, EnvelopeWidth, shape.Mels);
             rowLevels = new float[shape.Mels];
-            if (hidden.Length == 0) { hidden = new float[width]; hidden2 = new float[width]; }
+        }
+        if (mapping is not null || envelope is not null)
+        {
+            int width = Math.Max(mapping is null ? 0 : MappingWidth, envelope is null ? 0 : EnvelopeWidth);
+            hidden = new float[width]; hidden2 = new float[width];
         }
         (outW, outB, _, _) = Conv(weights, source, "toOutput", shape.Channels[^1], shape.OutputPlanes, 1, 1.0);
         int largest = 0, frames = shape.StartFrames, mels = shape.StartMels;
@@ -120,6 +108,19 @@ public sealed class GeneratorGraph
         var v = t.ToFloats();
         if (scale != 1) TensorPrimitives.Multiply(v, (float)scale, v);
         return v;
+    }
+
+    /// An MLP's layers (EqLinear: hidden LeakyReLU layers at gain sqrt 2, the output at gain 1), scales folded in.
+    static (float[] W, float[] B)[] Mlp(IReadOnlyDictionary<string, TensorData> w, string source, string name, int hiddenLayers, int fin, int width, int fout)
+    {
+        var layers = new (float[], float[])[hiddenLayers + 1];
+        for (int i = 0; i <= hiddenLayers; i++)
+        {
+            int li = i == 0 ? fin : width, lo = i == hiddenLayers ? fout : width;
+            double gain = i == hiddenLayers ? 1.0 : Math.Sqrt(2);
+            layers[i] = (Scaled(w, source, $"{name}.{i}.weight", [lo, li], gain / Math.Sqrt(li)), Scaled(w, source, $"{name}.{i}.bias", [lo], 1));
+        }
+        return layers;
     }
 
     static (float[], float[], int, int) Conv(IReadOnlyDictionary<string, TensorData> w, string source, string name, int ci, int co, int k, double gain) =>
@@ -176,32 +177,30 @@ public sealed class GeneratorGraph
     /// layers still read the pixel-normed latent in cond.
     float[] Map()
     {
+        RunMlp(mapping!, mapped);
+        TensorPrimitives.Add(mapped, cond, mapped);
+        return mapped;
+    }
+
+    /// An MLP on the conditioning vector (LeakyReLU 0.2 hidden layers in the two hidden buffers, a linear output).
+    void RunMlp((float[] W, float[] B)[] layers, float[] output)
+    {
         float[] h = cond, next = hidden;
-        for (int i = 0; i < mapping!.Length - 1; i++)
+        for (int i = 0; i < layers.Length - 1; i++)
         {
-            Layers.Dense(h, mapping[i].W, mapping[i].B, next);
+            Layers.Dense(h, layers[i].W, layers[i].B, next);
             Layers.LeakyRelu(next, 0.2f, scratch);
             h = next;
             next = next == hidden ? hidden2 : hidden;
         }
-        Layers.Dense(h, mapping[^1].W, mapping[^1].B, mapped);
-        TensorPrimitives.Add(mapped, cond, mapped);
-        return mapped;
+        Layers.Dense(h, layers[^1].W, layers[^1].B, output);
     }
 
     /// The envelope head's level per harmonic row (an MLP on the conditioning vector, before the mapping network's
     /// residual), added to every frame of the rows plane.
     void AddEnvelope(Span<float> planes, int frames)
     {
-        float[] h = cond, next = hidden;
-        for (int i = 0; i < envelope!.Length - 1; i++)
-        {
-            Layers.Dense(h, envelope[i].W, envelope[i].B, next);
-            Layers.LeakyRelu(next, 0.2f, scratch);
-            h = next;
-            next = next == hidden ? hidden2 : hidden;
-        }
-        Layers.Dense(h, envelope[^1].W, envelope[^1].B, rowLevels);
+        RunMlp(envelope!, rowLevels);
         for (int r = 0; r < rowLevels.Length; r++)
         {
             var row = planes.Slice(r * frames, frames);

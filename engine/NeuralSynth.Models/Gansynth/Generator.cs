@@ -117,9 +117,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// The envelope head's level per harmonic row, added to every frame of the rows plane (config envelope_layers).
     Tensor WithEnvelope(Tensor y, Tensor condition)
     {
-        var h = condition;
-        for (int i = 0; i < envelope.Count - 1; i++) h = Ops.LRelu(envelope[i].forward(h));
-        var rows = Add(y[.., 0], envelope[^1].forward(h).unsqueeze(2));
+        var rows = Add(y[.., 0], Mlp(envelope, condition).unsqueeze(2));
         return cat([rows.unsqueeze(1), y[.., 1..]], 1);
     }
 
@@ -182,27 +180,12 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             if (addMapping)
             {
                 // The same hidden weights in the generator and its average (one generator per seed), so they stay equal.
-                using var gen = new torch.Generator((ulong)seed);
-                for (int i = 0; i < cfg.MappingLayers; i++)
-                {
-                    all[$"mapping.{i}.weight"] = randn(new long[] { width, i == 0 ? inFeatures : width }, generator: gen);
-                    all[$"mapping.{i}.bias"] = zeros(width);
-                }
-                all[$"mapping.{cfg.MappingLayers}.weight"] = zeros(inFeatures, width);
-                all[$"mapping.{cfg.MappingLayers}.bias"] = zeros(inFeatures);
+                AddZeroStartedMlp(all, "mapping", cfg.MappingLayers, inFeatures, width, inFeatures, (ulong)seed);
                 added.Add("mapping");
             }
             if (addEnvelope)
             {
-                using var gen = new torch.Generator((ulong)seed + 1);
-                int envWidth = GansynthConfig.EnvelopeWidth;
-                for (int i = 0; i < cfg.EnvelopeLayers; i++)
-                {
-                    all[$"envelope.{i}.weight"] = randn(new long[] { envWidth, i == 0 ? inFeatures : envWidth }, generator: gen);
-                    all[$"envelope.{i}.bias"] = zeros(envWidth);
-                }
-                all[$"envelope.{cfg.EnvelopeLayers}.weight"] = zeros(cfg.MelBins, envWidth);
-                all[$"envelope.{cfg.EnvelopeLayers}.bias"] = zeros(cfg.MelBins);
+                AddZeroStartedMlp(all, "envelope", cfg.EnvelopeLayers, inFeatures, GansynthConfig.EnvelopeWidth, cfg.MelBins, (ulong)seed + 1);
                 added.Add("envelope");
             }
             if (addFilter)
@@ -218,12 +201,29 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         return added.ToList();
     }
 
-    /// The mapping network's residual: LeakyReLU hidden layers, then the linear output layer.
-    Tensor Map(Tensor cond)
+    /// An MLP's weights added to a checkpoint: hidden layers N(0, 1) from the seed (EqLinear's stored scale), the output
+    /// layer zero, so the part it feeds starts as the identity.
+    static void AddZeroStartedMlp(Dictionary<string, Tensor> all, string name, int hiddenLayers, int fin, int width, int fout, ulong seed)
     {
-        var h = cond;
-        for (int i = 0; i < mapping.Count - 1; i++) h = Ops.LRelu(mapping[i].forward(h));
-        return mapping[^1].forward(h);
+        using var gen = new torch.Generator(seed);
+        for (int i = 0; i < hiddenLayers; i++)
+        {
+            all[$"{name}.{i}.weight"] = randn(new long[] { width, i == 0 ? fin : width }, generator: gen);
+            all[$"{name}.{i}.bias"] = zeros(width);
+        }
+        all[$"{name}.{hiddenLayers}.weight"] = zeros(fout, width);
+        all[$"{name}.{hiddenLayers}.bias"] = zeros(fout);
+    }
+
+    /// The mapping network's residual: LeakyReLU hidden layers, then the linear output layer.
+    Tensor Map(Tensor cond) => Mlp(mapping, cond);
+
+    /// An MLP: LeakyReLU hidden layers, then the linear output layer (the mapping network, the envelope head).
+    static Tensor Mlp(ModuleList<EqLinear> layers, Tensor x)
+    {
+        var h = x;
+        for (int i = 0; i < layers.Count - 1; i++) h = Ops.LRelu(layers[i].forward(h));
+        return layers[^1].forward(h);
     }
 
     /// FiLM: x (1 + s) + b per channel, (s, b) linear in the pixel-normed latent; the identity without modulation.
