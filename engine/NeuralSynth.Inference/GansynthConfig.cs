@@ -124,6 +124,11 @@ public sealed record GansynthConfig
     /// notes (recall; real train notes 0.88). 0 = off: random timbres are spherical Gaussian latents.
     [JsonPropertyName("code_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float CodeWeight { get; init; }
     [JsonPropertyName("code_sigma"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public float CodeSigma { get; init; }
+    /// The prior's noise per dimension when it differs from the training's code_sigma (absent = code_sigma). The trainer
+    /// judges the generator at code_sigma around its codes; which of that neighbourhood a random timbre is drawn from is
+    /// the prior's choice, made after training (RAE's ex-post density), so changing it leaves a resumed run as it was.
+    [JsonPropertyName("prior_sigma"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public float? PriorSigma { get; init; }
+    [JsonIgnore] public float PriorSigmaOrDefault => PriorSigma ?? CodeSigma;
     /// The prior blends each seed's code with another code of the same family (code_names' family) by a weight up to
     /// code_mix (0-0.5; 0 = each seed near one training instrument): timbres between a family's instruments, where an
     /// instrument the generator never heard is likelier to be than at any one of them. Prior only: no training loss
@@ -209,7 +214,12 @@ public sealed record GansynthConfig
 
     /// The model's prior over timbres (LatentPrior): its codes plus code_sigma noise, or the spherical Gaussian.
     /// Made anew on each call: a cached one would be copied stale by `with`.
-    [JsonIgnore] public LatentPrior Prior => LatentPrior.FromCodes(LatentSize, Codes, CodeSigma, CodeNames.Select(FamilyOf).ToArray(), CodeMix);
+    [JsonIgnore] public LatentPrior Prior => PriorWith(PriorSigmaOrDefault, CodeMix);
+
+    /// The prior over this model's codes with another noise and mix (e.g. the bank drawing its presets' timbres from
+    /// the unblended prior they were chosen under, PresetCommand's --prior-sigma / --prior-mix).
+    public LatentPrior PriorWith(float sigma, float mix) =>
+        LatentPrior.FromCodes(LatentSize, Codes, sigma, CodeNames.Length == Codes.Length ? CodeNames.Select(FamilyOf).ToArray() : null, mix);
 
     /// The family of an NSynth-style instrument name ("family_source_number").
     static string FamilyOf(string name) { int cut = name.IndexOf('_'); return cut > 0 ? name[..cut] : name; }
@@ -223,6 +233,10 @@ public sealed record GansynthConfig
 
     /// The training instrument a seed's code stands for, or null without named codes.
     public string? CodeName(long seed) => CodeNames.Length == 0 ? null : CodeNames[Prior.CodeOf(seed)];
+
+    /// The training instrument whose code is nearest a latent in direction (LatentPrior.NearestCode: the generator
+    /// pixel-norms its latent), or null without named codes: what an explicit corner plays near.
+    public string? CodeNameNear(Latent z) => CodeNames.Length == 0 || CodeNames.Length != Codes.Length ? null : CodeNames[Prior.NearestCode(z)];
 
     const string NotFamilyConditioned = "the model is not conditioned on instrument family (config family_offset is 0)";
 
@@ -312,6 +326,7 @@ public sealed record GansynthConfig
             throw new ArgumentException($"family_shares must give one share >= 0 per family ({Families.Length}) summing to 1");
         if (!(CodeWeight >= 0f && float.IsFinite(CodeWeight))) throw new ArgumentException($"code_weight must be >= 0, got {CodeWeight}");
         if (!(CodeSigma >= 0f && float.IsFinite(CodeSigma))) throw new ArgumentException($"code_sigma must be >= 0, got {CodeSigma}");
+        if (PriorSigma is float ps && !(ps >= 0f && float.IsFinite(ps))) throw new ArgumentException($"prior_sigma must be >= 0, got {ps}");
         if (!(CodeMix >= 0f && CodeMix <= 0.5f)) throw new ArgumentException($"code_mix must be in [0, 0.5], got {CodeMix}");
         if (!(CodeLearningRateOrDefault > 0f && float.IsFinite(CodeLearningRateOrDefault))) throw new ArgumentException($"code_learning_rate must be > 0, got {CodeLearningRate}");
         if (CodeOnly && !(CodeWeight > 0)) throw new ArgumentException("code_only needs code_weight > 0 (it trains on the code distance alone)");

@@ -99,6 +99,24 @@ public sealed class LatentPrior
         return (int)(h % (ulong)codes.Length);
     }
 
+    /// The code nearest z in direction (largest cosine; the generator pixel-norms its latent, so a direction is what
+    /// plays), or -1 for the Gaussian prior: what an explicit latent plays near.
+    public int NearestCode(Latent z)
+    {
+        if (z.Size != Size) throw new ArgumentException($"latent has {z.Size} values, the prior's latents {Size}");
+        if (codes.Length == 0) return -1;
+        var v = z.Values;
+        int best = 0; double bestCos = double.NegativeInfinity;
+        for (int k = 0; k < codes.Length; k++)
+        {
+            double dot = 0, norm = 0;
+            for (int i = 0; i < Size; i++) { dot += (double)codes[k][i] * v[i]; norm += (double)codes[k][i] * codes[k][i]; }
+            double cos = dot / Math.Sqrt(norm + 1e-30);
+            if (cos > bestCos) { bestCos = cos; best = k; }
+        }
+        return best;
+    }
+
     /// Code k plus sigma times the noise z.
     public Latent Code(int k, Latent z)
     {

@@ -105,4 +105,22 @@ public class LatentPriorTests
         var p = new Preset { Name = "n", Model = "m", Corners = [CornerSpec.FromSeed(1), CornerSpec.FromSeed(2), CornerSpec.FromSeed(3), CornerSpec.FromSeed(4)], X = 0, Y = 0 };
         Assert.Equal(TimbreControls.ToShell(prior.Sample(1)), p.ToLatent(prior, null));
     }
+
+    /// An explicit corner names the code it plays near by direction: a seed's latent finds its own code while its
+    /// noise is small beside the codes' spread, whatever its length; the Gaussian prior has none.
+    [Fact]
+    public void NearestCodeIsTheCodeALatentPointsAt()
+    {
+        var codes = Codes(6, 16).Select(c => { double n = Math.Sqrt(c.Sum(x => (double)x * x)); return c.Select(x => (float)(x * 4 / n)).ToArray(); }).ToArray();
+        var prior = LatentPrior.FromCodes(16, codes, 0.1f);
+        for (long seed = 1; seed <= 60; seed++)
+        {
+            var z = prior.Sample(seed);
+            Assert.Equal(prior.CodeOf(seed), prior.NearestCode(z));
+            Assert.Equal(prior.CodeOf(seed), prior.NearestCode(new Latent(z.Values.ToArray().Select(x => 3 * x).ToArray())));
+        }
+        Assert.Equal(2, prior.NearestCode(new Latent(codes[2].Select((x, i) => x - 0.5f * codes[4][i]).ToArray())));
+        Assert.Equal(-1, LatentPrior.Gaussian(16).NearestCode(Latent.FromSeed(1, 16)));
+        Assert.Contains("15 values", Assert.Throws<ArgumentException>(() => prior.NearestCode(Latent.FromSeed(1, 15))).Message);
+    }
 }

@@ -264,9 +264,11 @@ public sealed class PresetCommand : ICliCommand
         var pitches = new Option<string>("--pitches") { Description = "Pitches each seed is classified and its attacks measured at (a low one finds seeds whose bass notes creep in)", DefaultValueFactory = _ => "31,43,55,67" };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var path = new Option<string>("--path") { Description = "Inversion path the seeds are scored on: auto (what the plug-in plays: additive for harmonic-head models, else vocoder when there is one, else if), if, vocoder or additive", DefaultValueFactory = _ => "auto" };
+        var priorSigma = new Option<float?>("--prior-sigma") { Description = "Draw the seeds' timbres from the model's codes with this noise instead of the model's prior; the presets then hold the latents (the shipped bank: 0.25, the noise it was chosen under)" };
+        var priorMix = new Option<float?>("--prior-mix") { Description = "... and this code mix (0-0.5; 0 = unblended); default the model's code_mix, or 0 with --prior-sigma" };
         var cmd = new Command("bank", "Make the preset bank: sample many seeds, render them, let the evaluation classifier assign families, write presets whose corners are each family's most confident, in-tune seeds.")
         {
-            model, classifier, outDir, modelName, seeds, first, perFamily, pitches, threads, path,
+            model, classifier, outDir, modelName, seeds, first, perFamily, pitches, threads, path, priorSigma, priorMix,
         };
         cmd.SetAction(r =>
         {
@@ -278,7 +280,17 @@ public sealed class PresetCommand : ICliCommand
             using var renderer = inversion != InversionPath.If ? NoteRenderer.Load(modelDir, inversion, batchSize: 16) : null;
             Func<List<Latent>, List<int>, List<int>, float[][]>? render = renderer is null ? null
                 : (z, p, v) => renderer.Render(z.Select((x, i) => new NoteRequest(x, p[i], v[i])).ToList(), CancellationToken.None);
-            var o = new BankOptions { Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches"), Path = inversion.ToString().ToLowerInvariant() };
+            LatentPrior? prior = null;
+            if (r.GetValue(priorSigma) is not null || r.GetValue(priorMix) is not null)
+            {
+                if (!g.Config.HasCodes) throw new ArgumentException($"--prior-sigma / --prior-mix need a model with timbre codes; {modelDir} has none");
+                prior = g.Config.PriorWith(r.GetValue(priorSigma) ?? g.Config.PriorSigmaOrDefault, r.GetValue(priorMix) ?? (r.GetValue(priorSigma) is null ? g.Config.CodeMix : 0));
+            }
+            var o = new BankOptions
+            {
+                Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches"), Path = inversion.ToString().ToLowerInvariant(),
+                Prior = prior,
+            };
             var start = DateTime.UtcNow;
             List<SeedScore> scores = [];
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -322,9 +334,10 @@ public sealed class PresetCommand : ICliCommand
             foreach (var (file, preset) in bank)
             {
                 preset.Save(Path.Combine(dir, file));
-                var a = scores.First(s => s.Seed == preset.Corners[0].Seed);
+                var cornerScores = preset.Corners.Select(c => scores.First(s => s.Corner.Equals(c))).ToList();
+                var a = cornerScores[0];
                 int f = preset.Family is { } fam ? families.ToList().IndexOf(fam) : -1;
-                table.AddRow(file, Markup.Escape(preset.Name), string.Join(", ", preset.Corners.Select(c => c.Seed)), f >= 0 ? $"{a.FamilyProbs[f]:F2}" : "-", $"{preset.GainDb:F1}");
+                table.AddRow(file, Markup.Escape(preset.Name), string.Join(", ", cornerScores.Select(c => c.Seed)), f >= 0 ? $"{a.FamilyProbs[f]:F2}" : "-", $"{preset.GainDb:F1}");
             }
             AnsiConsole.Write(table);
             var counts = families.Select((fam, i) => $"{fam} {scores.Count(s => s.TopFamily == i)}");

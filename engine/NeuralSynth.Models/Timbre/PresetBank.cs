@@ -19,6 +19,11 @@ public sealed record BankOptions
     public double TargetRmsDb { get; init; } = -20;
     /// Inversion path the notes were rendered on (recorded in the presets' notes).
     public string Path { get; init; } = "if";
+    /// The prior the candidates are drawn from when it is not the model's (null): the presets then hold each corner's
+    /// latent (CornerSpec.FromLatent), so they keep the timbres chosen under it whatever the model's prior becomes. The
+    /// shipped bank draws from the unblended prior (code_sigma 0.25) while the model's prior blends a family's codes
+    /// (EVAL.md phase 25): under the blend, no string or flute seed keeps the legato scale's attacks.
+    public LatentPrior? Prior { get; init; }
 }
 
 /// How one seed's notes came out: family distribution (classifier, averaged over pitches), pitch accuracy
@@ -26,7 +31,8 @@ public sealed record BankOptions
 /// that speak promptly (within 10 dB of their early peak in <= the scale check's onset bar, 10 ms: a slow rise is lost under the previous
 /// note's release when played legato, which the scale check counts as a missing attack).
 /// Z is the latent that was scored when it is not the seed's own (a family-conditioned model's seeds are moved into
-/// the family asked for, GansynthConfig.FamilyLatent); null = the prior's latent of the seed.
+/// the family asked for, GansynthConfig.FamilyLatent; a bank drawing from another prior, BankOptions.Prior); null = the
+/// model's prior's latent of the seed.
 /// CodeFamily: the family of the training instrument whose timbre code the seed plays near (a model with named
 /// timbre codes, GansynthConfig.CodeFamily), as an index into the classifier's families; -1 = none or unknown.
 /// LegatoAttacks: per family, the share of a chromatic scale's notes, played legato as the scale check plays them with
@@ -37,7 +43,7 @@ public sealed record SeedScore(long Seed, float[] FamilyProbs, double PitchAccur
 {
     public double Legato(int family) => LegatoAttacks is { } l ? l[family] : double.NaN;
     public int TopFamily => Array.IndexOf(FamilyProbs, FamilyProbs.Max());
-    /// How a preset stores this candidate: the seed, or the explicit latent of a family-conditioned model.
+    /// How a preset stores this candidate: the seed, or its explicit latent (Z).
     public CornerSpec Corner => Z is null ? CornerSpec.FromSeed(Seed) : CornerSpec.FromLatent(Z);
 }
 
@@ -50,7 +56,7 @@ public static class PresetBank
     /// still judges what each one plays.
     public static Latent CandidateLatent(GansynthConfig cfg, BankOptions o, long seed)
     {
-        var z = cfg.PriorLatent(seed);
+        var z = o.Prior?.Sample(seed) ?? cfg.PriorLatent(seed);
         return cfg.FamilyCount > 0 ? cfg.FamilyLatent(z, (int)((seed - o.FirstSeed) % cfg.FamilyCount)) : z;
     }
 
@@ -98,7 +104,7 @@ public static class PresetBank
                 }
                 double rmsDb = 10 * Math.Log10(power / Math.Max(1, count) + 1e-12);
                 scores.Add(new SeedScore(chunk[c], fam, correct / o.Pitches.Length, rmsDb, prompt / o.Pitches.Length,
-                    model.Config.FamilyCount > 0 ? z[c * o.Pitches.Length] : null,
+                    model.Config.FamilyCount > 0 || o.Prior is not null ? z[c * o.Pitches.Length] : null,
                     model.Config.CodeFamily(chunk[c]) is { } cf ? Array.IndexOf(classifier.Config.Families, cf) : -1));
             }
             done += chunk.Length;
@@ -278,11 +284,19 @@ public static class PresetBank
 
     /// What a within-family preset's notes say about its corners (family probability and pitch accuracy of each).
     public static string FamilyNotes(string fam, int f, IReadOnlyList<SeedScore> corners, BankOptions o, int seedCount, string modelId) =>
-        (corners.All(c => c.CodeFamily == f) ? $"Corners = seeds near the model's timbre codes of its training {fam} instruments; the eval classifier's '{fam}' "
-            : $"Corners = seeds the eval classifier assigns to '{fam}' ") + string.Create(CultureInfo.InvariantCulture,
+        (corners.All(c => c.CodeFamily == f) ? $"Corners = {Drawn(corners, o)} near the model's timbre codes of its training {fam} instruments; the eval classifier's '{fam}' "
+            : $"Corners = {Drawn(corners, o)} the eval classifier assigns to '{fam}' ") + string.Create(CultureInfo.InvariantCulture,
             $"(p = {string.Join(", ", corners.Select(c => c.FamilyProbs[f].ToString("F2", CultureInfo.InvariantCulture)))}; " +
             $"pitch accuracy {string.Join(", ", corners.Select(c => c.PitchAccuracy.ToString("F2", CultureInfo.InvariantCulture)))} at MIDI {string.Join("/", o.Pitches)}, {o.Path} path), " +
             $"best of {seedCount} seeds; model {modelId}. The pad morphs between four {fam} timbres.");
+
+    /// What the corners are: the model's prior's seeds, or the latents of seeds drawn from the bank's own prior.
+    static string Drawn(IReadOnlyList<SeedScore> corners, BankOptions o) => o.Prior is null ? "seeds"
+        : $"the latents of seeds {string.Join(", ", corners.Select(c => c.Seed))} ({PriorText(o)})";
+
+    /// The bank's own prior, as its presets' notes name it; empty for the model's.
+    static string PriorText(BankOptions o) => o.Prior is not { } p ? ""
+        : string.Create(CultureInfo.InvariantCulture, $"prior noise {p.Sigma}, {(p.Mix > 0 ? $"code mix {p.Mix}" : "unblended")}");
 
     /// Two presets per family (corner A: ranks 1 and 2 of that family's seeds, corners B-D the next ones, CornerRank;
     /// the pad morphs within the family) plus cross-family morph pads from each family's best seed. Gain brings the corner-A seed to TargetRmsDb.
@@ -347,7 +361,7 @@ public static class PresetBank
                 VibratoCents = Math.Round(fams.Average(f => Style(f).VibratoCents), 1),
                 VibratoHz = Math.Round(fams.Average(f => Style(f).VibratoHz), 2),
                 Family = null,
-                Notes = $"Cross-family pad: corners A-D are the best {string.Join(", ", fams)} seeds ({string.Join(", ", corners.Select(c => c.Seed))}); move X/Y to travel between them. Model {modelId}.",
+                Notes = $"Cross-family pad: corners A-D are the best {string.Join(", ", fams)} seeds ({string.Join(", ", corners.Select(c => c.Seed))}{(o.Prior is null ? "" : $"; their latents, {PriorText(o)}")}); move X/Y to travel between them. Model {modelId}.",
             }));
             index++;
         }

@@ -143,4 +143,51 @@ public class PresetBankRankTests
         var winds = bank.Single(p => p.Preset.Name == "Morph Winds").Preset;
         Assert.Equal(new[] { 200L, 201, 202, 203 }, winds.Corners.Select(c => c.Seed!.Value));
     }
+
+    /// The model's prior can draw from another noise than training's (prior_sigma) and blend a family's codes, while a
+    /// bank drawn from the unblended prior (BankOptions.Prior) writes its corners as latents: the presets keep the
+    /// timbres they were chosen for, and their notes say which seeds and prior those were.
+    [Fact]
+    public void ABankFromAnotherPriorWritesItsCornersAsLatents()
+    {
+        var codes = Enumerable.Range(0, 4).Select(k => Latent.FromSeed(100 + k, 8).ToArray()).ToArray();
+        var cfg = new GansynthConfig
+        {
+            LatentSize = 8, Codes = codes, CodeNames = ["flute_acoustic_073", "flute_acoustic_074", "organ_acoustic_019", "organ_acoustic_020"],
+            CodeSigma = 0.25f, PriorSigma = 0.1f, CodeMix = 0.3f,
+        };
+        Assert.Equal(0.1f, cfg.Prior.Sigma);
+        Assert.Equal(0.25f, cfg.CodeSigma); // what training judges the generator at stays
+        string file = Path.Combine(Path.GetTempPath(), $"prior-{Guid.NewGuid():N}.json");
+        try
+        {
+            cfg.Save(file);
+            var loaded = GansynthConfig.Load(file);
+            Assert.Equal(cfg.PriorLatent(3), loaded.PriorLatent(3));
+            Assert.Equal(0.25f, (loaded with { PriorSigma = null }).Prior.Sigma); // absent: the training's noise
+        }
+        finally { File.Delete(file); }
+        Assert.Contains("prior_sigma", Assert.Throws<ArgumentException>(() => (cfg with { PriorSigma = -0.1f }).Validate()).Message);
+
+        var unblended = cfg.PriorWith(0.25f, 0);
+        var o = new BankOptions { Prior = unblended };
+        for (long seed = 1; seed <= 12; seed++)
+        {
+            Assert.Equal(unblended.Sample(seed), PresetBank.CandidateLatent(cfg, o, seed));
+            Assert.NotEqual(cfg.PriorLatent(seed), PresetBank.CandidateLatent(cfg, o, seed));
+            Assert.Equal(cfg.PriorLatent(seed), PresetBank.CandidateLatent(cfg, new BankOptions(), seed));
+            Assert.Equal(cfg.CodeName(seed), cfg.CodeNameNear(unblended.Sample(seed)));
+        }
+
+        var scores = Enumerable.Range(1, 12).Select(i => new SeedScore(i, i % 2 == 0 ? [0.9f, 0.1f] : [0.1f, 0.9f], 1.0, -20, 1, unblended.Sample(i),
+            cfg.CodeFamily(i) == "flute" ? Flute : Organ)).ToList();
+        var bank = PresetBank.Build(scores, ["flute", "organ"], "gansynth", "test", o);
+        foreach (var (_, preset) in bank)
+        {
+            Assert.All(preset.Corners, c => Assert.False(c.IsSeed));
+            var seeds = preset.Corners.Select(c => scores.Single(s => s.Corner.Equals(c)).Seed).ToList();
+            Assert.All(preset.Corners.Zip(seeds), cs => Assert.Equal(unblended.Sample(cs.Second), cs.First.ToLatent(cfg.Prior)));
+            Assert.Contains($"the latents of seeds {string.Join(", ", seeds)} (prior noise 0.25, unblended)", preset.Notes);
+        }
+    }
 }

@@ -38,4 +38,19 @@ public class ShippedBankTests
         var result = MorphSweep.Measure(model, points, [60], 90, SweepPath.X);
         Assert.True(result.Smooth, $"max step {result.Max:F4} is {result.Ratio:F2}x the median {result.Median:F4}");
     }
+
+    /// A family preset plays its family's instruments: every corner points nearest a timbre code of a training
+    /// instrument of that family, whatever prior the model now draws random timbres from (the presets hold latents
+    /// chosen under the unblended prior, PresetBank's BankOptions.Prior).
+    [Fact]
+    public void ShippedFamilyPresetsPlayNearTheirFamilysCodes()
+    {
+        var dir = RepoPresets();
+        string cfgPath = Path.Combine(dir!, "models", "gansynth", GansynthModel.ConfigFile);
+        if (!File.Exists(cfgPath)) return; // model not in this tree
+        var cfg = GansynthConfig.Load(cfgPath);
+        foreach (var preset in Directory.GetFiles(dir!, "*.json").Select(Preset.Load).Where(p => p.Family is not null))
+            foreach (var z in preset.CornerLatents(cfg.Prior))
+                Assert.StartsWith(preset.Family + "_", cfg.CodeNameNear(z));
+    }
 }

@@ -48,7 +48,9 @@ public sealed class ScaleEval : IEvalSubcommand
                     {
                         task.Description = Markup.Escape($"playing {preset.Name}");
                         // The training instrument it plays near: its corner A's code, when the pad sits on corner A.
-                        string? source = preset.X == 0 && preset.Y == 0 && preset.Corners[0].Seed is long seed ? renderer.Config.CodeName(seed) : null;
+                        string? source = preset.X == 0 && preset.Y == 0
+                            ? preset.Corners[0].Seed is long seed ? renderer.Config.CodeName(seed) : renderer.Config.CodeNameNear(preset.Corners[0].ToLatent(renderer.Config.Prior))
+                            : null;
                         var notes = ScaleCheck.Run(renderer, new VoiceCache(), TrackSound.From(preset, renderer.Config.Prior, directions), preset.Family, lo, hi, real,
                             threads: Math.Max(1, r.GetValue(threads)), source: source);
                         all.AddRange(notes);
