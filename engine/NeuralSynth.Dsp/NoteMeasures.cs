@@ -7,10 +7,14 @@ public static class NoteMeasures
     /// +-2 bins (the Hann main lobe) of each harmonic k f0 against the energy everywhere else between 0.5 f0 and
     /// maxHz, summed over Hann frames whose size puts at least 6 bins between harmonics. Real notes and generated
     /// notes measured with the same maxHz (the models' 8 kHz band) compare directly; a noise floor between the
-    /// harmonics, or partials off their pitch, lower it. NaN when the segment is silent or too short for one frame.
-    public static double HarmonicToNoiseDb(float[] x, int sampleRate, double f0Hz, int start, int length, double maxHz = 7600)
+    /// harmonics, or partials off their pitch, lower it. tuneCents > 0: the harmonics are those of the note's own
+    /// tuning, the f0 within +-tuneCents of f0Hz (2-cent steps) whose harmonics hold the most energy, so a sample
+    /// tuned 20 cents off its key (the test keyboard's) is not counted as noise from its tenth harmonic up; its pitch
+    /// error is the cents measure's to report. NaN when the segment is silent or too short for one frame.
+    public static double HarmonicToNoiseDb(float[] x, int sampleRate, double f0Hz, int start, int length, double maxHz = 7600, double tuneCents = 0)
     {
         if (!(f0Hz > 0)) throw new ArgumentException($"f0 {f0Hz} Hz must be positive");
+        if (!(tuneCents >= 0 && tuneCents <= 600)) throw new ArgumentException($"tuning range {tuneCents} cents must be in 0-600");
         start = Math.Clamp(start, 0, x.Length);
         length = Math.Clamp(length, 0, x.Length - start);
         int nFft = 1024;
@@ -22,31 +26,32 @@ public static class NoteMeasures
         int bins = nFft / 2 + 1;
         var frame = new float[nFft];
         var re = new float[bins]; var im = new float[bins];
-        double binHz = (double)sampleRate / nFft, top = Math.Min(maxHz, sampleRate / 2.0);
-        var harmonicBin = new bool[bins];
-        var counted = new bool[bins];
-        for (int k = 0; k < bins; k++)
-        {
-            double f = k * binHz;
-            counted[k] = f >= 0.5 * f0Hz && f <= top;
-            double h = Math.Round(f / f0Hz);
-            harmonicBin[k] = h >= 1 && Math.Abs(f - h * f0Hz) <= 2 * binHz;
-        }
-        double harmonic = 0, noise = 0;
+        var power = new double[bins]; // summed over frames: the split into harmonic and noise bins is the same in every frame
         int hop = nFft / 2;
         for (int s = start; s + nFft <= start + length; s += hop)
         {
             for (int i = 0; i < nFft; i++) frame[i] = x[s + i] * window[i];
             fft.RealForward(frame, re, im);
+            for (int k = 0; k < bins; k++) power[k] += (double)re[k] * re[k] + (double)im[k] * im[k];
+        }
+        double binHz = (double)sampleRate / nFft, top = Math.Min(maxHz, sampleRate / 2.0);
+        double bestHarmonic = -1, bestNoise = 0;
+        int steps = (int)(tuneCents / 2);
+        for (int step = -steps; step <= steps; step++)
+        {
+            double f0 = f0Hz * Math.Pow(2, 2.0 * step / 1200);
+            double harmonic = 0, noise = 0;
             for (int k = 0; k < bins; k++)
             {
-                if (!counted[k]) continue;
-                double p = (double)re[k] * re[k] + (double)im[k] * im[k];
-                if (harmonicBin[k]) harmonic += p; else noise += p;
+                double f = k * binHz;
+                if (f < 0.5 * f0 || f > top) continue;
+                double h = Math.Round(f / f0);
+                if (h >= 1 && Math.Abs(f - h * f0) <= 2 * binHz) harmonic += power[k]; else noise += power[k];
             }
+            if (harmonic > bestHarmonic) { bestHarmonic = harmonic; bestNoise = noise; }
         }
-        if (harmonic <= 0) return double.NaN;
-        return 10 * Math.Log10(harmonic / Math.Max(noise, harmonic * 1e-12));
+        if (bestHarmonic <= 0) return double.NaN;
+        return 10 * Math.Log10(bestHarmonic / Math.Max(bestNoise, bestHarmonic * 1e-12));
     }
 
     /// Milliseconds from the start of an isolated note until a 1 ms frame first comes within riseDb of the loudest frame

@@ -113,4 +113,44 @@ public class NoteMeasuresTests
         Assert.True(double.IsNaN(r0), $"a steady tone has no vibrato rate, got {r0}");
         Assert.True(double.IsNaN(NoteMeasures.Vibrato(new float[2 * sr], sr, f0, 0, sr).DepthCents)); // silence
     }
+
+    /// Twenty-four harmonics of f0 (amplitudes 1/k), plus white noise of the given RMS.
+    static float[] Harmonics(int sr, double f0, double noiseRms, double seconds = 0.6, int seed = 3)
+    {
+        var rng = new Random(seed);
+        var x = new float[(int)(seconds * sr)];
+        for (int n = 0; n < x.Length; n++)
+        {
+            double t = n / (double)sr, v = 0;
+            for (int k = 1; k <= 24 && k * f0 < sr / 2.0; k++) v += Math.Sin(2 * Math.PI * k * f0 * t + k) / k;
+            double g = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+            x[n] = (float)(0.2 * v + noiseRms * g);
+        }
+        return x;
+    }
+
+    /// The harmonic-to-noise ratio hears a noise floor: a clean note is far above 30 dB, white noise lowers it, and twice
+    /// the noise's amplitude lowers it by 6 dB. A note tuned 20 cents off the f0 it is measured at loses its upper
+    /// harmonics to the noise bins; measured at its own tuning (tuneCents) it is as clean as in tune, and its noise
+    /// still counts.
+    [Theory]
+    [InlineData(16000, 220.0)]
+    [InlineData(48000, 110.0)]
+    public void HarmonicToNoiseHearsTheNoiseFloorAtTheNotesOwnTuning(int sr, double f0)
+    {
+        double Hnr(float[] x, double tune = 0) => NoteMeasures.HarmonicToNoiseDb(x, sr, f0, sr / 10, (int)(0.3 * sr), tuneCents: tune);
+        double clean = Hnr(Harmonics(sr, f0, 0));
+        Assert.True(clean > 28, $"clean note {clean:F1} dB (the Hann skirts beyond +-2 bins bound it)");
+        double noisy = Hnr(Harmonics(sr, f0, 0.03)), noisier = Hnr(Harmonics(sr, f0, 0.06));
+        Assert.InRange(noisy, 10, clean - 8);
+        Assert.InRange(noisy - noisier, 5, 7);
+
+        double sharp = f0 * Math.Pow(2, 20 / 1200.0);
+        double detuned = Hnr(Harmonics(sr, sharp, 0)), tuned = Hnr(Harmonics(sr, sharp, 0), tune: 50);
+        Assert.True(detuned < clean - 10, $"20 cents sharp at the nominal f0: {detuned:F1} dB, in tune {clean:F1}");
+        Assert.True(tuned > clean - 5, $"20 cents sharp at its own tuning: {tuned:F1} dB, in tune {clean:F1}");
+        Assert.InRange(Hnr(Harmonics(sr, sharp, 0.03), tune: 50) - noisy, -1, 1);
+        Assert.Equal(clean, Hnr(Harmonics(sr, f0, 0), tune: 50), 6); // in tune: its own tuning is the nominal one
+        Assert.Throws<ArgumentException>(() => Hnr(Harmonics(sr, f0, 0), tune: -1));
+    }
 }

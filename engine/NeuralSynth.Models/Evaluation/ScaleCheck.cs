@@ -24,6 +24,11 @@ public sealed record ScaleSummary(string Preset, string? Family, int Notes, doub
     string? Source = null, double? MedianSourceHnrDb = null, double? HnrWithin6DbOfSource = null)
 {
     public const double CentsBar = 25, OnsetBarMs = 10, HnrBarDb = 6;
+    /// Every note's harmonic-to-noise ratio, real or generated, is measured at its own tuning within this many cents
+    /// of its key (NoteMeasures.HarmonicToNoiseDb's tuneCents): until 2026-12-07 22:55 at the key's f0, which counted
+    /// the upper harmonics of the test keyboard's samples (~20 cents off their keys) as noise, 13.6 dB where its own
+    /// tuning gives 17 (EVAL.md phases 24-25). A note's tuning is the cents columns' to judge.
+    public const double HnrTuneCents = 50;
 }
 
 /// The phrase check a musician would play: a chromatic scale (default MIDI 28-96) through `render`'s own path
@@ -67,7 +72,7 @@ public static class ScaleCheck
             var segment = Slice(audio, on + (int)(0.10 * sampleRate), (int)(0.25 * sampleRate));
             float heard = Yin.MedianPitch(segment, sampleRate, 25, Math.Min(4200, sampleRate / 2f - 1));
             double? cents = float.IsFinite(heard) ? Yin.Cents(heard, f0) : null;
-            double hnr = NoteMeasures.HarmonicToNoiseDb(audio, sampleRate, f0, on + (int)(0.10 * sampleRate), (int)(0.30 * sampleRate));
+            double hnr = NoteMeasures.HarmonicToNoiseDb(audio, sampleRate, f0, on + (int)(0.10 * sampleRate), (int)(0.30 * sampleRate), tuneCents: ScaleSummary.HnrTuneCents);
             double? realOnset = null;
             bool hasReal = family is not null && real is not null && real.TryOnset(family, p, out realOnset);
             notes.Add(new ScaleNote(sound.PresetName, p, cents, NoteMeasures.OnsetDelayMs(audio, sampleRate, on), hnr, family is null ? null : real?.Median(family, p),
@@ -122,7 +127,7 @@ public static class ScaleCheck
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append(ci, $"Chromatic scale MIDI {from}-{to} through `render` (48 kHz), {NoteSeconds} s notes every {StepSeconds} s, velocity 100.\n\n");
+        sb.Append(ci, $"Chromatic scale MIDI {from}-{to} through `render` (48 kHz), {NoteSeconds} s notes every {StepSeconds} s, velocity 100; harmonic-to-noise ratios at each note's own tuning (within {ScaleSummary.HnrTuneCents} cents of its key).\n\n");
         sb.Append("| preset | family | notes | within 25 c | within 50 c | median abs cents | onset <= 10 ms | real notes' onset <= 10 ms | median HNR dB | real HNR dB | HNR within 6 dB of real | plays near (train instrument) | its HNR dB | HNR within 6 dB of it |\n");
         sb.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
         foreach (var s in summaries)
@@ -197,7 +202,8 @@ public sealed class RealNotes
     static double? MedianHnr(NoteDataset ds, List<NoteExample> notes)
     {
         var values = notes
-            .Select(e => NoteMeasures.HarmonicToNoiseDb(ds.LoadAudio(e), e.SampleRate, Yin.MidiToHz(e.Pitch), (int)(0.10 * e.SampleRate), (int)(0.30 * e.SampleRate)))
+            .Select(e => NoteMeasures.HarmonicToNoiseDb(ds.LoadAudio(e), e.SampleRate, Yin.MidiToHz(e.Pitch), (int)(0.10 * e.SampleRate), (int)(0.30 * e.SampleRate),
+                tuneCents: ScaleSummary.HnrTuneCents))
             .Where(double.IsFinite).Order().ToArray();
         return values.Length > 0 ? values[values.Length / 2] : null;
     }
