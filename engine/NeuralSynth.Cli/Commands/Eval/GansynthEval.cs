@@ -21,12 +21,13 @@ public sealed class GansynthEval : IEvalSubcommand
         var seed = new Option<int>("--seed") { Description = "Seed of latents, pitches, velocities and k-means", DefaultValueFactory = _ => 0 };
         var k = new Option<int>("--ndb-k") { Description = "NDB bins (k-means clusters)", DefaultValueFactory = _ => 50 };
         var cache = new Option<string?>("--cache") { Description = "Directory caching the real notes' features between runs (keyed by classifier, data and spectral config)" };
+        var vibrato = new Option<bool>("--vibrato") { Description = "Play each generated note with its family's vibrato, as the family's presets play it (the real notes' median depth and rate; strings, reeds, flutes), its family the one of the timbre code nearest its latent" };
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Also play the drawn train notes from their instruments' timbre codes and score them against those notes (models with codes)" };
         var roundTrip = new Option<bool>("--roundtrip") { Description = "Also score real test notes passed through the inversion path (its ceiling)", DefaultValueFactory = _ => true };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("gansynth", "GANSynth metrics of generated vs real notes: YIN and classifier pitch accuracy, pitch entropy, Inception Score, Fréchet distance, NDB/K; writes EVAL.md and eval.json.")
         {
-            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, roundTrip, reconstruct, threads,
+            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, roundTrip, reconstruct, vibrato, threads,
         };
         cmd.SetAction(r =>
         {
@@ -48,7 +49,8 @@ public sealed class GansynthEval : IEvalSubcommand
                 _ => null,
             };
             var options = new GansynthEvaluation.Options(r.GetValue(data)!, classifierDir, modelDir, inversion, vocoderDir,
-                r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache), RoundTrip: r.GetValue(roundTrip), Reconstruct: r.GetValue(reconstruct));
+                r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache), RoundTrip: r.GetValue(roundTrip), Reconstruct: r.GetValue(reconstruct),
+                FamilyVibrato: r.GetValue(vibrato));
             EvalReport? report = null;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
