@@ -290,6 +290,7 @@ public sealed class PresetCommand : ICliCommand
             {
                 Seeds = r.GetValue(seeds), FirstSeed = r.GetValue(first), Pitches = Ranges.List(r.GetValue(pitches)!, "--pitches"), Path = inversion.ToString().ToLowerInvariant(),
                 Prior = prior,
+                InstrumentVibrato = NeuralSynth.Models.Evaluation.FamilyVibrato.LoadInstruments(modelDir),
             };
             var start = DateTime.UtcNow;
             List<SeedScore> scores = [];
@@ -313,8 +314,9 @@ public sealed class PresetCommand : ICliCommand
                         {
                             task.Description = Markup.Escape($"checking seed {s.Seed}'s attacks as {fam}");
                             var style = PresetBank.Style(fam);
+                            var vibrato = PresetBank.Vibrato(s, fam, o);
                             var sound = new TrackSound(fam, s.Z ?? g.Config.PriorLatent(s.Seed), PresetBank.GainDb(s.RmsDb, o), style.VelocitySensitivity, style.Release,
-                                VibratoCents: style.VibratoCents, VibratoHz: style.VibratoHz);
+                                VibratoCents: vibrato.Cents, VibratoHz: vibrato.Hz);
                             var notes = ScaleCheck.Run(renderer, new VoiceCache(), sound, null, 28, 96, null, threads: Math.Max(1, r.GetValue(threads)));
                             double share = ScaleCheck.Summarize(fam, null, notes).OnsetWithin10Ms;
                             verdicts.Add(string.Create(CultureInfo.InvariantCulture, $"{fam} {s.Seed} {share:P0}"));

@@ -56,7 +56,13 @@ public static class GansynthEvaluation
 {
     public sealed record Options(string DataDir, string ClassifierDir, string? ModelDir = null, InversionPath Path = InversionPath.If,
         string? VocoderDir = null, int Count = 1000, int Seed = 0, int NdbK = 50, int BatchSize = 16, string? CacheDir = null, bool RoundTrip = true,
-        bool Reconstruct = false, bool FamilyVibrato = false);
+        bool Reconstruct = false, VibratoSource Vibrato = VibratoSource.None);
+
+    /// Whose vibrato the generated notes are played with (`eval gansynth --vibrato`): none (as the generator and
+    /// renderer make them), their family's presets' (PresetBank.Style), or their own training instrument's (the
+    /// model folder's vibrato.json, `eval vibrato --model`); a note's family and instrument are those of the code
+    /// nearest its latent.
+    public enum VibratoSource { None, Family, Instrument }
 
     public delegate void Progress(string phase, int done, int total);
 
@@ -120,13 +126,14 @@ public static class GansynthEvaluation
             if (model.Config.MinPitch < lo || model.Config.MaxPitch > hi)
                 throw new ArgumentException($"the model's pitch range {model.Config.MinPitch}-{model.Config.MaxPitch} exceeds the classifier's {lo}-{hi}");
             var velocities = train.Examples.Select(e => e.Velocity).Distinct().Order().ToArray();
-            string name = $"generated ({o.Path.ToString().ToLowerInvariant()}{(o.FamilyVibrato ? ", with its family's vibrato" : "")})";
+            string name = $"generated ({o.Path.ToString().ToLowerInvariant()}{o.Vibrato switch { VibratoSource.Family => ", with its family's vibrato", VibratoSource.Instrument => ", with its instrument's vibrato", _ => "" }})";
             // The notes as users hear them: the torch-free renderer the plug-in and `render` play (C# generator and
             // vocoder graphs, equal to the torch modules to 1e-4), two notes at a time.
             using var renderer = NoteRenderer.Load(o.ModelDir!, o.Path, vocoderDir: o.VocoderDir);
             rendererId = renderer.ModelId;
+            var vibrato = VibratoOf(renderer.Config, o);
             var asked = new List<int>();
-            var gen = evaluator.Extract(name, Render(renderer, Generate(renderer.Config, o, velocities, asked), o.BatchSize, o.FamilyVibrato), n => progress?.Invoke(name, n, o.Count));
+            var gen = evaluator.Extract(name, Render(renderer, Generate(renderer.Config, o, velocities, asked), o.BatchSize, vibrato), n => progress?.Invoke(name, n, o.Count));
             if (renderer.Config.FamilyCount > 0)
                 gen.Family = asked.Select(f => Array.IndexOf(classifier.Config.Families, renderer.Config.Families[f])).ToArray();
             var row = evaluator.Row(gen, trainSet, testSet, bins);
@@ -151,7 +158,7 @@ public static class GansynthEvaluation
                 var trainEx = Judged(train);
                 var drawIndex = order.Take(draw.Count).ToArray();
                 string recName = "train notes played from their codes (reconstruction)";
-                var rec = evaluator.Extract(recName, Render(renderer, Reconstruct(renderer.Config, drawIndex.Select(i => trainEx[i])), o.BatchSize, o.FamilyVibrato), n => progress?.Invoke(recName, n, drawIndex.Length));
+                var rec = evaluator.Extract(recName, Render(renderer, Reconstruct(renderer.Config, drawIndex.Select(i => trainEx[i])), o.BatchSize, vibrato), n => progress?.Invoke(recName, n, drawIndex.Length));
                 rows.Add(evaluator.Row(rec, trainSet, testSet, bins));
                 // The floor of that row: the same notes' own log-mel through the same path, i.e. a generator that
                 // copied its training notes exactly. What the path alone costs them, as the judge hears it.
@@ -228,26 +235,36 @@ public static class GansynthEvaluation
         });
 
     /// Notes rendered batch by batch, so only one batch of audio is alive at a time, two at once.
-    /// familyVibrato: each note played with the vibrato its family's presets play with (PresetBank.Style: the real
-    /// notes' median depth and rate, for the families whose notes swing), its family the one of the code nearest its
-    /// latent; the harmonic head's rows sit at exact multiples of the note's f0 and cannot carry the real notes' swing.
-    static IEnumerable<(float[] Audio, int Pitch)> Render(NoteRenderer renderer, IEnumerable<NoteRequest> requests, int batch, bool familyVibrato = false)
+    /// The vibrato (peak cents, Hz) each note is played with, from the code nearest its latent; null = none.
+    static Func<Latent, (double Cents, double Hz)>? VibratoOf(GansynthConfig cfg, Options o)
     {
-        if (familyVibrato && !renderer.Config.HasCodes) throw new ArgumentException("--vibrato needs a model with named timbre codes: a note's family is its nearest code's");
-        int index = 0;
-        int sr = renderer.Config.Spectral.SampleRate;
+        if (o.Vibrato == VibratoSource.None) return null;
+        if (!cfg.HasCodes || cfg.CodeNames.Length != cfg.Codes.Length)
+            throw new ArgumentException($"{o.ModelDir}: --vibrato needs a model with named timbre codes (a note's family and instrument are its nearest code's)");
+        if (o.Vibrato == VibratoSource.Family)
+            return z => { var name = cfg.CodeNameNear(z)!; var s = PresetBank.Style(name[..Math.Max(0, name.IndexOf('_'))]); return (s.VibratoCents, s.VibratoHz); };
+        var rows = FamilyVibrato.LoadInstruments(o.ModelDir!)
+            ?? throw new ArgumentException($"{o.ModelDir}: no {FamilyVibrato.FileName}; make it with `neuralsynth eval vibrato --data DIR --model {o.ModelDir}`");
+        var missing = cfg.CodeNames.Where(n => !rows.ContainsKey(n)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"{Path.Combine(o.ModelDir!, FamilyVibrato.FileName)}: no vibrato for the model's instruments {string.Join(", ", missing)}");
+        return z => rows[cfg.CodeNameNear(z)!].Plays;
+    }
+
+    /// vibrato: each note played again with its vibrato (Vibrato.Apply: the depth grown over VoiceEngine's onset, a
+    /// phase per note as VoiceEngine's voices have); the harmonic head's rows sit at exact multiples of the note's f0
+    /// and cannot carry the real notes' swing, which the presets add at playback.
+    static IEnumerable<(float[] Audio, int Pitch)> Render(NoteRenderer renderer, IEnumerable<NoteRequest> requests, int batch,
+        Func<Latent, (double Cents, double Hz)>? vibrato = null)
+    {
+        int index = 0, sr = renderer.Config.Spectral.SampleRate;
         foreach (var part in requests.Chunk(batch))
         {
             var audio = new float[part.Length][];
             Parallel.For(0, part.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => audio[i] = renderer.RenderOne(part[i]));
             for (int i = 0; i < part.Length; i++, index++)
             {
-                if (familyVibrato && renderer.Config.CodeNameNear(part[i].Z) is { } code)
-                {
-                    var style = PresetBank.Style(code[..Math.Max(0, code.IndexOf('_'))]);
-                    // Notes do not swing together, as VoiceEngine's voices do not: a phase per note.
-                    audio[i] = Vibrato.Apply(audio[i], sr, style.VibratoCents, style.VibratoHz, 2 * Math.PI * (index * 0.6180339887498949 % 1.0), VoiceEngine.VibratoOnsetSeconds);
-                }
+                if (vibrato?.Invoke(part[i].Z) is { Cents: > 0 } v)
+                    audio[i] = Vibrato.Apply(audio[i], sr, v.Cents, v.Hz, 2 * Math.PI * (index * 0.6180339887498949 % 1.0), VoiceEngine.VibratoOnsetSeconds);
                 yield return (renderer.Config.Spectral.FitLength(audio[i]), part[i].Pitch);
             }
         }

@@ -14,7 +14,7 @@ public class FamilyVibratoTests
         try
         {
             DatasetBuilder.Build(new DatasetBuildOptions { SoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2", OutDir = dir, Programs = [19, 40], MinPitch = 57, MaxPitch = 63, Velocities = [100] });
-            var rows = FamilyVibrato.Measure(dir).ToDictionary(r => r.Family);
+            var rows = FamilyVibrato.Measure(dir).ToDictionary(r => r.Group);
             Assert.Equal(["organ", "string"], rows.Keys.Order().ToArray());
             Assert.Equal(7, rows["string"].Notes);
             Assert.Throws<FileNotFoundException>(() => FamilyVibrato.Measure(dir, "nosuchsplit"));
@@ -23,6 +23,22 @@ public class FamilyVibratoTests
             Assert.InRange(rows["string"].MedianHz, 4, 7);                     // at a player's rate
             Assert.InRange(rows["organ"].MedianCents, 0, rows["string"].MedianCents / 4); // the organ barely moves
             Assert.Throws<FileNotFoundException>(() => FamilyVibrato.Measure(Path.Combine(dir, "missing")));
+            Assert.True(rows["string"].Plays.Cents > 0);
+            Assert.Equal(0, rows["organ"].Plays.Cents); // its pitch holds: a sound of it plays still
+
+            // By instrument, as a model folder keeps them (vibrato.json, `eval vibrato --model`): written and read back.
+            var instruments = FamilyVibrato.Measure(dir, byInstrument: true);
+            Assert.Equal(2, instruments.Count);
+            Assert.Null(FamilyVibrato.LoadInstruments(dir));
+            FamilyVibrato.Save(Path.Combine(dir, FamilyVibrato.FileName), instruments);
+            var loaded = FamilyVibrato.LoadInstruments(dir)!;
+            foreach (var i in instruments)
+            {
+                Assert.Equal(i.Plays.Cents, loaded[i.Group].Plays.Cents, 1);
+                Assert.Equal(i.Notes, loaded[i.Group].Notes);
+            }
+            File.WriteAllText(Path.Combine(dir, FamilyVibrato.FileName), "{\"instruments\": {\"x\": {\"periodic\": 2}}}");
+            Assert.Contains(FamilyVibrato.FileName, Assert.Throws<InvalidDataException>(() => FamilyVibrato.LoadInstruments(dir)).Message);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }

@@ -190,4 +190,32 @@ public class PresetBankRankTests
             Assert.Contains($"the latents of seeds {string.Join(", ", seeds)} (prior noise 0.25, unblended)", preset.Notes);
         }
     }
+
+    /// A family preset plays its corner A's own instrument's vibrato where the model keeps one (vibrato.json): a
+    /// swinging instrument's depth and rate, none for one whose pitch holds; without it, the family's.
+    [Fact]
+    public void APresetPlaysItsOwnInstrumentsVibrato()
+    {
+        var rows = new Dictionary<string, NeuralSynth.Models.Evaluation.FamilyVibratoRow>
+        {
+            ["flute_acoustic_073"] = new("flute_acoustic_073", 50, 0.68, 9.4, 4.0),
+            ["flute_acoustic_1074"] = new("flute_acoustic_1074", 50, 0.0, double.NaN, double.NaN),
+        };
+        var o = new BankOptions { InstrumentVibrato = rows };
+        SeedScore Near(long seed, string? code) => new(seed, [0.9f, 0.1f], 1.0, -20, 1, null, Flute, Code: code);
+        Assert.Equal((9.4, 4.0), PresetBank.Vibrato(Near(1, "flute_acoustic_073"), "flute", o));
+        Assert.Equal((0.0, VoiceEngineOptions.DefaultVibratoRateHz), PresetBank.Vibrato(Near(2, "flute_acoustic_1074"), "flute", o));
+        var family = PresetBank.Style("flute");
+        Assert.Equal((family.VibratoCents, family.VibratoHz), PresetBank.Vibrato(Near(3, "flute_acoustic_999"), "flute", o));
+        Assert.Equal((family.VibratoCents, family.VibratoHz), PresetBank.Vibrato(Near(1, "flute_acoustic_073"), "flute", new BankOptions()));
+
+        var scores = new List<SeedScore> { Near(1, "flute_acoustic_073"), Near(2, "flute_acoustic_1074") };
+        scores.AddRange(Enumerable.Range(10, 8).Select(i => Near(i, "flute_acoustic_1074") with { FamilyProbs = [0.5f, 0.1f] }));
+        var bank = PresetBank.Build(scores, ["flute", "organ"], "gansynth", "test", o);
+        var flute1 = bank.Single(b => b.Preset.Name == "Flute I").Preset;
+        Assert.Equal(CornerSpec.FromSeed(1), flute1.Corners[0]);
+        Assert.Equal(9.4, flute1.VibratoCents);
+        Assert.Contains("Vibrato: its corner A's instrument's (flute_acoustic_073), 9.4 cents at 4 Hz.", flute1.Notes);
+        Assert.Equal(0, bank.Single(b => b.Preset.Name == "Flute II").Preset.VibratoCents);
+    }
 }

@@ -21,7 +21,7 @@ public sealed class GansynthEval : IEvalSubcommand
         var seed = new Option<int>("--seed") { Description = "Seed of latents, pitches, velocities and k-means", DefaultValueFactory = _ => 0 };
         var k = new Option<int>("--ndb-k") { Description = "NDB bins (k-means clusters)", DefaultValueFactory = _ => 50 };
         var cache = new Option<string?>("--cache") { Description = "Directory caching the real notes' features between runs (keyed by classifier, data and spectral config)" };
-        var vibrato = new Option<bool>("--vibrato") { Description = "Play each generated note with its family's vibrato, as the family's presets play it (the real notes' median depth and rate; strings, reeds, flutes), its family the one of the timbre code nearest its latent" };
+        var vibrato = new Option<string>("--vibrato") { Description = "Play each generated note with a vibrato: none, family (its family's presets': the real notes' median depth and rate, strings, reeds, flutes) or instrument (its own training instrument's, the model's vibrato.json from `eval vibrato --model`); a note's family and instrument are those of the timbre code nearest its latent", DefaultValueFactory = _ => "none" };
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Also play the drawn train notes from their instruments' timbre codes and score them against those notes (models with codes)" };
         var roundTrip = new Option<bool>("--roundtrip") { Description = "Also score real test notes passed through the inversion path (its ceiling)", DefaultValueFactory = _ => true };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
@@ -50,7 +50,12 @@ public sealed class GansynthEval : IEvalSubcommand
             };
             var options = new GansynthEvaluation.Options(r.GetValue(data)!, classifierDir, modelDir, inversion, vocoderDir,
                 r.GetValue(count), r.GetValue(seed), r.GetValue(k), CacheDir: r.GetValue(cache), RoundTrip: r.GetValue(roundTrip), Reconstruct: r.GetValue(reconstruct),
-                FamilyVibrato: r.GetValue(vibrato));
+                Vibrato: r.GetValue(vibrato) switch
+                {
+                    "none" => GansynthEvaluation.VibratoSource.None, "family" => GansynthEvaluation.VibratoSource.Family,
+                    "instrument" => GansynthEvaluation.VibratoSource.Instrument,
+                    var v => throw new ArgumentException($"--vibrato must be none, family or instrument, got '{v}'"),
+                });
             EvalReport? report = null;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
