@@ -234,7 +234,6 @@ public static class GansynthEvaluation
             return new NoteRequest(new Latent(cfg.Codes[code]), e.Pitch, e.Velocity);
         });
 
-    /// Notes rendered batch by batch, so only one batch of audio is alive at a time, two at once.
     /// The vibrato (peak cents, Hz) each note is played with, from the code nearest its latent; null = none.
     static Func<Latent, (double Cents, double Hz)>? VibratoOf(GansynthConfig cfg, Options o)
     {
@@ -250,6 +249,7 @@ public static class GansynthEvaluation
         return z => rows[cfg.CodeNameNear(z)!].Plays;
     }
 
+    /// Notes rendered batch by batch, so only one batch of audio is alive at a time, two at once.
     /// vibrato: each note played again with its vibrato (Vibrato.Apply: the depth grown over VoiceEngine's onset, a
     /// phase per note as VoiceEngine's voices have); the harmonic head's rows sit at exact multiples of the note's f0
     /// and cannot carry the real notes' swing, which the presets add at playback.
