@@ -48,7 +48,7 @@ public static partial class EngineMeasurements
     }
 
     /// A cache holding stand-in notes (2 s at 16 kHz, loops found) for pitches 24-84 in one layer.
-    /// With `vibrato`, a string preset's (8.6 cents at 5.18 Hz) plus the mod wheel at half, and the note-ons spread over
+    /// With `vibrato`, the string family's median vibrato (8.6 cents at 5.18 Hz) plus the mod wheel at half, and the note-ons spread over
     /// the first block so that each note's vibrato steps (every 128 samples of its own time) fall mid-block: the
     /// pieces a swinging voice is rendered in, at their most.
     public static (VoiceCache Cache, VoiceEngine Engine, Latent Z) PlayingEngine(int voices, double hostRate = 48000, int block = 128, bool vibrato = false)
