@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NeuralSynth.Dsp;
+using NeuralSynth.Formats;
 using NeuralSynth.Models.Dataset;
 
 namespace NeuralSynth.Models.Evaluation;
@@ -85,7 +86,7 @@ public static class FamilyVibrato
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: not a vibrato file ({e.Message})", e);
+            throw new InvalidFileException(path, e is JsonException j ? j.BytePositionInLine ?? 0 : 0, $"not a vibrato file ({e.Message})");
         }
     }
 }

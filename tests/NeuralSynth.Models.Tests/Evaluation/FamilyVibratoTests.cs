@@ -38,7 +38,7 @@ public class FamilyVibratoTests
                 Assert.Equal(i.Notes, loaded[i.Group].Notes);
             }
             File.WriteAllText(Path.Combine(dir, FamilyVibrato.FileName), "{\"instruments\": {\"x\": {\"periodic\": 2}}}");
-            Assert.Contains(FamilyVibrato.FileName, Assert.Throws<InvalidDataException>(() => FamilyVibrato.LoadInstruments(dir)).Message);
+            Assert.Contains(FamilyVibrato.FileName, Assert.Throws<NeuralSynth.Formats.InvalidFileException>(() => FamilyVibrato.LoadInstruments(dir)).Message);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }

@@ -1,0 +1,48 @@
+using NeuralSynth.Models.Gansynth;
+
+namespace NeuralSynth.Models.Tests.Gansynth;
+
+public class ConfigLoadTests
+{
+    /// A config written before a key existed loads with that key's default, not with null or 0: the shipped IF-Mel
+    /// baseline's config has no "head", "families" or "codes", and loaded with no head at all until 2026-12-08.
+    [Fact]
+    public void AKeyTheFileLacksTakesItsDefault()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"cfg-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(path, """{ "latent_size": 32, "channels": [64, 32, 16, 8, 8], "convs_per_stage": 1 }""");
+            var c = GansynthConfig.Load(path);
+            var d = new GansynthConfig();
+            Assert.Equal(32, c.LatentSize);
+            Assert.Equal([64, 32, 16, 8, 8], c.Channels);
+            Assert.Equal(1, c.ConvsPerStage);
+            Assert.Equal(GansynthConfig.HeadIfMel, c.Head);
+            Assert.Equal(d.Velocities, c.Velocities);
+            Assert.Equal(d.Spectral, c.Spectral);
+            Assert.Equal(d.LearningRate, c.LearningRate);
+            Assert.Empty(c.Codes);
+            Assert.Empty(c.Families);
+            Assert.False(c.HasCodes);
+            File.WriteAllText(path, "[1, 2]");
+            Assert.Contains("not a JSON object", Assert.Throws<NeuralSynth.Formats.InvalidFileException>(() => GansynthConfig.Load(path)).Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    /// The literature baseline the issue keeps beside the shipped model loads and plays.
+    [Fact]
+    public void TheShippedIfMelBaselineLoads()
+    {
+        string? dir = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "NeuralSynthPlugin.sln"))) { dir = Path.Combine(d.FullName, "presets", "models", "gansynth-ifmel"); break; }
+        Assert.NotNull(dir);
+        if (!File.Exists(Path.Combine(dir!, GansynthModel.ConfigFile))) return; // model not in this tree
+        using var model = GansynthModel.Load(dir!);
+        Assert.Equal(GansynthConfig.HeadIfMel, model.Config.Head);
+        var audio = model.RenderIf([model.Config.PriorLatent(7)], [60], [90]);
+        Assert.True(audio[0].Any(x => x != 0) && audio[0].All(float.IsFinite));
+    }
+}
