@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using NeuralSynth.Formats;
 using NeuralSynth.Models.Audio;
@@ -224,7 +223,7 @@ public sealed record GansynthConfig
         LatentPrior.FromCodes(LatentSize, Codes, sigma, CodeNames.Length == Codes.Length ? CodeNames.Select(FamilyOf).ToArray() : null, mix);
 
     /// The family of an NSynth-style instrument name ("family_source_number").
-    static string FamilyOf(string name) { int cut = name.IndexOf('_'); return cut > 0 ? name[..cut] : name; }
+    public static string FamilyOf(string name) { int cut = name.IndexOf('_'); return cut > 0 ? name[..cut] : name; }
 
     /// A random timbre from the model's prior for a seed.
     public Latent PriorLatent(long seed) => Prior.Sample(seed);
@@ -350,16 +349,7 @@ public sealed record GansynthConfig
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: config not found", path);
         GansynthConfig? c;
-        try
-        {
-            // The source-generated reader sets every init-only property, so a key the file lacks would become null or 0,
-            // not the property's default (the IF-Mel baseline's config, written before "head" existed, loaded with no
-            // head at all): the file's keys are laid over the defaults instead.
-            var node = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("the config is not a JSON object");
-            var full = (JsonObject)JsonSerializer.SerializeToNode(new GansynthConfig(), GansynthConfigJson.Default.GansynthConfig)!;
-            foreach (var (key, value) in node.ToList()) { node.Remove(key); full[key] = value; }
-            c = full.Deserialize(GansynthConfigJson.Default.GansynthConfig);
-        }
+        try { c = ConfigReader.OverDefaults(File.ReadAllText(path), GansynthConfigJson.Default.GansynthConfig, new GansynthConfig()); }
         catch (JsonException e) { throw new InvalidFileException(path, e.BytePositionInLine ?? 0, "malformed config: " + e.Message); }
         if (c == null) throw new InvalidFileException(path, 0, "config is empty");
         try { c.Validate(); }

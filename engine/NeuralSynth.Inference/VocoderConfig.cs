@@ -79,7 +79,7 @@ public sealed record VocoderConfig
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: vocoder config not found", path);
         VocoderConfig? config;
-        try { config = JsonSerializer.Deserialize(File.ReadAllText(path), VocoderConfigJson.Default.VocoderConfig); }
+        try { config = ConfigReader.OverDefaults(File.ReadAllText(path), VocoderConfigJson.Default.VocoderConfig, new VocoderConfig()); }
         catch (JsonException e) { throw new InvalidFileException(path, e.BytePositionInLine ?? 0, "malformed vocoder config: " + e.Message); }
         if (config is null) throw new InvalidFileException(path, 0, "vocoder config is null");
         try { config.Validate(); }

@@ -240,13 +240,15 @@ public static class GansynthEvaluation
         if (o.Vibrato == VibratoSource.None) return null;
         if (!cfg.HasCodes || cfg.CodeNames.Length != cfg.Codes.Length)
             throw new ArgumentException($"{o.ModelDir}: --vibrato needs a model with named timbre codes (a note's family and instrument are its nearest code's)");
+        var prior = cfg.Prior; // made once: GansynthConfig.Prior builds a new one on each call
+        string Code(Latent z) => cfg.CodeNames[prior.NearestCode(z)];
         if (o.Vibrato == VibratoSource.Family)
-            return z => { var name = cfg.CodeNameNear(z)!; var s = PresetBank.Style(name[..Math.Max(0, name.IndexOf('_'))]); return (s.VibratoCents, s.VibratoHz); };
+            return z => { var s = PresetBank.Style(GansynthConfig.FamilyOf(Code(z))); return (s.VibratoCents, s.VibratoHz); };
         var rows = FamilyVibrato.LoadInstruments(o.ModelDir!)
             ?? throw new ArgumentException($"{o.ModelDir}: no {FamilyVibrato.FileName}; make it with `neuralsynth eval vibrato --data DIR --model {o.ModelDir}`");
         var missing = cfg.CodeNames.Where(n => !rows.ContainsKey(n)).ToList();
         if (missing.Count > 0) throw new ArgumentException($"{Path.Combine(o.ModelDir!, FamilyVibrato.FileName)}: no vibrato for the model's instruments {string.Join(", ", missing)}");
-        return z => rows[cfg.CodeNameNear(z)!].Plays;
+        return z => rows[Code(z)].Plays;
     }
 
     /// Notes rendered batch by batch, so only one batch of audio is alive at a time, two at once.

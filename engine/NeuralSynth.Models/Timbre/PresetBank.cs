@@ -302,16 +302,19 @@ public static class PresetBank
     /// real test notes than with the family's (EVAL.md phase 25: 96.15 against 97.32).
     public static (double Cents, double Hz) Vibrato(SeedScore a, string family, BankOptions o)
     {
-        if (a.Code is { } code && o.InstrumentVibrato?.GetValueOrDefault(code) is { } row)
+        if (InstrumentVibrato(a, o) is { } row)
             return row.Plays is { Cents: > 0 } v ? v : (0, VoiceEngineOptions.DefaultVibratoRateHz);
         var s = Style(family);
         return (s.VibratoCents, s.VibratoHz);
     }
 
+    /// Corner A's instrument's measured vibrato, when the bank has it.
+    static FamilyVibratoRow? InstrumentVibrato(SeedScore a, BankOptions o) => a.Code is { } code ? o.InstrumentVibrato?.GetValueOrDefault(code) : null;
+
     static string VibratoNote(SeedScore a, string family, BankOptions o)
     {
         var (cents, hz) = Vibrato(a, family, o);
-        string whose = a.Code is { } code && o.InstrumentVibrato?.ContainsKey(code) == true ? $"its corner A's instrument's ({code})" : "the family's";
+        string whose = InstrumentVibrato(a, o) is { } row ? $"its corner A's instrument's ({row.Group})" : "the family's";
         return string.Create(CultureInfo.InvariantCulture, $" Vibrato: {whose}, {(cents > 0 ? $"{cents} cents at {hz} Hz" : "none")}.");
     }
 

@@ -31,6 +31,31 @@ public class ConfigLoadTests
         finally { File.Delete(path); }
     }
 
+    /// The vocoder's config is read the same way, object by object: a file that leaves out a key, or a key of its
+    /// "spectral" block, keeps that key's default; a key the vocoder does not know is still refused.
+    [Fact]
+    public void AVocoderConfigKeepsTheDefaultsOfTheKeysItLacks()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"vcfg-{Guid.NewGuid():N}.json");
+        try
+        {
+            var d = new NeuralSynth.Models.Vocoder.VocoderConfig();
+            var node = System.Text.Json.Nodes.JsonNode.Parse(d.ToJson())!.AsObject();
+            node.Remove("taps_per_phase");
+            node["spectral"]!.AsObject().Remove("fmax");
+            node["spectral"]!["hop"] = 128;
+            File.WriteAllText(path, node.ToJsonString());
+            var c = NeuralSynth.Models.Vocoder.VocoderConfig.Load(path);
+            Assert.Equal(d.TapsPerPhase, c.TapsPerPhase);
+            Assert.Equal(d.Spectral.FMax, c.Spectral.FMax);
+            Assert.Equal(128, c.Spectral.Hop);
+            node["no_such_key"] = 1;
+            File.WriteAllText(path, node.ToJsonString());
+            Assert.Throws<NeuralSynth.Formats.InvalidFileException>(() => NeuralSynth.Models.Vocoder.VocoderConfig.Load(path));
+        }
+        finally { File.Delete(path); }
+    }
+
     /// The literature baseline the issue keeps beside the shipped model loads and plays.
     [Fact]
     public void TheShippedIfMelBaselineLoads()
