@@ -39,35 +39,59 @@ public sealed class HarmonicSynth
     public KernelPath Path { get; set; } = KernelPath.Auto;
 
     /// planes: GeneratorGraph.Planes of one note (harmonic log amplitudes [rows, frames], noise log levels [mels, frames],
-    /// optionally linear filter gains [mels, frames]); pitchIndex: pitch - min_pitch. Returns frames * hop samples.
-    public float[] Render(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter)
+    /// optionally linear filter gains [mels, frames]); pitchIndex: pitch - min_pitch. detail: a ln-amplitude offset per
+    /// harmonic (index h - 1) held over the whole note (NoteDetail), none past its end. Returns frames * hop samples.
+    public float[] Render(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter, ReadOnlySpan<float> detail = default)
     {
-        int rows = basis.Rows, mels = basis.Mels, plane = mels * frames;
-        if ((uint)pitchIndex >= basis.Pitches) throw new ArgumentOutOfRangeException(nameof(pitchIndex));
-        if (planes.Length != (filter ? 3 : 2) * plane) throw new ArgumentException($"planes have {planes.Length} values, expected {(filter ? 3 : 2)} x {mels} x {frames}");
-        int hop = spectral.Hop, samples = frames * hop;
+        CheckPlanes(planes, frames, pitchIndex, filter);
+        int hop = spectral.Hop, samples = frames * hop, plane = basis.Mels * frames;
         double f0 = Yin.MidiToHz(minPitch + pitchIndex);
         var y = new float[samples];
         var env = new float[frames];
         var level = new float[frames];
-        var harmonics = planes[..(rows * frames)];
-        var gains = filter ? planes.Slice(2 * plane, plane) : default;
-        for (int h = 1; h <= HarmonicMelBasis.MaxHarmonic; h++)
+        int top = Harmonics(pitchIndex);
+        for (int h = 1; h <= top; h++)
         {
-            float peak = basis.HarmonicPeak[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
-            if (peak <= 0) break; // at or above the top of the mel range, as are all higher ones
-            int band = basis.HarmonicBand[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
-            double rho = Math.Min(HarmonicMelBasis.RowPosition(h, rows), rows - 1);
-            int r0 = (int)rho, r1 = Math.Min(r0 + 1, rows - 1);
-            float w = (float)(rho - r0), inv = 1f / peak;
-            for (int t = 0; t < frames; t++)
-                level[t] = (1 - w) * harmonics[r0 * frames + t] + w * harmonics[r1 * frames + t] + (filter ? MathF.Log(gains[band * frames + t]) : 0f);
+            Level(planes, frames, pitchIndex, filter, h, level);
             SmoothLevels(level);
-            for (int t = 0; t < frames; t++) env[t] = MathF.Exp(level[t]) * inv;
+            float inv = 1f / basis.HarmonicPeak[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
+            float gain = h <= detail.Length ? MathF.Exp(detail[h - 1]) : 1f;
+            for (int t = 0; t < frames; t++) env[t] = MathF.Exp(level[t]) * inv * gain;
             AddPartial(y, env, hop, 2 * Math.PI * h * f0 / spectral.SampleRate, Phase(h), Path);
         }
         System.Numerics.Tensors.TensorPrimitives.Add(y, Noise(planes.Slice(plane, plane), frames, (ulong)(pitchIndex + 1)), y);
         return y;
+    }
+
+    /// How many harmonics of this pitch Render plays: those below the top of the mel range.
+    public int Harmonics(int pitchIndex)
+    {
+        int h = 0;
+        while (h < HarmonicMelBasis.MaxHarmonic && basis.HarmonicPeak[pitchIndex * HarmonicMelBasis.MaxHarmonic + h] > 0) h++;
+        return h;
+    }
+
+    /// Harmonic h's log level in each frame as Render plays it, before smoothing: its rows interpolated plus the filter
+    /// gain of the band where it peaks; a row value a is the partial amplitude exp(a) / HarmonicPeak. What NoteDetail
+    /// compares a real note's measured planes with.
+    public void Level(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter, int h, Span<float> level)
+    {
+        CheckPlanes(planes, frames, pitchIndex, filter);
+        int rows = basis.Rows, plane = basis.Mels * frames;
+        int band = basis.HarmonicBand[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
+        double rho = Math.Min(HarmonicMelBasis.RowPosition(h, rows), rows - 1);
+        int r0 = (int)rho, r1 = Math.Min(r0 + 1, rows - 1);
+        float w = (float)(rho - r0);
+        var gains = filter ? planes.Slice(2 * plane, plane) : default;
+        for (int t = 0; t < frames; t++)
+            level[t] = (1 - w) * planes[r0 * frames + t] + w * planes[r1 * frames + t] + (filter ? MathF.Log(gains[band * frames + t]) : 0f);
+    }
+
+    void CheckPlanes(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter)
+    {
+        int plane = basis.Mels * frames;
+        if ((uint)pitchIndex >= basis.Pitches) throw new ArgumentOutOfRangeException(nameof(pitchIndex));
+        if (planes.Length != (filter ? 3 : 2) * plane) throw new ArgumentException($"planes have {planes.Length} values, expected {(filter ? 3 : 2)} x {basis.Mels} x {frames}");
     }
 
     /// Each partial's log level over the interior frames through [1, 2, 1] / 4. A frame's level is measured through a

@@ -23,12 +23,15 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     public int MinPitch => Config.MinPitch;
     public int MaxPitch => Config.MaxPitch;
     public GraphVocoder? Vocoder { get; }
+    /// The training notes' detail the additive path adds to its notes (the model folder's detail.safetensors), or null.
+    public NoteDetail? Detail { get; }
 
     readonly string modelDir;
     readonly Lazy<HarmonicMelBasis>? basis; // computed at the first note: a render whose notes are all cached never needs it
     readonly IReadOnlyDictionary<string, TensorData> weights;
     readonly IfMelInversion? ifInversion;
     readonly Lazy<HarmonicSynth>? additive; // made with the basis, at the first note played additively
+    readonly LatentPrior? prior; // which code a request plays near, for its detail
     // GeneratorGraph keeps scratch buffers: one per thread that renders.
     readonly ThreadLocal<GeneratorGraph> graphs;
 
@@ -49,7 +52,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     /// when one sits beside the generator; 3: its crossfade over 8-32 ms instead of 16-64 ms, Edges' 0.25 ms fade-in;
     /// 4: each partial's levels smoothed over frames, HarmonicSynth.SmoothLevels; 5: the vocoder's attack raised to the
     /// additive note's level at the seam, SeamGain; 6: pseudo-random partial phases instead of a linear sequence,
-    /// HarmonicSynth.Phase; 7: Edges' DC blocker).
+    /// HarmonicSynth.Phase; 7: Edges' DC blocker). A model's note detail is keyed by its own id (NoteDetail.Id) in ModelId.
     public const int AdditivePathVersion = 7;
 
     /// The additive path's attack: the vocoder plays the note's first AttackFrames mel frames, and its output crosses
@@ -63,7 +66,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     /// frame 8 lies past the fade.
     public const int AttackFrames = 8, AttackFadeStart = 128, AttackFadeEnd = 512;
 
-    NoteRenderer(string modelDir, GansynthConfig config, InversionPath path, GraphVocoder? vocoder)
+    NoteRenderer(string modelDir, GansynthConfig config, InversionPath path, GraphVocoder? vocoder, bool detail)
     {
         this.modelDir = modelDir;
         Config = config;
@@ -84,11 +87,16 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         {
             if (!config.IsHarmonic) throw new ArgumentException($"{modelDir}: the additive path plays harmonic-head generators only; this one is {config.Head}");
             additive = new Lazy<HarmonicSynth>(() => new HarmonicSynth(s, basis!.Value, config.MinPitch));
+            if (detail && config.HasCodes)
+            {
+                Detail = NoteDetail.Load(modelDir, GeneratorId, config);
+                prior = Detail is null ? null : config.Prior;
+            }
         }
         ModelId = path switch
         {
             InversionPath.Vocoder => $"{GeneratorId}:vocoder:{vocoder!.WeightsId}:v{VocoderPathVersion}",
-            InversionPath.Additive => $"{GeneratorId}:additive{(vocoder is null ? "" : ":" + vocoder.WeightsId)}:v{AdditivePathVersion}",
+            InversionPath.Additive => $"{GeneratorId}:additive{(vocoder is null ? "" : ":" + vocoder.WeightsId)}{(Detail is null ? "" : ":detail-" + Detail.Id)}:v{AdditivePathVersion}",
             _ => $"{GeneratorId}:if:v{IfPathVersion}",
         };
     }
@@ -119,8 +127,9 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
 
     /// Loads the generator from `modelDir` (config.json + model.safetensors) and, for the vocoder path, the vocoder from
     /// `vocoderDir` (default: a "vocoder" folder beside the generator's). batchSize is accepted for the torch renderer's
-    /// signature and ignored (notes render one at a time here).
-    public static NoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8, string? vocoderDir = null)
+    /// signature and ignored (notes render one at a time here). detail: on the additive path, add the folder's
+    /// NoteDetail to each note when it has one (off: the notes as the generator alone makes them).
+    public static NoteRenderer Load(string modelDir, InversionPath path = InversionPath.If, int batchSize = 8, string? vocoderDir = null, bool detail = true)
     {
         if (!Directory.Exists(modelDir)) throw new DirectoryNotFoundException($"{modelDir}: model directory not found");
         var config = GansynthConfig.Load(System.IO.Path.Combine(modelDir, ConfigFile));
@@ -136,7 +145,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
             if (vocoder.Config.Spectral != config.Spectral)
                 throw new ArgumentException($"vocoder {vocoderDir} and generator {modelDir} disagree on the spectral representation ({vocoder.Config.Spectral} vs {config.Spectral})");
         }
-        return new NoteRenderer(modelDir, config, path, vocoder);
+        return new NoteRenderer(modelDir, config, path, vocoder, detail);
     }
 
     public float[][] Render(IReadOnlyList<NoteRequest> requests, CancellationToken cancel)
@@ -160,7 +169,8 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
         var (logMel, ifMel) = graph.Forward(r.Z.Values, pitchIndex, Config.VelocityIndex(r.Velocity));
         int frames = Config.Frames;
         float[] audio;
-        if (Path == InversionPath.Additive) audio = PlayPlanes(graph.Planes, logMel, pitchIndex, Config.Filter);
+        if (Path == InversionPath.Additive)
+            audio = PlayPlanes(graph.Planes, logMel, pitchIndex, Config.Filter, Detail is null ? default : Detail.For(prior!.NearestCode(r.Z), pitch, Config.VelocityIndex(r.Velocity)));
         else if (Path == InversionPath.Vocoder)
         {
             var mel = Config.IsHarmonic ? logMel.ToArray() : PrepareForVocoder(logMel, f0, Config);
@@ -175,13 +185,35 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     }
 
     /// The additive path proper: planes as sinusoids and shaped noise, the attack from the vocoder when there is one.
-    float[] PlayPlanes(ReadOnlySpan<float> planes, ReadOnlySpan<float> logMel, int pitchIndex, bool filter)
+    float[] PlayPlanes(ReadOnlySpan<float> planes, ReadOnlySpan<float> logMel, int pitchIndex, bool filter, ReadOnlySpan<float> detail = default)
     {
         int frames = Config.Frames;
-        var audio = additive!.Value.Render(planes, frames, pitchIndex, filter);
+        var audio = additive!.Value.Render(planes, frames, pitchIndex, filter, detail);
         if (Vocoder is not null) WithVocoderAttack(audio, logMel, frames, (float)NeuralSynth.Dsp.Yin.MidiToHz(Config.MinPitch + pitchIndex));
         return audio;
     }
+
+    /// The generator's planes for one request (GeneratorGraph.Planes, copied): what NoteDetail's measurement compares a
+    /// real note's measured planes with.
+    public float[] PlanesOf(NoteRequest r)
+    {
+        int pitchIndex = Config.PitchIndex(Math.Clamp(r.Pitch, MinPitch, MaxPitch));
+        var graph = graphs.Value!;
+        graph.Forward(r.Z.Values, pitchIndex, Config.VelocityIndex(r.Velocity));
+        return graph.Planes.ToArray();
+    }
+
+    /// A real note's measured planes (HarmonicAnalysis: harmonic rows, noise plane; no filter plane). audio at the
+    /// model's rate, logMel [mels, frames] in ln units as the models compute it.
+    public float[] MeasuredPlanes(ReadOnlySpan<float> audio, ReadOnlySpan<float> logMel, int pitch)
+    {
+        int pitchIndex = Config.PitchIndex(Math.Clamp(pitch, MinPitch, MaxPitch));
+        return HarmonicAnalysis.Planes(audio, logMel, NeuralSynth.Dsp.Yin.MidiToHz(Config.MinPitch + pitchIndex), pitchIndex, basis!.Value,
+            SampleRate, Config.Spectral.NFft, Config.Spectral.Hop, Config.Frames, Config.LogMagMin, Config.LogMagMax);
+    }
+
+    /// The additive path's synth (its harmonic levels per frame, HarmonicSynth.Level, for measurements).
+    public HarmonicSynth Synth => additive?.Value ?? throw new InvalidOperationException($"the synth plays the additive path, this renderer plays {Path}");
 
     /// The additive path's floor: a real note (audio at the model's rate, its log-mel [mels, frames] in ln units as the
     /// models compute it) played from its own measured planes (HarmonicAnalysis), as this renderer plays a generator's.
@@ -190,9 +222,7 @@ public sealed class NoteRenderer : INoteRenderer, IDisposable
     {
         if (Path != InversionPath.Additive) throw new InvalidOperationException($"measured planes play on the additive path, this renderer plays {Path}");
         int pitchIndex = Config.PitchIndex(Math.Clamp(pitch, MinPitch, MaxPitch));
-        var planes = HarmonicAnalysis.Planes(audio, logMel, NeuralSynth.Dsp.Yin.MidiToHz(Config.MinPitch + pitchIndex), pitchIndex, basis!.Value,
-            SampleRate, Config.Spectral.NFft, Config.Spectral.Hop, Config.Frames, Config.LogMagMin, Config.LogMagMax);
-        return Edges(PlayPlanes(planes, logMel, pitchIndex, filter: false), SampleRate);
+        return Edges(PlayPlanes(MeasuredPlanes(audio, logMel, pitch), logMel, pitchIndex, filter: false), SampleRate);
     }
 
     /// Replaces the additive note's first samples with the vocoder's rendering of its first AttackFrames mel frames,

@@ -56,7 +56,7 @@ public static class GansynthEvaluation
 {
     public sealed record Options(string DataDir, string ClassifierDir, string? ModelDir = null, InversionPath Path = InversionPath.If,
         string? VocoderDir = null, int Count = 1000, int Seed = 0, int NdbK = 50, int BatchSize = 16, string? CacheDir = null, bool RoundTrip = true,
-        bool Reconstruct = false, VibratoSource Vibrato = VibratoSource.None);
+        bool Reconstruct = false, VibratoSource Vibrato = VibratoSource.None, bool Detail = true);
 
     /// Whose vibrato the generated notes are played with (`eval gansynth --vibrato`): none (as the generator and
     /// renderer make them), their family's presets' (PresetBank.Style), or their own training instrument's (the
@@ -126,11 +126,11 @@ public static class GansynthEvaluation
             if (model.Config.MinPitch < lo || model.Config.MaxPitch > hi)
                 throw new ArgumentException($"the model's pitch range {model.Config.MinPitch}-{model.Config.MaxPitch} exceeds the classifier's {lo}-{hi}");
             var velocities = train.Examples.Select(e => e.Velocity).Distinct().Order().ToArray();
-            string name = $"generated ({o.Path.ToString().ToLowerInvariant()}{o.Vibrato switch { VibratoSource.Family => ", with its family's vibrato", VibratoSource.Instrument => ", with its instrument's vibrato", _ => "" }})";
             // The notes as users hear them: the torch-free renderer the plug-in and `render` play (C# generator and
             // vocoder graphs, equal to the torch modules to 1e-4), two notes at a time.
-            using var renderer = NoteRenderer.Load(o.ModelDir!, o.Path, vocoderDir: o.VocoderDir);
+            using var renderer = NoteRenderer.Load(o.ModelDir!, o.Path, vocoderDir: o.VocoderDir, detail: o.Detail);
             rendererId = renderer.ModelId;
+            string name = $"generated ({o.Path.ToString().ToLowerInvariant()}{(renderer.Detail is null ? "" : ", with the training notes' detail")}{o.Vibrato switch { VibratoSource.Family => ", with its family's vibrato", VibratoSource.Instrument => ", with its instrument's vibrato", _ => "" }})";
             var vibrato = VibratoOf(renderer.Config, o);
             var asked = new List<int>();
             var gen = evaluator.Extract(name, Render(renderer, Generate(renderer.Config, o, velocities, asked), o.BatchSize, vibrato), n => progress?.Invoke(name, n, o.Count));

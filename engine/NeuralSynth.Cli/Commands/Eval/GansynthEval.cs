@@ -24,10 +24,11 @@ public sealed class GansynthEval : IEvalSubcommand
         var vibrato = new Option<string>("--vibrato") { Description = "Play each generated note with a vibrato: none, family (its family's presets': the real notes' median depth and rate, strings, reeds, flutes) or instrument (its own training instrument's, the model's vibrato.json from `eval vibrato --model`); a note's family and instrument are those of the timbre code nearest its latent", DefaultValueFactory = _ => "none" };
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Also play the drawn train notes from their instruments' timbre codes and score them against those notes (models with codes)" };
         var roundTrip = new Option<bool>("--roundtrip") { Description = "Also score real test notes passed through the inversion path (its ceiling)", DefaultValueFactory = _ => true };
+        var detail = new Option<bool>("--detail") { Description = "On the additive path, play the model's note detail (detail.safetensors, `eval detail`) when it has one, as the plug-in and `render` do; false: the generator's notes alone", DefaultValueFactory = _ => true };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("gansynth", "GANSynth metrics of generated vs real notes: YIN and classifier pitch accuracy, pitch entropy, Inception Score, Fréchet distance, NDB/K; writes EVAL.md and eval.json.")
         {
-            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, roundTrip, reconstruct, vibrato, threads,
+            model, data, count, path, vocoder, classifier, outDir, seed, k, cache, roundTrip, reconstruct, vibrato, detail, threads,
         };
         cmd.SetAction(r =>
         {
@@ -55,7 +56,7 @@ public sealed class GansynthEval : IEvalSubcommand
                     "none" => GansynthEvaluation.VibratoSource.None, "family" => GansynthEvaluation.VibratoSource.Family,
                     "instrument" => GansynthEvaluation.VibratoSource.Instrument,
                     var v => throw new ArgumentException($"--vibrato must be none, family or instrument, got '{v}'"),
-                });
+                }, Detail: r.GetValue(detail));
             EvalReport? report = null;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
