@@ -63,6 +63,25 @@ public sealed class HarmonicSynth
         return y;
     }
 
+    /// The amplitude ratio a detail gives the note's partials over the whole note: sqrt of their energy with it over
+    /// their energy without (the noise left out).
+    public float DetailGain(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter, ReadOnlySpan<float> detail)
+    {
+        var level = new float[frames];
+        double with = 0, without = 0;
+        int top = Harmonics(pitchIndex), n = frames;
+        for (int h = 1; h <= top; h++)
+        {
+            Level(planes, frames, pitchIndex, filter, h, level);
+            float inv = 1f / basis.HarmonicPeak[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
+            double e = 0;
+            for (int t = 0; t < n; t++) { double a = Math.Exp(level[t]) * inv; e += a * a; }
+            without += e;
+            with += e * (h <= detail.Length ? Math.Exp(2.0 * detail[h - 1]) : 1);
+        }
+        return without > 0 ? (float)Math.Sqrt(with / without) : 1f;
+    }
+
     /// How many harmonics of this pitch Render plays: those below the top of the mel range.
     public int Harmonics(int pitchIndex)
     {

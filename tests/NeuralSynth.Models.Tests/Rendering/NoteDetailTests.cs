@@ -105,6 +105,36 @@ public class NoteDetailTests
         Assert.Equal(NoteDetail.MaxDetail, NoteDetail.Measure(lc.Select(v => v + 10).ToArray(), lc, -11.512925f));
     }
 
+    /// The gain of a detail is that of its partials' energy: a detail of d on every harmonic raises them e^d times;
+    /// on one harmonic, by that harmonic's share.
+    [Fact]
+    public void ADetailsGainIsItsPartialsEnergyRatio()
+    {
+        var (s, basis) = Basis();
+        const int pitch = 57, frames = 32;
+        var planes = SteadyPlanes(basis, pitch, frames);
+        var synth = new HarmonicSynth(s, basis, MinPitch);
+        int top = synth.Harmonics(pitch - MinPitch);
+        Assert.Equal(MathF.Exp(0.7f), synth.DetailGain(planes, frames, pitch - MinPitch, false, Enumerable.Repeat(0.7f, top).ToArray()), 4);
+        Assert.Equal(1f, synth.DetailGain(planes, frames, pitch - MinPitch, false, default));
+        // Harmonic h at 0.02 / h: the first holds 1 / sum(1 / h^2) of the energy.
+        double share = 1 / Enumerable.Range(1, top).Sum(h => 1.0 / (h * h));
+        double expected = Math.Sqrt(1 + share * (Math.Exp(2 * 0.5) - 1));
+        Assert.Equal(expected, synth.DetailGain(planes, frames, pitch - MinPitch, false, [0.5f]), 3);
+    }
+
+    /// A note lends detail only where YIN hears it at its key.
+    [Fact]
+    public void OnlyANoteHeardAtItsKeyIsInTune()
+    {
+        const int sr = 16_000;
+        var a3 = Enumerable.Range(0, sr).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 220 * i / sr) + 0.1 * Math.Sin(2 * Math.PI * 440 * i / sr))).ToArray();
+        Assert.True(NeuralSynth.Models.Evaluation.DetailMeasurement.InTune(a3, sr, 57));
+        Assert.False(NeuralSynth.Models.Evaluation.DetailMeasurement.InTune(a3, sr, 45)); // an octave under what sounds
+        Assert.False(NeuralSynth.Models.Evaluation.DetailMeasurement.InTune(a3, sr, 58));
+        Assert.False(NeuralSynth.Models.Evaluation.DetailMeasurement.InTune(new float[sr], sr, 57)); // silence
+    }
+
     static GansynthConfig CodedConfig() => new()
     {
         Head = GansynthConfig.HeadHarmonic, LatentSize = 8, MinPitch = 40, MaxPitch = 64, Velocities = [50, 100], Channels = [16, 8, 8],
@@ -195,12 +225,15 @@ public class NoteDetailTests
         Assert.NotEqual(plain.ModelId, detailed.ModelId);
         var after = detailed.RenderOne(request);
         // Code 0's MIDI 50 note in layer 0 has detail Level(1) on its first four harmonics: the note is the generator's
-        // planes played with it.
+        // planes played with it, shifted so that the partials keep the generator's energy (its level).
         var graph = GansynthModel.LoadGraph(dir);
         graph.Forward(request.Z.Values, cfg.PitchIndex(50), cfg.VelocityIndex(50));
         var s = cfg.Spectral;
         var synth = new HarmonicSynth(s, HarmonicMelBasis.Compute(s.SampleRate, s.NFft, s.Hop, cfg.MelBins, s.FMin, s.FMax, cfg.MinPitch, cfg.MaxPitch, cfg.MelBins), cfg.MinPitch);
-        var expected = NoteRenderer.Edges(synth.Render(graph.Planes, cfg.Frames, cfg.PitchIndex(50), cfg.Filter, [Level(1), Level(1), Level(1), Level(1)]), s.SampleRate);
+        float[] put = [Level(1), Level(1), Level(1), Level(1)];
+        float shift = MathF.Log(synth.DetailGain(graph.Planes, cfg.Frames, cfg.PitchIndex(50), cfg.Filter, put));
+        Assert.True(shift > 0f, $"a positive detail raises the partials, by {shift:F3} ln before the shift");
+        var expected = NoteRenderer.Edges(synth.Render(graph.Planes, cfg.Frames, cfg.PitchIndex(50), cfg.Filter, put.Select(v => v - shift).ToArray()), s.SampleRate);
         var without = NoteRenderer.Edges(synth.Render(graph.Planes, cfg.Frames, cfg.PitchIndex(50), cfg.Filter), s.SampleRate);
         Assert.Equal(expected, after);
         Assert.Equal(without, before);

@@ -25,12 +25,13 @@ public sealed class DetailEval : IEvalSubcommand
             int h = r.GetValue(harmonics);
             if (h < 1 || h > NeuralSynth.Dsp.Neural.HarmonicMelBasis.MaxHarmonic) throw new CliException($"--harmonics must be 1-{NeuralSynth.Dsp.Neural.HarmonicMelBasis.MaxHarmonic}, got {h}");
             NoteDetail? detail = null;
+            int offKey = 0;
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("train notes against their copies");
-                    detail = DetailMeasurement.Measure(r.GetValue(data)!, modelDir, h, (done, total) => { task.MaxValue = total; task.Value = done; });
+                    (detail, offKey) = DetailMeasurement.Measure(r.GetValue(data)!, modelDir, h, (done, total) => { task.MaxValue = total; task.Value = done; });
                 });
             string path = Path.Combine(modelDir, NoteDetail.FileName);
             detail!.Save(path);
@@ -52,7 +53,7 @@ public sealed class DetailEval : IEvalSubcommand
                 table.AddRow(family.Key, $"{family.Count()}", $"{a:F2}", $"{b:F2}", $"{c:F2}", $"{am:+0.00;-0.00}", $"{cm:+0.00;-0.00}");
             }
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLineInterpolated($"{detail.Count} notes x {detail.Harmonics} harmonics -> {path}");
+            AnsiConsole.MarkupLineInterpolated($"{detail.Count} notes x {detail.Harmonics} harmonics -> {path} ({offKey} notes YIN hears off their key lend none)");
             return 0;
         });
         return cmd;
