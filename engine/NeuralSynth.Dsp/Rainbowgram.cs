@@ -12,6 +12,8 @@
 //   Rainbowgram.Compute(float[] audio, Cqt cqt, float dynamicRangeDb = 80f)
 //       -> (float[] brightness, float[] ifs, int frames): both frame-major [frames, cqt.Bins], brightness in [0, 1]
 //   Rainbowgram.RowOfBin(RainbowgramInfo info, int bin) -> the image row at the centre of a CQT bin
+//   Rainbowgram.RenderGrid(IReadOnlyList<float[]> notes, int sampleRate, string pngPath, int columns = 8, ...)
+//       -> (tile width, tile height): one rainbowgram per note (each to its own peak), in rows of `columns`
 using SkiaSharp;
 
 namespace NeuralSynth.Dsp;
@@ -20,6 +22,8 @@ public sealed record RainbowgramInfo(int Width, int Height, int Frames, int Bins
 
 public static class Rainbowgram
 {
+    const float SilenceDb = -190f; // 20 log10 of the 1e-10 guard is -200
+
     public static (float[] Brightness, float[] If, int Frames) Compute(float[] audio, Cqt cqt, float dynamicRangeDb = 80f)
     {
         ArgumentNullException.ThrowIfNull(audio);
@@ -35,9 +39,37 @@ public static class Rainbowgram
             bright[i] = 20f * MathF.Log10(mag[i] + 1e-10f);
             maxDb = MathF.Max(maxDb, bright[i]);
         }
+        // Digital silence is black (scaled to its own peak it would be white).
+        if (maxDb <= SilenceDb) { Array.Clear(bright); return (bright, ifs, r.Frames); }
         float floor = maxDb - dynamicRangeDb;
         for (int i = 0; i < bright.Length; i++) bright[i] = Math.Clamp((bright[i] - floor) / dynamicRangeDb, 0f, 1f);
         return (bright, ifs, r.Frames);
+    }
+
+    /// One rainbowgram per note, each scaled to its own peak, tiled `columns` to a row between 2-pixel white lines:
+    /// notes side by side, as GANSynth's figures set them (a keyboard of one timbre, real notes beside generated ones).
+    public static (int TileWidth, int TileHeight) RenderGrid(IReadOnlyList<float[]> notes, int sampleRate, string pngPath, int columns = 8,
+        int binsPerOctave = 24, float fMin = 32.70f, int hop = 256, float dynamicRangeDb = 80f)
+    {
+        ArgumentNullException.ThrowIfNull(pngPath);
+        if (notes.Count == 0) throw new ArgumentException("no notes to draw", nameof(notes));
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), "columns must be >= 1");
+        const int line = 2;
+        var cqt = Cqt.Get(sampleRate, fMin, binsPerOctave, null, hop);
+        var tiles = notes.Select(n => Compute(n, cqt, dynamicRangeDb)).ToList();
+        int tw = tiles.Max(t => t.Frames), th = cqt.Bins, cols = Math.Min(columns, notes.Count), rows = (notes.Count + cols - 1) / cols;
+        using var bmp = new SKBitmap(cols * (tw + line) - line, rows * (th + line) - line, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        bmp.Erase(SKColors.White);
+        for (int n = 0; n < tiles.Count; n++)
+        {
+            var (bright, ifs, frames) = tiles[n];
+            int x0 = n % cols * (tw + line), y0 = n / cols * (th + line);
+            for (int f = 0; f < tw; f++)
+                for (int k = 0; k < th; k++)
+                    bmp.SetPixel(x0 + f, y0 + th - 1 - k, f < frames ? Hsv((ifs[f * th + k] + 1f) * 0.5f, 1f, bright[f * th + k]) : SKColors.Black);
+        }
+        PngWriter.Save(bmp, pngPath);
+        return (tw, th);
     }
 
     public static int RowOfBin(RainbowgramInfo info, int bin) => (info.Bins - 1 - bin) * info.PixelsPerBin + info.PixelsPerBin / 2;

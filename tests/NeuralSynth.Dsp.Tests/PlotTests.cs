@@ -11,6 +11,34 @@ public sealed class PlotTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
+    /// A grid holds one tile per note in rows of `columns`: a sine's tile is bright at its own bin, a silent note's tile
+    /// is black, and the lines between tiles are white.
+    [Fact]
+    public void RainbowgramGridTilesOneNotePerCell()
+    {
+        const int sr = 16000;
+        float[] Sine(double hz) => Enumerable.Range(0, sr / 2).Select(i => (float)(0.5 * Math.Sin(2 * Math.PI * hz * i / sr))).ToArray();
+        string png = Path.Combine(Path.GetTempPath(), $"grid-{Guid.NewGuid():N}.png");
+        try
+        {
+            var (tw, th) = Rainbowgram.RenderGrid([Sine(220), new float[sr / 2], Sine(880)], sr, png, columns: 2);
+            using var bmp = SKBitmap.Decode(png);
+            Assert.Equal(2 * tw + 2, bmp.Width);
+            Assert.Equal(2 * th + 2, bmp.Height);
+            var cqt = Cqt.Get(sr, 32.70f, 24, null, 256);
+            int Row(double hz) => th - 1 - Array.IndexOf(cqt.Frequencies, cqt.Frequencies.MinBy(f => Math.Abs(f - hz)));
+            int mid = tw / 2;
+            Assert.True(Bright(bmp.GetPixel(mid, Row(220))), "the 220 Hz tile is dark at 220 Hz");
+            Assert.False(Bright(bmp.GetPixel(mid, Row(880))), "the 220 Hz tile is bright at 880 Hz");
+            Assert.False(Bright(bmp.GetPixel(tw + 2 + mid, Row(220))), "the silent tile is not black");
+            Assert.True(Bright(bmp.GetPixel(mid, th + 2 + Row(880))), "the 880 Hz tile (second row) is dark at 880 Hz");
+            Assert.Equal(SKColors.White, bmp.GetPixel(tw, 5));
+        }
+        finally { File.Delete(png); }
+    }
+
+    static bool Bright(SKColor c) => Math.Max(c.Red, Math.Max(c.Green, c.Blue)) > 128;
+
     [Fact]
     public void RainbowgramOfSineHasItsBrightRowAtTheSineBin()
     {

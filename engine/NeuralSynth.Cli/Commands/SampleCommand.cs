@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NeuralSynth.Dsp;
 using NeuralSynth.Formats;
 using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Models.Rendering;
@@ -19,7 +20,7 @@ public sealed class SampleCommand : ICliCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Generator directory (config.json + model.safetensors), e.g. presets/models/gansynth", Required = true };
-        var outPath = new Option<string>("--out") { Description = "Output WAV (16 kHz mono); a .png rainbowgram is written next to it", Required = true };
+        var outPath = new Option<string>("--out") { Description = "Output WAV (16 kHz mono); beside it X.png (the generator's log-mel and mel-IF, the same for every path) and X-audio.png (CQT rainbowgrams of the notes as the path played them)", Required = true };
         var pitch = new Option<int>("--pitch") { Description = "MIDI pitch", DefaultValueFactory = _ => 60 };
         var seed = new Option<long>("--seed") { Description = "Timbre seed (the model's prior, GansynthConfig.PriorLatent: the same z the plugin uses)", DefaultValueFactory = _ => 7 };
         var velocity = new Option<int>("--velocity") { Description = "MIDI velocity (the nearest trained layer is used)", DefaultValueFactory = _ => 90 };
@@ -108,7 +109,9 @@ public sealed class SampleCommand : ICliCommand
             using (var lmAll = torch.cat(logMels, 0)) using (var ifAll = torch.cat(ifMels, 0))
                 SampleGrid.WritePng(Path.ChangeExtension(outFile, ".png"), lmAll, ifAll, Math.Min(zs.Count, 8), cfg.LogMagMin, cfg.LogMagMax);
             foreach (var t in logMels.Concat(ifMels)) t.Dispose();
-            AnsiConsole.MarkupLineInterpolated($"wrote {outFile} ({zs.Count} note(s), {audio.Length / (double)cfg.Spectral.SampleRate:F2} s, {p} path): {what}; rainbowgram {Path.ChangeExtension(outFile, ".png")}; generator {genTime.Elapsed.TotalMilliseconds:F0} ms, {p} inversion {invTime.Elapsed.TotalMilliseconds:F0} ms ({torch.get_num_threads()} torch threads, first call included)");
+            string audioPng = Path.ChangeExtension(outFile, null) + "-audio.png";
+            Rainbowgram.RenderGrid(notes.Select(x => x.Length > keep ? x[..keep] : x).ToList(), cfg.Spectral.SampleRate, audioPng);
+            AnsiConsole.MarkupLineInterpolated($"wrote {outFile} ({zs.Count} note(s), {audio.Length / (double)cfg.Spectral.SampleRate:F2} s, {p} path): {what}; rainbowgrams {Path.ChangeExtension(outFile, ".png")} (generator), {audioPng} (as played); generator {genTime.Elapsed.TotalMilliseconds:F0} ms, {p} inversion {invTime.Elapsed.TotalMilliseconds:F0} ms ({torch.get_num_threads()} torch threads, first call included)");
             return 0;
         });
         return cmd;
