@@ -1,5 +1,7 @@
 using System.CommandLine;
+using NeuralSynth.Dsp;
 using NeuralSynth.Models.Evaluation;
+using NeuralSynth.Realtime;
 using NeuralSynth.Models.Gansynth;
 using NeuralSynth.Models.Rendering;
 using Spectre.Console;
@@ -54,8 +56,34 @@ public sealed class DetailEval : IEvalSubcommand
             }
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLineInterpolated($"{detail.Count} notes x {detail.Harmonics} harmonics -> {path} ({offKey} notes YIN hears off their key lend none)");
+            string png = Path.Combine(modelDir, "detail.png");
+            int shown = DrawComparison(r.GetValue(data)!, modelDir, cfg, png);
+            AnsiConsole.MarkupLineInterpolated($"{shown} instruments' MIDI 60 notes: real, the generator's copy, the copy with its detail -> {png}");
             return 0;
         });
         return cmd;
+    }
+
+    /// Rainbowgrams of each family's first training instrument at MIDI 60, velocity 90 (or the nearest it has): the real
+    /// note, the generator's copy from its code, the copy with the detail, as three rows (the copies on the additive path
+    /// as played).
+    static int DrawComparison(string dataDir, string modelDir, GansynthConfig cfg, string png)
+    {
+        var train = NeuralSynth.Models.Dataset.NoteDataset.Load(dataDir, "train");
+        using var plain = NoteRenderer.Load(modelDir, InversionPath.Additive, detail: false);
+        using var detailed = NoteRenderer.Load(modelDir, InversionPath.Additive);
+        var codes = cfg.CodeNames.Select((name, k) => (name, k)).GroupBy(c => GansynthConfig.FamilyOf(c.name)).OrderBy(g => g.Key).Select(g => g.First()).ToList();
+        var rows = new List<float[]>[] { [], [], [] };
+        foreach (var (name, k) in codes)
+        {
+            var note = train.Examples.Where(e => e.InstrumentStr == name && e.Pitch >= cfg.MinPitch && e.Pitch <= cfg.MaxPitch)
+                .OrderBy(e => Math.Abs(e.Pitch - 60)).ThenBy(e => Math.Abs(e.Velocity - 90)).First();
+            var request = new NoteRequest(new Latent(cfg.Codes[k]), note.Pitch, note.Velocity);
+            rows[0].Add(cfg.Spectral.FitLength(train.LoadAudio(note, cfg.Spectral.SampleRate)));
+            rows[1].Add(plain.RenderOne(request));
+            rows[2].Add(detailed.RenderOne(request));
+        }
+        Rainbowgram.RenderGrid(rows.SelectMany(r => r).ToList(), cfg.Spectral.SampleRate, png, columns: codes.Count);
+        return codes.Count;
     }
 }
