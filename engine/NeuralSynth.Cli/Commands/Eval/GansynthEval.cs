@@ -81,7 +81,7 @@ public sealed class GansynthEval : IEvalSubcommand
                 AnsiConsole.MarkupLineInterpolated($"reconstruction: FID {rec:F2} against the drawn train notes themselves (their floor vs the whole train split {report.TrainDrawFidVsTrain:F2})");
             foreach (var row in report.Rows.Where(r => r.FamilyAccuracy is not null))
                 AnsiConsole.MarkupLineInterpolated($"family accuracy of {row.Set}: {row.FamilyAccuracy:F3}");
-            AnsiConsole.MarkupLineInterpolated($"FID train-vs-test yardstick {report.FidTrainVsTest:F2}{(report.FidRatio is double q ? $", generated/yardstick {q:F2}" : "")}; precision / recall of {report.TrainDrawNotes} train notes vs test {report.TrainPrecision?.ToString("F3") ?? "-"} / {report.TrainRecall?.ToString("F3") ?? "-"}; {report.WallSeconds:F0} s -> {Path.Combine(outPath, "EVAL.md")}");
+            AnsiConsole.MarkupLineInterpolated($"FID train-vs-test yardstick {report.FidTrainVsTest:F2}{(report.FidRatio is double q ? $", generated/yardstick {q:F2}" : "")}; {report.TrainDrawNotes} train notes vs test {report.TrainDrawFidVsTest:F2}{(report.FidRatioSameSize is double qs ? $", generated/that {qs:F2}" : "")}; precision / recall of {report.TrainDrawNotes} train notes vs test {report.TrainPrecision?.ToString("F3") ?? "-"} / {report.TrainRecall?.ToString("F3") ?? "-"}; {report.WallSeconds:F0} s -> {Path.Combine(outPath, "EVAL.md")}");
             return 0;
         });
         return cmd;
