@@ -138,6 +138,9 @@ Task("Bundle").IsDependentOn("Native").Does(() =>
     foreach (var dir in GetDirectories(resources.FullPath + "/presets/models/*/checkpoint"))
         DeleteDirectory(dir, new DeleteDirectorySettings { Recursive = true, Force = true });
     DeleteFiles(resources.FullPath + "/presets/models/*/losses.csv");
+    // The plots beside each model (rainbowgrams, losses, the scale check) are for people reading the repo; the
+    // plug-in reads none of them (5.6 MB since the note detail's pictures).
+    DeleteFiles(resources.FullPath + "/presets/models/*/*.png");
     // What hosts read instead of loading the .so; must agree with plugin/NeuralSynth.Plugin/PluginInfo.cs
     // (tests/NeuralSynth.Plugin.Tests checks it against the factory through the test host).
     System.IO.File.WriteAllText(resources.CombineWithFilePath("moduleinfo.json").FullPath, """
