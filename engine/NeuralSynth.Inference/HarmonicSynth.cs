@@ -69,13 +69,13 @@ public sealed class HarmonicSynth
     {
         var level = new float[frames];
         double with = 0, without = 0;
-        int top = Harmonics(pitchIndex), n = frames;
+        int top = Harmonics(pitchIndex);
         for (int h = 1; h <= top; h++)
         {
             Level(planes, frames, pitchIndex, filter, h, level);
             float inv = 1f / basis.HarmonicPeak[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
             double e = 0;
-            for (int t = 0; t < n; t++) { double a = Math.Exp(level[t]) * inv; e += a * a; }
+            for (int t = 0; t < frames; t++) { double a = Math.Exp(level[t]) * inv; e += a * a; }
             without += e;
             with += e * (h <= detail.Length ? Math.Exp(2.0 * detail[h - 1]) : 1);
         }
