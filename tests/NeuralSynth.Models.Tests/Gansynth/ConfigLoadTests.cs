@@ -60,9 +60,7 @@ public class ConfigLoadTests
     [Fact]
     public void TheShippedIfMelBaselineLoads()
     {
-        string? dir = null;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "NeuralSynthPlugin.sln"))) { dir = Path.Combine(d.FullName, "presets", "models", "gansynth-ifmel"); break; }
+        string? dir = RepoPresets.Model("gansynth-ifmel");
         Assert.NotNull(dir);
         if (!File.Exists(Path.Combine(dir!, GansynthModel.ConfigFile))) return; // model not in this tree
         using var model = GansynthModel.Load(dir!);

@@ -252,9 +252,7 @@ public class NoteDetailTests
     [Fact]
     public void TheShippedDetailFitsTheShippedGenerator()
     {
-        string? dir = null;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "NeuralSynthPlugin.sln"))) { dir = Path.Combine(d.FullName, "presets", "models", "gansynth"); break; }
+        string? dir = RepoPresets.Model("gansynth");
         Assert.NotNull(dir);
         if (!File.Exists(Path.Combine(dir!, NoteRenderer.ConfigFile))) return; // model not in this tree
         using var r = NoteRenderer.Load(dir!, InversionPath.Additive);

@@ -8,17 +8,10 @@ namespace NeuralSynth.Models.Tests.Timbre;
 /// when the default model is in the tree.
 public class ShippedBankTests
 {
-    static string? RepoPresets()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "NeuralSynthPlugin.sln"))) return Path.Combine(d.FullName, "presets");
-        return null;
-    }
-
     [Fact]
     public void EveryShippedPresetParsesAndCoversTheFamilies()
     {
-        var dir = RepoPresets();
+        var dir = RepoPresets.Dir();
         Assert.NotNull(dir);
         var presets = Directory.GetFiles(dir!, "*.json").Select(Preset.Load).ToList();
         Assert.True(presets.Count >= 16, $"{presets.Count} presets shipped");
@@ -28,7 +21,7 @@ public class ShippedBankTests
     [Fact]
     public void ShippedModelMorphSweepIsSmooth()
     {
-        var dir = RepoPresets();
+        var dir = RepoPresets.Dir();
         string modelDir = Path.Combine(dir!, "models", "gansynth");
         if (!File.Exists(Path.Combine(modelDir, GansynthModel.ConfigFile))) return; // model not in this tree
         using var model = GansynthModel.Load(modelDir);
@@ -45,7 +38,7 @@ public class ShippedBankTests
     [Fact]
     public void ShippedFamilyPresetsPlayNearTheirFamilysCodes()
     {
-        var dir = RepoPresets();
+        var dir = RepoPresets.Dir();
         string cfgPath = Path.Combine(dir!, "models", "gansynth", GansynthModel.ConfigFile);
         if (!File.Exists(cfgPath)) return; // model not in this tree
         var cfg = GansynthConfig.Load(cfgPath);
