@@ -53,5 +53,14 @@ public sealed class MelSpectrogram : IDisposable
         return r;
     }
 
+    /// Convenience for a batch of equal-length notes: each note's log-mel [n_mels, frames] row-major, as the C# renderers
+    /// (NoteRenderer.RenderMeasured, HarmonicAnalysis) take it.
+    public float[][] LogMels(IReadOnlyList<float[]> audio)
+    {
+        using var scope = NewDisposeScope();
+        var lm = LogMel(stack(audio.Select(a => tensor(a)).ToArray()));
+        return Enumerable.Range(0, audio.Count).Select(i => lm[i].contiguous().data<float>().ToArray()).ToArray();
+    }
+
     public void Dispose() { window.Dispose(); mel.Dispose(); }
 }

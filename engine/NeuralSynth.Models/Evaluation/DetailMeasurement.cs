@@ -2,7 +2,6 @@ using NeuralSynth.Models.Audio;
 using NeuralSynth.Models.Dataset;
 using NeuralSynth.Models.Rendering;
 using NeuralSynth.Realtime;
-using static TorchSharp.torch;
 
 namespace NeuralSynth.Models.Evaluation;
 
@@ -47,12 +46,7 @@ public static class DetailMeasurement
         {
             var part = notes.Skip(start).Take(batch).ToList();
             var audio = part.Select(e => spectral.FitLength(train.LoadAudio(e, spectral.SampleRate))).ToArray();
-            float[][] logMel;
-            using (var scope = NewDisposeScope())
-            {
-                var lm = mel.LogMel(stack(audio.Select(a => tensor(a)).ToArray()));
-                logMel = Enumerable.Range(0, part.Count).Select(i => lm[i].contiguous().data<float>().ToArray()).ToArray();
-            }
+            var logMel = mel.LogMels(audio);
             Parallel.For(0, part.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
             {
                 var e = part[i];

@@ -289,12 +289,7 @@ public static class GansynthEvaluation
         {
             var part = ex.Skip(start).Take(batch).ToList();
             var audio = part.Select(e => spectral.FitLength(d.LoadAudio(e, spectral.SampleRate))).ToArray();
-            float[][] logMel;
-            using (var scope = TorchSharp.torch.NewDisposeScope())
-            {
-                var lm = mel.LogMel(TorchSharp.torch.stack(audio.Select(a => TorchSharp.torch.tensor(a)).ToArray()));
-                logMel = Enumerable.Range(0, part.Count).Select(i => lm[i].contiguous().data<float>().ToArray()).ToArray();
-            }
+            var logMel = mel.LogMels(audio);
             var played = new float[part.Count][];
             Parallel.For(0, part.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
             {
