@@ -52,7 +52,7 @@ public sealed class HarmonicSynth
         int top = Harmonics(pitchIndex);
         for (int h = 1; h <= top; h++)
         {
-            Level(planes, frames, pitchIndex, filter, h, level);
+            LevelOf(planes, frames, pitchIndex, filter, h, level);
             SmoothLevels(level);
             float inv = 1f / basis.HarmonicPeak[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
             float gain = h <= detail.Length ? MathF.Exp(detail[h - 1]) : 1f;
@@ -67,12 +67,13 @@ public sealed class HarmonicSynth
     /// their energy without (the noise left out).
     public float DetailGain(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter, ReadOnlySpan<float> detail)
     {
+        CheckPlanes(planes, frames, pitchIndex, filter);
         var level = new float[frames];
         double with = 0, without = 0;
         int top = Harmonics(pitchIndex);
         for (int h = 1; h <= top; h++)
         {
-            Level(planes, frames, pitchIndex, filter, h, level);
+            LevelOf(planes, frames, pitchIndex, filter, h, level);
             float inv = 1f / basis.HarmonicPeak[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
             double e = 0;
             for (int t = 0; t < frames; t++) { double a = Math.Exp(level[t]) * inv; e += a * a; }
@@ -96,6 +97,12 @@ public sealed class HarmonicSynth
     public void Level(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter, int h, Span<float> level)
     {
         CheckPlanes(planes, frames, pitchIndex, filter);
+        LevelOf(planes, frames, pitchIndex, filter, h, level);
+    }
+
+    /// Level once the planes are checked (Render and DetailGain check them once per note, not per harmonic).
+    void LevelOf(ReadOnlySpan<float> planes, int frames, int pitchIndex, bool filter, int h, Span<float> level)
+    {
         int rows = basis.Rows, plane = basis.Mels * frames;
         int band = basis.HarmonicBand[pitchIndex * HarmonicMelBasis.MaxHarmonic + h - 1];
         double rho = Math.Min(HarmonicMelBasis.RowPosition(h, rows), rows - 1);

@@ -100,7 +100,8 @@ public sealed class SampleCommand : ICliCommand
                 logMels.Add(lm); ifMels.Add(ifm);
             }
             int keep = (int)Math.Round(r.GetValue(noteSeconds) * cfg.Spectral.SampleRate);
-            var audio = notes.SelectMany(x => x.Length > keep ? x[..keep] : x.Concat(new float[keep - x.Length])).ToArray();
+            var kept = notes.Select(x => x.Length > keep ? x[..keep] : x.Concat(new float[keep - x.Length]).ToArray()).ToList();
+            var audio = kept.SelectMany(x => x).ToArray();
             float peak = audio.Length == 0 ? 0 : audio.Max(MathF.Abs);
             if (peak > 0.99f) for (int i = 0; i < audio.Length; i++) audio[i] *= 0.99f / peak; // never clip the file
             string outFile = r.GetValue(outPath)!;
@@ -110,7 +111,7 @@ public sealed class SampleCommand : ICliCommand
                 SampleGrid.WritePng(Path.ChangeExtension(outFile, ".png"), lmAll, ifAll, Math.Min(zs.Count, 8), cfg.LogMagMin, cfg.LogMagMax);
             foreach (var t in logMels.Concat(ifMels)) t.Dispose();
             string audioPng = Path.ChangeExtension(outFile, null) + "-audio.png";
-            Rainbowgram.RenderGrid(notes.Select(x => x.Length > keep ? x[..keep] : x).ToList(), cfg.Spectral.SampleRate, audioPng);
+            Rainbowgram.RenderGrid(kept, cfg.Spectral.SampleRate, audioPng);
             AnsiConsole.MarkupLineInterpolated($"wrote {outFile} ({zs.Count} note(s), {audio.Length / (double)cfg.Spectral.SampleRate:F2} s, {p} path): {what}; rainbowgrams {Path.ChangeExtension(outFile, ".png")} (generator), {audioPng} (as played); generator {genTime.Elapsed.TotalMilliseconds:F0} ms, {p} inversion {invTime.Elapsed.TotalMilliseconds:F0} ms ({torch.get_num_threads()} torch threads, first call included)");
             return 0;
         });
